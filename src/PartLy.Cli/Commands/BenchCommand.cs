@@ -1,0 +1,85 @@
+using System.ComponentModel;
+using PartLy.Core.Bench;
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Streams;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PartLy.Cli.Commands;
+
+public sealed class BenchSettings : StreamSettings
+{
+    [CommandOption("--strategies <LIST>")]
+    [Description("Comma-separated strategies, each with optional parameters (pkg:d=5,d-choices:theta=0.01); default: all. See 'partly strategies'.")]
+    public string? Strategies { get; init; }
+
+    [CommandOption("--cost <COEFFICIENTS>")]
+    [Description("Cost model: a=PER_TUPLE,b=PER_DISTINCT_KEY,c=PER_EXTRA_FRAGMENT,d=PER_PARTITION.")]
+    [DefaultValue("a=1,b=2,c=5,d=10")]
+    public string Cost { get; init; } = "a=1,b=2,c=5,d=10";
+
+    [CommandOption("--json <FILE>")]
+    [Description("Write the report as JSON.")]
+    public string? Json { get; init; }
+
+    [CommandOption("--csv <FILE>")]
+    [Description("Write one CSV row per strategy (and one for the bounds).")]
+    public string? Csv { get; init; }
+
+    [CommandOption("--quiet")]
+    [Description("No progress bar.")]
+    public bool Quiet { get; init; }
+}
+
+public sealed class BenchCommand : Command<BenchSettings>
+{
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        var cost = CostModel.Parse(settings.Cost);
+        var entries = StrategyList.Parse(settings.Strategies);
+        var policy = settings.ParseBatch();
+        using var source = settings.OpenSource();
+        var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench",
+            progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress, cancellationToken));
+        ReportTable.Write(report);
+        if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
+        if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);
+        return 0;
+    }
+}
+
+/// <summary>Parses a --strategies list; a piece with '=' but no ':' continues the parameters of the piece before it.</summary>
+public static class StrategyList
+{
+    public static List<BenchEntry> Parse(string? text)
+    {
+        var specs = new List<string>();
+        if (string.IsNullOrWhiteSpace(text)) specs.AddRange(Strategies.Names);
+        else
+            foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (piece.Contains('=') && !piece.Contains(':') && specs.Count > 0) specs[^1] += "," + piece;
+                else specs.Add(piece);
+            }
+        if (specs.Count == 0) throw new InputException("--strategies: no strategy given");
+        var entries = new List<BenchEntry>();
+        foreach (string spec in specs)
+        {
+            if (entries.Exists(e => e.Strategy == spec.ToLowerInvariant())) throw new InputException($"--strategies: '{spec}' is listed twice");
+            entries.Add(new BenchEntry(spec.ToLowerInvariant(), Strategies.Create(spec)));
+        }
+        return entries;
+    }
+}
+
+public sealed class StrategiesCommand : Command
+{
+    public override int Execute(CommandContext context, CancellationToken cancellationToken)
+    {
+        var table = new Table().Border(TableBorder.Simple).AddColumn("strategy").AddColumn("what it does");
+        foreach (var (id, summary) in Strategies.Describe()) table.AddRow(id, Markup.Escape(summary));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+}

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Streams;
+
+namespace PartLy.Core.Bench;
+
+/// <summary>A strategy in a bench: the name the user gave it and the partitioner that runs it.</summary>
+public sealed record BenchEntry(string Strategy, Partitioner Partitioner);
+
+/// <summary>What was run, and what every strategy reached on it.</summary>
+public sealed record BenchReport(
+    string Workload, int Partitions, string Batch, long Tuples, long Batches, ulong Seed,
+    IReadOnlyList<StrategyResult> Results, BoundsSummary Bounds);
+
+/// <summary>
+/// Runs several strategies side by side over one stream in a single pass: each batch is read once, every strategy
+/// places it (timed), and its metrics are taken. Memory does not grow with the stream's length beyond one value per
+/// batch and metric.
+/// </summary>
+public static class BenchRunner
+{
+    public static BenchReport Run(ITupleSource source, BatchPolicy policy, int partitions, IReadOnlyList<BenchEntry> entries,
+        CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default)
+    {
+        if (partitions < 1) throw new InputException($"--partitions must be at least 1, got {partitions}");
+        if (entries.Count == 0) throw new InputException("--strategies: no strategy to run");
+        var batcher = new MicroBatcher(source, policy);
+        var counts = new KeyCounts();
+        var bounds = new BoundsAccumulator();
+        var analyzers = new BatchAnalyzer[entries.Count];
+        var accumulators = new RunAccumulator[entries.Count];
+        for (int s = 0; s < entries.Count; s++)
+        {
+            analyzers[s] = new BatchAnalyzer(cost);
+            accumulators[s] = new RunAccumulator(entries[s].Strategy, entries[s].Partitioner.Name, entries[s].Partitioner.Mode);
+        }
+        int[] blocks = new int[1024];
+        long batches = 0;
+        while (batcher.TryNext(out var batch))
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (blocks.Length < batch.Count) blocks = new int[Math.Max(batch.Count, blocks.Length * 2)];
+            var keys = batch.Keys.AsSpan();
+            var placed = blocks.AsSpan(0, batch.Count);
+            counts.Count(keys);
+            bounds.Add(BatchBounds.Compute(counts, partitions));
+            var context = new BatchContext(batch.Index, partitions, batch.ExpectedTuples);
+            for (int s = 0; s < entries.Count; s++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                entries[s].Partitioner.Partition(context, keys, placed);
+                long ticks = Stopwatch.GetTimestamp() - start;
+                accumulators[s].Add(analyzers[s].Analyze(keys, placed, partitions), ticks);
+            }
+            batches++;
+            onTuples?.Invoke(batch.Count);
+        }
+        if (batches == 0) throw new InputException($"{source.Description}: the stream produced no batch");
+        var results = new StrategyResult[entries.Count];
+        for (int s = 0; s < entries.Count; s++) results[s] = accumulators[s].Result(analyzers[s]);
+        return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result());
+    }
+}

@@ -1,0 +1,95 @@
+namespace PartLy.Core.Streams;
+
+/// <summary>How a stream is cut into micro-batches.</summary>
+public abstract record BatchPolicy
+{
+    /// <summary>A fixed number of tuples per batch (the last batch may be shorter).</summary>
+    public sealed record ByCount(int Tuples) : BatchPolicy
+    {
+        public override string ToString() => Tuples.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>All tuples whose arrival falls in one interval (variable batch sizes); empty intervals yield no batch.</summary>
+    public sealed record ByInterval(long Milliseconds) : BatchPolicy
+    {
+        public override string ToString() => $"{Milliseconds}ms";
+    }
+}
+
+/// <summary>One micro-batch: the keys of its tuples in arrival order.</summary>
+/// <param name="Index">0-based position of the batch in the stream.</param>
+/// <param name="Keys">The batch's keys; never modified after the batch is made.</param>
+/// <param name="ExpectedTuples">What an online partitioner may assume about the batch size before it sees the batch:
+/// the configured size for count-based batches, the previous batch's size for time-based ones (0 for the first).</param>
+public sealed record MicroBatch(long Index, int[] Keys, int ExpectedTuples)
+{
+    public int Count => Keys.Length;
+}
+
+/// <summary>Cuts a tuple source into micro-batches, reading it as a stream.</summary>
+public sealed class MicroBatcher
+{
+    private const int ChunkSize = 8192;
+    private readonly ITupleSource _source;
+    private readonly BatchPolicy _policy;
+    private readonly int[] _keys = new int[ChunkSize];
+    private readonly long[] _times = new long[ChunkSize];
+    private readonly List<int> _collect = [];
+    private int _chunkLength;
+    private int _chunkPosition;
+    private long _index;
+    private int _previousCount;
+    private long _intervalStart = long.MinValue;
+
+    public MicroBatcher(ITupleSource source, BatchPolicy policy)
+    {
+        switch (policy)
+        {
+            case BatchPolicy.ByCount { Tuples: < 1 } c: throw new InputException($"--batch must be at least 1 tuple, got {c.Tuples}");
+            case BatchPolicy.ByInterval { Milliseconds: < 1 } t: throw new InputException($"--batch interval must be at least 1ms, got {t.Milliseconds}ms");
+            case BatchPolicy.ByInterval when !source.HasTimestamps:
+                throw new InputException($"--batch as a time interval needs arrival times: {source.Description} has none (use rate= on a synthetic workload, or --time-column on a CSV trace)");
+        }
+        _source = source;
+        _policy = policy;
+    }
+
+    public long TuplesRead { get; private set; }
+
+    public bool TryNext(out MicroBatch batch)
+    {
+        _collect.Clear();
+        int expected;
+        if (_policy is BatchPolicy.ByCount byCount)
+        {
+            expected = byCount.Tuples;
+            while (_collect.Count < byCount.Tuples && Fill()) _collect.Add(_keys[_chunkPosition++]);
+        }
+        else
+        {
+            long width = ((BatchPolicy.ByInterval)_policy).Milliseconds;
+            expected = _previousCount;
+            if (!Fill()) { batch = null!; return false; }
+            long t = _times[_chunkPosition];
+            if (_intervalStart == long.MinValue) _intervalStart = t - Mod(t, width);
+            else if (t >= _intervalStart + width) _intervalStart = t - Mod(t - _intervalStart, width);
+            long end = _intervalStart + width;
+            while (Fill() && _times[_chunkPosition] < end) _collect.Add(_keys[_chunkPosition++]);
+        }
+        if (_collect.Count == 0) { batch = null!; return false; }
+        TuplesRead += _collect.Count;
+        _previousCount = _collect.Count;
+        batch = new MicroBatch(_index++, _collect.ToArray(), expected);
+        return true;
+    }
+
+    private static long Mod(long a, long m) => ((a % m) + m) % m;
+
+    private bool Fill()
+    {
+        if (_chunkPosition < _chunkLength) return true;
+        _chunkLength = _source.Read(_keys, _source.HasTimestamps ? _times : Span<long>.Empty);
+        _chunkPosition = 0;
+        return _chunkLength > 0;
+    }
+}

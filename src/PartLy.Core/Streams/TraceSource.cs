@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.IO.Compression;
+
+namespace PartLy.Core.Streams;
+
+public enum TraceFormat { Lines, Words, Csv }
+
+/// <summary>How to read a trace file.</summary>
+/// <param name="Format">lines: one key per line; words: free text split into lower-case words; csv: a column of a CSV file with a header line.</param>
+/// <param name="Column">CSV key column: a header name or a 0-based index.</param>
+/// <param name="TimeColumn">Optional CSV timestamp column: a header name or a 0-based index.</param>
+/// <param name="TimeUnitMilliseconds">Milliseconds per unit of the timestamp column.</param>
+public sealed record TraceOptions(TraceFormat Format = TraceFormat.Lines, string? Column = null, string? TimeColumn = null, double TimeUnitMilliseconds = 1.0);
+
+/// <summary>
+/// Streams the keys of a trace file (plain or .gz) with memory that grows with distinct keys, not with file size.
+/// Malformed input raises an <see cref="InputException"/> naming the file and line.
+/// </summary>
+public sealed class TraceSource : ITupleSource
+{
+    private readonly string _path;
+    private readonly TraceOptions _options;
+    private readonly TextReader _reader;
+    private readonly KeyDictionary _dictionary = new();
+    private readonly List<int> _pendingWords = [];
+    private int _pendingIndex;
+    private long _line;
+    private long _lastTimestamp = long.MinValue;
+    private long _tuplesRead;
+    private int _keyColumn = -1;
+    private int _timeColumn = -1;
+    private readonly long _limit;
+    private readonly char[] _lowerBuffer = new char[256];
+
+    public TraceSource(string path, TraceOptions options, long limit = long.MaxValue)
+    {
+        _path = path;
+        _options = options;
+        _limit = limit;
+        if (!File.Exists(path)) throw new InputException($"{path}: trace file not found");
+        if (options.Format != TraceFormat.Csv && (options.Column is not null || options.TimeColumn is not null))
+            throw new InputException($"--column and --time-column apply to --format csv only (format is {options.Format.ToString().ToLowerInvariant()})");
+        if (options.Format == TraceFormat.Csv && options.Column is null)
+            throw new InputException($"{path}: --format csv needs --column NAME|INDEX");
+        Stream stream;
+        try { stream = File.OpenRead(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read: {e.Message}"); }
+        if (IsGzip(stream)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        _reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        if (options.Format == TraceFormat.Csv) ReadHeader();
+    }
+
+    public string Description => $"trace:{Path.GetFileName(_path)}";
+    public bool HasTimestamps => _options.Format == TraceFormat.Csv && _options.TimeColumn is not null;
+    public int DistinctKeys => _dictionary.Count;
+
+    public int Read(Span<int> keys, Span<long> timestamps)
+    {
+        int n = 0;
+        while (n < keys.Length && _tuplesRead < _limit)
+        {
+            if (_pendingIndex < _pendingWords.Count)
+            {
+                keys[n++] = _pendingWords[_pendingIndex++];
+                _tuplesRead++;
+                continue;
+            }
+            string? line = ReadLine();
+            if (line is null) break;
+            switch (_options.Format)
+            {
+                case TraceFormat.Lines:
+                    if (line.Length == 0) throw Malformed("empty key (a key-per-line trace has no blank lines)");
+                    keys[n++] = _dictionary.GetOrAdd(line.AsSpan());
+                    _tuplesRead++;
+                    break;
+                case TraceFormat.Words:
+                    Tokenize(line);
+                    break;
+                case TraceFormat.Csv:
+                    ParseCsvRow(line, out int key, out long time);
+                    keys[n] = key;
+                    if (HasTimestamps) timestamps[n] = time;
+                    n++;
+                    _tuplesRead++;
+                    break;
+            }
+        }
+        if (n == 0 && _tuplesRead == 0) throw new InputException($"{_path}: the trace holds no keys");
+        return n;
+    }
+
+    private string? ReadLine()
+    {
+        try
+        {
+            string? line = _reader.ReadLine();
+            if (line is not null) _line++;
+            return line;
+        }
+        catch (InvalidDataException e) { throw new InputException($"{_path}: corrupt gzip data after line {_line}: {e.Message}"); }
+        catch (IOException e) { throw new InputException($"{_path}: read failed after line {_line}: {e.Message}"); }
+    }
+
+    private InputException Malformed(string what) => new($"{_path}:{_line}: {what}");
+
+    private void Tokenize(string line)
+    {
+        _pendingWords.Clear();
+        _pendingIndex = 0;
+        int i = 0;
+        while (i < line.Length)
+        {
+            while (i < line.Length && !char.IsLetterOrDigit(line[i])) i++;
+            int start = i;
+            while (i < line.Length && (char.IsLetterOrDigit(line[i]) || (line[i] == '\'' && i + 1 < line.Length && char.IsLetter(line[i + 1])))) i++;
+            if (i > start) _pendingWords.Add(_dictionary.GetOrAdd(Lower(line.AsSpan(start, i - start))));
+        }
+    }
+
+    private ReadOnlySpan<char> Lower(ReadOnlySpan<char> word)
+    {
+        Span<char> buffer = word.Length <= _lowerBuffer.Length ? _lowerBuffer : new char[word.Length];
+        int written = word.ToLowerInvariant(buffer);
+        return buffer[..written];
+    }
+
+    private void ReadHeader()
+    {
+        string? header = ReadLine() ?? throw new InputException($"{_path}: the trace is empty (a CSV trace needs a header line)");
+        var names = SplitCsv(header);
+        _keyColumn = ResolveColumn(names, _options.Column!, "--column");
+        if (_options.TimeColumn is not null) _timeColumn = ResolveColumn(names, _options.TimeColumn, "--time-column");
+    }
+
+    private int ResolveColumn(List<string> names, string column, string flag)
+    {
+        int byName = names.FindIndex(n => n.Trim() == column);
+        if (byName >= 0) return byName;
+        if (int.TryParse(column, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+        {
+            if (index < names.Count) return index;
+            throw new InputException($"{_path}:1: {flag} {column} is out of range: the header has {names.Count} columns");
+        }
+        throw new InputException($"{_path}:1: {flag} '{column}' is not a column of the header (columns: {string.Join(", ", names)})");
+    }
+
+    private void ParseCsvRow(string line, out int key, out long time)
+    {
+        var fields = SplitCsv(line);
+        int needed = Math.Max(_keyColumn, _timeColumn) + 1;
+        if (fields.Count < needed) throw Malformed($"expected at least {needed} fields, found {fields.Count}");
+        key = _dictionary.GetOrAdd(fields[_keyColumn].AsSpan());
+        time = 0;
+        if (_timeColumn < 0) return;
+        string raw = fields[_timeColumn].Trim();
+        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
+            throw Malformed($"timestamp '{raw}' is not a number");
+        time = (long)Math.Floor(value * _options.TimeUnitMilliseconds);
+        if (time < _lastTimestamp) throw Malformed($"timestamp {raw} goes back in time (timestamps must not decrease)");
+        _lastTimestamp = time;
+    }
+
+    private List<string> SplitCsv(string line)
+    {
+        var fields = new List<string>();
+        var current = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else current.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(current.ToString()); current.Clear(); }
+            else current.Append(c);
+        }
+        if (quoted) throw Malformed("unterminated quoted field");
+        fields.Add(current.ToString());
+        return fields;
+    }
+
+    private static bool IsGzip(Stream stream)
+    {
+        Span<byte> magic = stackalloc byte[2];
+        int read = stream.Read(magic);
+        stream.Position = 0;
+        return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
+
+    public void Dispose() => _reader.Dispose();
+}
