@@ -70,7 +70,7 @@ public static class ReportWriter
     public static void WriteCsv(BenchReport report, string path) =>
         AtomicFile.Write(path, stream =>
         {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false));
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), bufferSize: 1 << 16, leaveOpen: true);
             writer.WriteLine(string.Join(',', CsvColumns));
             foreach (var r in report.Results)
                 writer.WriteLine(string.Join(',',

@@ -21,7 +21,7 @@ public sealed class BatchAnalyzer
     private int _streamWords;
     private long _streamPairs;
     private long _streamKeys;
-    private long _batches;
+    private long _batches = 1; // stamps start at 2, so a key never seen has no "previous batch"
 
     public BatchAnalyzer(CostModel? cost = null) => _cost = cost ?? CostModel.Default;
 

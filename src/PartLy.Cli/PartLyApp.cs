@@ -1,0 +1,48 @@
+using PartLy.Cli.Commands;
+using PartLy.Core.Streams;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PartLy.Cli;
+
+/// <summary>The <c>partly</c> command line: its commands, and one place where bad input becomes a message and exit code 2.</summary>
+public static class PartLyApp
+{
+    public const int InputError = 2;
+
+    public static int Run(string[] args)
+    {
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 200;
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("partly");
+            config.PropagateExceptions();
+            config.UseStrictParsing();
+            config.AddCommand<BenchCommand>("bench")
+                .WithDescription("Run partitioning strategies side by side on one workload or trace and report the field's metrics.")
+                .WithExample("bench", "--workload", "zipf:z=1.5,keys=10000", "--partitions", "50", "--batch", "1000")
+                .WithExample("bench", "--trace", "words.txt.gz", "--format", "words", "--strategies", "hash,pkg,d-choices,greedy");
+            config.AddCommand<StrategiesCommand>("strategies").WithDescription("List the partitioning strategies and their parameters.");
+        });
+        try
+        {
+            return app.Run(args);
+        }
+        catch (InputException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return InputError;
+        }
+        catch (CommandAppException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return InputError;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using PartLy.Cli;
+
+namespace PartLy.Core.Tests;
+
+[CollectionDefinition("console", DisableParallelization = true)]
+public sealed class ConsoleCollection;
+
+[Collection("console")]
+public class CliTests
+{
+    private static (int Code, string Error) Run(params string[] args)
+    {
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
+        try { return (PartLyApp.Run(args), error.ToString()); }
+        finally { Console.SetError(original); }
+    }
+
+    private static string TempPath(string extension) => Path.Combine(Path.GetTempPath(), $"partly-cli-{Guid.NewGuid():N}{extension}");
+
+    [Fact]
+    public void Bench_writes_the_json_and_csv_reports()
+    {
+        string json = TempPath(".json"), csv = TempPath(".csv");
+        var (code, error) = Run("bench", "--quiet", "--workload", "zipf:z=1.5,keys=1000", "--tuples", "20000", "--batch", "1000",
+            "--partitions", "10", "--strategies", "hash,pkg:d=3,greedy-fill", "--json", json, "--csv", csv);
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(10, root.GetProperty("partitions").GetInt32());
+        Assert.Equal(1000, root.GetProperty("batch").GetInt32());
+        Assert.Equal(20000, root.GetProperty("tuples").GetInt64());
+        var results = root.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(new[] { "hash", "pkg:d=3", "greedy-fill" }, results.Select(r => r.GetProperty("strategy").GetString()));
+        Assert.Equal("buffered", results[2].GetProperty("mode").GetString());
+        foreach (string field in new[] { "batch_imbalance_mean", "batch_imbalance_p95", "batch_imbalance_max", "batch_replication_mean",
+                     "batch_weighted_replication_mean", "batch_cardinality_imbalance_mean", "stream_imbalance", "stream_replication", "tuples_per_second" })
+            Assert.True(results[0].TryGetProperty(field, out _), field);
+        Assert.Equal(1.0, results[0].GetProperty("batch_replication_mean").GetDouble());
+        Assert.True(results[0].GetProperty("batch_imbalance_mean").GetDouble() > 0.5);
+        var bounds = root.GetProperty("bounds");
+        Assert.True(bounds.GetProperty("no_split_floor_mean").GetDouble() > 0);
+        Assert.True(bounds.GetProperty("replication_floor_mean").GetDouble() >= 1);
+        Assert.True(bounds.GetProperty("weighted_replication_floor_mean").GetDouble() >= 1);
+        var lines = File.ReadAllLines(csv);
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith("strategy,name,mode", lines[0]);
+    }
+
+    [Theory]
+    [InlineData("unknown strategy 'nope'", "--strategies", "hash,nope")]
+    [InlineData("unknown generator 'pareto'", "--workload", "pareto:a=1")]
+    [InlineData("--partitions must be at least 1", "--partitions", "0")]
+    [InlineData("--batch must be at least 1 tuple", "--batch", "0")]
+    [InlineData("--batch 'soon' is neither", "--batch", "soon")]
+    [InlineData("needs arrival times", "--batch", "200ms")]
+    [InlineData("trace file not found", "--trace", "/no/such/file.txt")]
+    [InlineData("--format 'xml' is not one of lines, words, csv", "--trace", "PartLy.Core.Tests.dll", "--format", "xml")]
+    public void Bad_input_exits_non_zero_with_a_message_and_leaves_no_report(string message, params string[] flags)
+    {
+        string json = TempPath(".json");
+        var (code, error) = Run(["bench", "--quiet", "--tuples", "5000", "--json", json, .. flags]);
+        Assert.Equal(PartLyApp.InputError, code);
+        Assert.Contains(message, error);
+        Assert.False(File.Exists(json));
+    }
+
+    [Fact]
+    public void A_malformed_trace_names_file_and_line_and_leaves_no_report()
+    {
+        string trace = TempPath(".txt"), json = TempPath(".json");
+        File.WriteAllText(trace, "a\nb\n\nc\n");
+        var (code, error) = Run("bench", "--quiet", "--trace", trace, "--json", json);
+        Assert.Equal(PartLyApp.InputError, code);
+        Assert.Contains($"{trace}:3: empty key", error);
+        Assert.False(File.Exists(json));
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(json) + "*"));
+    }
+
+    [Fact]
+    public void Unknown_flags_are_refused()
+    {
+        var (code, error) = Run("bench", "--partitons", "5");
+        Assert.NotEqual(0, code);
+        Assert.Contains("partitons", error);
+    }
+}
