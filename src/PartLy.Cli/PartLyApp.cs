@@ -23,6 +23,9 @@ public static class PartLyApp
                 .WithDescription("Run partitioning strategies side by side on one workload or trace and report the field's metrics.")
                 .WithExample("bench", "--workload", "zipf:z=1.5,keys=10000", "--partitions", "50", "--batch", "1000")
                 .WithExample("bench", "--trace", "words.txt.gz", "--format", "words", "--strategies", "hash,pkg,d-choices,greedy");
+            config.AddCommand<TrainCommand>("train")
+                .WithDescription("Train a learned partitioner (20,000 batches), then test it beside every baseline.")
+                .WithExample("train", "--batches", "2000", "--test-batches", "200");
             config.AddCommand<StrategiesCommand>("strategies").WithDescription("List the partitioning strategies and their parameters.");
         });
         try

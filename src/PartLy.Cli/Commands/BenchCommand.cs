@@ -3,6 +3,7 @@ using PartLy.Core.Bench;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
+using PartLy.Learning;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -27,6 +28,10 @@ public sealed class BenchSettings : StreamSettings
     [Description("Write one CSV row per strategy (and one for the bounds).")]
     public string? Csv { get; init; }
 
+    [CommandOption("--policy <FILE>")]
+    [Description("A trained policy (from 'partly train') to run beside the strategies, as the row 'learned'.")]
+    public string? Policy { get; init; }
+
     [CommandOption("--quiet")]
     [Description("No progress bar.")]
     public bool Quiet { get; init; }
@@ -40,8 +45,9 @@ public sealed class BenchCommand : Command<BenchSettings>
         var entries = StrategyList.Parse(settings.Strategies);
         var policy = settings.ParseBatch();
         using var source = settings.OpenSource();
-        var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench",
-            progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress, cancellationToken));
+        if (settings.Policy is not null) entries.Insert(0, new BenchEntry("learned", Checkpoint.Load(settings.Policy).CreatePartitioner()));
+        var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench", "tuples",
+            progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress.Advance, cancellationToken));
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace PartLy.Core.Metrics;
 
 /// <summary>A set of (key, block) pairs for one batch: open addressing, cleared in O(1) by a generation stamp.</summary>
-internal sealed class PairSet
+public sealed class PairSet
 {
     private long[] _slots = new long[1024];
     private int[] _generation = new int[1024];

@@ -1,0 +1,155 @@
+using PartLy.Core.Streams;
+using PartLy.Learning.Nn;
+
+namespace PartLy.Learning.Rl;
+
+/// <summary>
+/// A policy over a variable set of candidate actions: one shared network scores every candidate from its features,
+/// and a softmax over the scores is the action distribution. Because it scores candidates rather than emitting one
+/// output per block, the same weights serve any number of blocks P. A separate value network reads the global
+/// features (for PPO's advantages).
+/// </summary>
+public sealed class CandidatePolicy
+{
+    private readonly float[] _activations;
+    private readonly float[] _valueActivations;
+    private readonly float[] _scratch;
+    private readonly float[] _valueScratch;
+    private readonly float[] _scores;
+    private readonly float[] _probabilities;
+
+    public CandidatePolicy(int features, int globals, int maxCandidates, int hidden = 16, int seed = 1)
+    {
+        Features = features;
+        Globals = globals;
+        MaxCandidates = maxCandidates;
+        Hidden = hidden;
+        Scorer = new Mlp(features, hidden, hidden, 1);
+        Value = new Mlp(globals, hidden * 2, hidden * 2, 1);
+        Scorer.InitialiseOrthogonal(seed, 0.01);
+        Value.InitialiseOrthogonal(seed + 1, 1.0);
+        _activations = Scorer.NewActivations();
+        _valueActivations = Value.NewActivations();
+        _scratch = Scorer.NewScratch();
+        _valueScratch = Value.NewScratch();
+        _scores = new float[maxCandidates];
+        _probabilities = new float[maxCandidates];
+    }
+
+    public int Features { get; }
+    public int Globals { get; }
+    public int MaxCandidates { get; }
+    public int Hidden { get; }
+    public Mlp Scorer { get; }
+    public Mlp Value { get; }
+
+    /// <summary>Softmax over the scores of the first <paramref name="count"/> candidates into <paramref name="probabilities"/>.</summary>
+    public void Distribution(ReadOnlySpan<float> candidates, int count, Span<float> probabilities)
+    {
+        float max = float.NegativeInfinity;
+        for (int c = 0; c < count; c++)
+        {
+            float s = Scorer.Forward(candidates.Slice(c * Features, Features), _activations)[0];
+            _scores[c] = s;
+            if (s > max) max = s;
+        }
+        float sum = 0;
+        for (int c = 0; c < count; c++) { probabilities[c] = MathF.Exp(_scores[c] - max); sum += probabilities[c]; }
+        for (int c = 0; c < count; c++) probabilities[c] /= sum;
+    }
+
+    /// <summary>Samples an action (or takes the most likely when <paramref name="greedy"/>) and returns its log-probability.</summary>
+    public int Act(Observation observation, SplitMix64? random, bool greedy, out float logProbability)
+    {
+        int count = observation.Count;
+        if (count == 1) { logProbability = 0; return 0; }
+        Distribution(observation.Candidates, count, _probabilities);
+        int action = 0;
+        if (greedy || random is null)
+        {
+            for (int c = 1; c < count; c++) if (_probabilities[c] > _probabilities[action]) action = c;
+        }
+        else
+        {
+            double u = random.NextDouble(), cumulative = 0;
+            action = count - 1;
+            for (int c = 0; c < count; c++)
+            {
+                cumulative += _probabilities[c];
+                if (u < cumulative) { action = c; break; }
+            }
+        }
+        logProbability = MathF.Log(Math.Max(_probabilities[action], 1e-30f));
+        return action;
+    }
+
+    /// <summary>The fastest decision for routing: the highest score, no softmax.</summary>
+    public int Best(ReadOnlySpan<float> candidates, int count)
+    {
+        if (count == 1) return 0;
+        int best = 0;
+        float bestScore = float.NegativeInfinity;
+        for (int c = 0; c < count; c++)
+        {
+            float s = Scorer.Forward(candidates.Slice(c * Features, Features), _activations)[0];
+            if (s > bestScore) { bestScore = s; best = c; }
+        }
+        return best;
+    }
+
+    public float EstimateValue(ReadOnlySpan<float> globals) => Value.Forward(globals, _valueActivations)[0];
+
+    /// <summary>
+    /// For one step: computes log π(action) under the current weights, asks <paramref name="logCoefficientOf"/> for
+    /// the coefficient of log π(action) in the objective, and adds to <paramref name="gradient"/> the gradient of
+    /// −(coefficient · log π(action) + entropyCoefficient · H(π)). Returns (log π(action), H).
+    /// </summary>
+    public (float LogProbability, float Entropy) AccumulatePolicyGradient(ReadOnlySpan<float> candidates, int count, int action,
+        Func<float, float> logCoefficientOf, float entropyCoefficient, Span<float> gradient)
+    {
+        if (count == 1) return (0, 0);
+        Distribution(candidates, count, _probabilities);
+        float entropy = 0;
+        for (int c = 0; c < count; c++)
+            if (_probabilities[c] > 0) entropy -= _probabilities[c] * MathF.Log(_probabilities[c]);
+        float logProbability = MathF.Log(Math.Max(_probabilities[action], 1e-30f));
+        float logCoefficient = logCoefficientOf(logProbability);
+        Span<float> dScore = stackalloc float[1];
+        for (int c = 0; c < count; c++)
+        {
+            float p = _probabilities[c];
+            float logP = MathF.Log(Math.Max(p, 1e-30f));
+            float dLogPi = (c == action ? 1 : 0) - p;
+            float dEntropy = -p * (logP + entropy);
+            dScore[0] = -(logCoefficient * dLogPi + entropyCoefficient * dEntropy);
+            if (dScore[0] == 0) continue;
+            Scorer.Forward(candidates.Slice(c * Features, Features), _activations);
+            Scorer.Backward(dScore, _activations, gradient, _scratch);
+        }
+        return (logProbability, entropy);
+    }
+
+    /// <summary>Adds the gradient of coefficient · (V(globals) − target)² / 2; returns V(globals).</summary>
+    public float AccumulateValueGradient(ReadOnlySpan<float> globals, float target, float coefficient, Span<float> gradient)
+    {
+        float v = Value.Forward(globals, _valueActivations)[0];
+        Span<float> d = stackalloc float[1];
+        d[0] = coefficient * (v - target);
+        Value.Backward(d, _valueActivations, gradient, _valueScratch);
+        return v;
+    }
+
+    public void CopyFrom(CandidatePolicy other)
+    {
+        if (other.Scorer.Parameters.Length != Scorer.Parameters.Length || other.Value.Parameters.Length != Value.Parameters.Length)
+            throw new InvalidOperationException("policies of different shapes");
+        other.Scorer.Parameters.CopyTo(Scorer.Parameters, 0);
+        other.Value.Parameters.CopyTo(Value.Parameters, 0);
+    }
+
+    public static void ThrowIfNotFinite(float[] parameters, string what)
+    {
+        foreach (float p in parameters)
+            if (!float.IsFinite(p)) throw new PartLy.Learning.Training.TrainingDivergedException($"the {what} network has non-finite weights");
+    }
+}

@@ -1,0 +1,254 @@
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+
+namespace PartLy.Learning.Scenarios;
+
+/// <summary>Weights of the cost a scenario's reward charges; each term is scale-free.</summary>
+/// <param name="Imbalance">× λ, the size imbalance.</param>
+/// <param name="Replication">× (replication − 1), the extra fragments per key.</param>
+/// <param name="Cardinality">× cardinality imbalance.</param>
+/// <param name="Migration">× the share of tuples that changed block since the previous batch.</param>
+public sealed record CostWeights(double Imbalance = 1.0, double Replication = 1.0, double Cardinality = 0.0, double Migration = 0.0)
+{
+    public double Cost(in BatchMetrics m) =>
+        Imbalance * m.SizeImbalance + Replication * (m.Replication - 1) + Cardinality * m.CardinalityImbalance + Migration * m.MigrationFraction;
+
+    public static CostWeights Parse(string text)
+    {
+        var spec = PartLy.Core.Spec.Parse("--cost-weights", "weights:" + text);
+        var w = new CostWeights(spec.Double("imbalance", 1, 0), spec.Double("replication", 1, 0), spec.Double("cardinality", 0, 0), spec.Double("migration", 0, 0));
+        spec.EnsureAllRead("imbalance", "replication", "cardinality", "migration");
+        return w;
+    }
+}
+
+/// <summary>
+/// The state the partitioning scenarios act on: the current micro-batch being placed tuple by tuple, the blocks'
+/// loads, and what the stream taught so far (each key's smoothed share of a batch and the block it had last time).
+/// Stream state carries over from batch to batch and is forgotten only when a new stream starts.
+/// </summary>
+public sealed class PartitionWorld
+{
+    private const double ShareSmoothing = 0.5;
+    private readonly BatchAnalyzer _analyzer;
+    private readonly KeyCounts _counts = new();
+    private long _stamp;
+
+    public PartitionWorld(InformationMode mode, CostWeights weights, CostModel? cost = null)
+    {
+        Mode = mode;
+        Weights = weights;
+        _analyzer = new BatchAnalyzer(cost);
+    }
+
+    public InformationMode Mode { get; }
+    public CostWeights Weights { get; }
+
+    // The batch being placed.
+    public int[] Keys { get; private set; } = [];
+    public int[] Blocks { get; private set; } = [];
+    public int Tuples { get; private set; }
+    public int Cursor { get; set; }
+    public int Partitions { get; private set; }
+    public int ExpectedTuples { get; private set; }
+    public long BatchIndex { get; private set; }
+    public int[] Loads { get; private set; } = [];
+    public int[] Distinct { get; private set; } = [];
+    /// <summary>Tuples that hot keys are expected still to send to each block (their open fragments).</summary>
+    public int[] Committed { get; private set; } = [];
+    public PairSet Pairs { get; } = new();
+
+    /// <summary>The blocks behind the candidate actions of the last observation.</summary>
+    public int[] Candidates { get; } = new int[16];
+    public int CandidateCount { get; set; }
+
+    /// <summary>Adds a candidate block unless it is already a candidate; false when it was.</summary>
+    public bool AddCandidate(int block)
+    {
+        for (int c = 0; c < CandidateCount; c++) if (Candidates[c] == block) return false;
+        Candidates[CandidateCount++] = block;
+        return true;
+    }
+    public int ExtraFragments { get; private set; }
+
+    // Per key, for the current batch (valid when KeyBatch[k] == stamp).
+    private long[] _keyBatch = new long[1024];
+    public int[] KeyBlock = new int[1024];
+    public int[] KeySeen = new int[1024];
+    public int[] KeyFragments = new int[1024];
+    public int[] KeyRemaining = new int[1024];
+    public byte[] KeyMode = new byte[1024];
+
+    // Per key, across batches.
+    private double[] _share = new double[1024];
+    private long[] _shareBatch = new long[1024];
+    public int[] LastBlock = new int[1024]; // block + 1; 0 = none
+
+    /// <summary>The metrics of the last finished batch.</summary>
+    public BatchMetrics LastMetrics { get; private set; }
+
+    /// <summary>Forgets the stream (a new one starts).</summary>
+    public void ResetStream()
+    {
+        Array.Clear(_share);
+        Array.Clear(_shareBatch);
+        Array.Clear(LastBlock);
+        BatchIndex = 0;
+    }
+
+    /// <summary>Starts placing a batch.</summary>
+    public void BeginBatch(ReadOnlySpan<int> keys, int partitions, int expectedTuples, long index)
+    {
+        Tuples = keys.Length;
+        if (Blocks.Length < Tuples)
+        {
+            Blocks = new int[Math.Max(Tuples, Blocks.Length * 2)];
+            Keys = new int[Blocks.Length];
+        }
+        keys.CopyTo(Keys);
+        Partitions = partitions;
+        ExpectedTuples = expectedTuples > 0 ? expectedTuples : Tuples;
+        BatchIndex = index;
+        Cursor = 0;
+        ExtraFragments = 0;
+        if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; }
+        else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); }
+        Pairs.Clear(Tuples);
+        _stamp++;
+        int maxKey = 0;
+        foreach (int k in keys) if (k > maxKey) maxKey = k;
+        EnsureKeys(maxKey);
+        if (Mode == InformationMode.Buffered) _counts.Count(keys);
+    }
+
+    /// <summary>Block capacity when <paramref name="tuple"/> tuples have been placed: ⌈E/P⌉, growing with the batch if it outgrows E.</summary>
+    public int Capacity(int tuple) => Math.Max((ExpectedTuples + Partitions - 1) / Partitions, (tuple + Partitions) / Partitions);
+
+    /// <summary>True when this is the key's first tuple in the batch; initialises its batch state.</summary>
+    public bool Touch(int key)
+    {
+        if (_keyBatch[key] == _stamp) return false;
+        _keyBatch[key] = _stamp;
+        KeyBlock[key] = -1;
+        KeySeen[key] = 0;
+        KeyFragments[key] = 0;
+        KeyMode[key] = 0;
+        KeyRemaining[key] = PredictedCount(key);
+        return true;
+    }
+
+    /// <summary>
+    /// Tuples of the key expected in this batch: online, its smoothed share of earlier batches times the expected
+    /// batch size; buffered, its true count.
+    /// </summary>
+    public int PredictedCount(int key)
+    {
+        if (Mode == InformationMode.Buffered) return _counts.CountOf(key);
+        if (_shareBatch[key] == 0) return 0;
+        double decay = Math.Pow(1 - ShareSmoothing, Math.Max(0, BatchIndex - _shareBatch[key]));
+        return (int)Math.Round(_share[key] * decay * ExpectedTuples);
+    }
+
+    /// <summary>Free room of a block: capacity minus load minus what hot keys have committed to it.</summary>
+    public int Free(int block, int capacity) => capacity - Loads[block] - Committed[block];
+
+    /// <summary>Moves a key's open fragment to <paramref name="block"/> (its remaining expected tuples go along).</summary>
+    public void OpenFragment(int key, int block, bool committed)
+    {
+        int old = KeyBlock[key];
+        if (old >= 0 && KeyMode[key] == 1) Committed[old] -= KeyRemaining[key];
+        KeyBlock[key] = block;
+        KeyMode[key] = (byte)(committed ? 1 : 0);
+        if (committed) Committed[block] += KeyRemaining[key];
+    }
+
+    /// <summary>Places the tuple at <see cref="Cursor"/> on a block and advances.</summary>
+    public void Place(int block)
+    {
+        int i = Cursor, key = Keys[i];
+        Blocks[i] = block;
+        Loads[block]++;
+        KeySeen[key]++;
+        if (KeyRemaining[key] > 0)
+        {
+            KeyRemaining[key]--;
+            if (KeyMode[key] == 1 && KeyBlock[key] == block) Committed[block]--;
+        }
+        if (Pairs.Add(key, block))
+        {
+            Distinct[block]++;
+            if (++KeyFragments[key] > 1) ExtraFragments++;
+        }
+        Cursor = i + 1;
+    }
+
+    public bool Holds(int key, int block) => Pairs.Contains(key, block);
+
+    /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
+    public int Roomiest(int capacity)
+    {
+        int best = -1, bestFree = int.MinValue;
+        for (int b = 0; b < Partitions; b++)
+        {
+            int free = capacity - Loads[b] - Committed[b];
+            if (free > bestFree && Loads[b] < capacity) { bestFree = free; best = b; }
+        }
+        return best;
+    }
+
+    /// <summary>Block with the least load (the first on ties).</summary>
+    public int LeastLoaded()
+    {
+        int best = 0;
+        for (int b = 1; b < Partitions; b++) if (Loads[b] < Loads[best]) best = b;
+        return best;
+    }
+
+    /// <summary>The block whose free room fits <paramref name="tuples"/> most tightly, or −1.</summary>
+    public int BestFit(int tuples, int capacity)
+    {
+        int best = -1, bestFree = int.MaxValue;
+        for (int b = 0; b < Partitions; b++)
+        {
+            int free = capacity - Loads[b] - Committed[b];
+            if (free >= tuples && free < bestFree && Loads[b] < capacity) { bestFree = free; best = b; }
+        }
+        return best;
+    }
+
+    /// <summary>Ends the batch: measures it, then updates each key's share and last block.</summary>
+    public BatchMetrics EndBatch()
+    {
+        var blocks = Blocks.AsSpan(0, Tuples);
+        LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), blocks, Partitions);
+        long next = BatchIndex + 1;
+        for (int i = 0; i < Tuples; i++)
+        {
+            int key = Keys[i];
+            if (_shareBatch[key] == next) continue;
+            double previous = _shareBatch[key] == 0 ? 0 : _share[key] * Math.Pow(1 - ShareSmoothing, Math.Max(0, BatchIndex - _shareBatch[key]));
+            double observed = (double)KeySeen[key] / Tuples;
+            _share[key] = _shareBatch[key] == 0 ? observed : (1 - ShareSmoothing) * previous + ShareSmoothing * observed;
+            _shareBatch[key] = next;
+            LastBlock[key] = KeyBlock[key] + 1;
+        }
+        return LastMetrics;
+    }
+
+    public double Cost => Weights.Cost(LastMetrics);
+
+    private void EnsureKeys(int maxKey)
+    {
+        if (maxKey < _keyBatch.Length) return;
+        int size = Math.Max(maxKey + 1, _keyBatch.Length * 2);
+        Array.Resize(ref _keyBatch, size);
+        Array.Resize(ref KeyBlock, size);
+        Array.Resize(ref KeySeen, size);
+        Array.Resize(ref KeyFragments, size);
+        Array.Resize(ref KeyRemaining, size);
+        Array.Resize(ref KeyMode, size);
+        Array.Resize(ref _share, size);
+        Array.Resize(ref _shareBatch, size);
+        Array.Resize(ref LastBlock, size);
+    }
+}

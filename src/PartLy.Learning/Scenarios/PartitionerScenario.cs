@@ -1,0 +1,121 @@
+using PartLy.Core.Hashing;
+using PartLy.Learning.Rl;
+
+namespace PartLy.Learning.Scenarios;
+
+/// <summary>
+/// The general partitioner scenario: one agent places the fragments of hot keys, for any P. A key is hot when it is
+/// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
+/// block's capacity in this batch. Each time a hot key needs a block (its first tuple, or its block is full) the agent
+/// picks among up to six candidates: the key's block of the last batch, the block with the most free room, the block
+/// that fits its expected remainder most tightly, its two hash choices, and the least loaded block. The key then
+/// fills that block up to capacity. One shared network scores each candidate from scale-free features, so the policy
+/// does not depend on P. Cold keys need no decision: they return to last batch's block while it has free room, else
+/// take the block with the most free room (load plus what hot keys have committed).
+/// </summary>
+public sealed class PartitionerScenario : IScenario
+{
+    public const string ScenarioName = "partitioner";
+    public const int FeatureCount = 10;
+    public const int MaxCandidates = 6;
+    public const double HotFraction = 0.25;
+    public const string Agent = "partitioner_0";
+
+    public string Name => ScenarioName;
+    public IReadOnlyList<string> Agents { get; } = [Agent];
+    public CandidateSpace ActionSpace { get; } = new(MaxCandidates, FeatureCount);
+    public int GlobalFeatures => 6;
+
+    public PartitionWorld MakeWorld(ScenarioOptions options) => new(options.Mode, options.Weights, options.Cost);
+
+    public void ResetWorld(PartitionWorld world) { }
+
+    public bool Advance(PartitionWorld world)
+    {
+        while (world.Cursor < world.Tuples)
+        {
+            int i = world.Cursor, key = world.Keys[i];
+            int capacity = world.Capacity(i);
+            world.Touch(key);
+            int block = world.KeyBlock[key];
+            if (block >= 0 && world.Loads[block] < capacity) { world.Place(block); continue; }
+            if (world.KeySeen[key] + world.KeyRemaining[key] >= HotFraction * capacity) return true;
+            int last = world.LastBlock[key] - 1;
+            int target = block < 0 && last >= 0 && last < world.Partitions && world.Free(last, capacity) > 0 ? last : world.Roomiest(capacity);
+            world.OpenFragment(key, target, committed: false);
+            world.Place(target);
+        }
+        return false;
+    }
+
+    public void Observe(string agent, PartitionWorld world, Observation observation)
+    {
+        int i = world.Cursor, key = world.Keys[i], p = world.Partitions;
+        int capacity = world.Capacity(i);
+        int remaining = Math.Max(world.KeyRemaining[key], 1);
+        int last = world.LastBlock[key] - 1;
+        world.CandidateCount = 0;
+        if (last >= 0 && last < p && world.Loads[last] < capacity) world.AddCandidate(last);
+        world.AddCandidate(world.Roomiest(capacity));
+        int fit = world.BestFit(remaining, capacity);
+        if (fit >= 0) world.AddCandidate(fit);
+        int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
+        if (world.Loads[h0] < capacity) world.AddCandidate(h0);
+        if (world.Loads[h1] < capacity) world.AddCandidate(h1);
+        world.AddCandidate(world.LeastLoaded());
+
+        float c = capacity;
+        float meanDistinct = 0;
+        for (int b = 0; b < p; b++) meanDistinct += world.Distinct[b];
+        meanDistinct = meanDistinct / p + 1;
+        float progress = (float)i / world.ExpectedTuples;
+        observation.Count = world.CandidateCount;
+        for (int n = 0; n < world.CandidateCount; n++)
+        {
+            int b = world.Candidates[n];
+            var row = observation.Row(n);
+            int free = world.Free(b, capacity);
+            row[0] = world.Loads[b] / c;
+            row[1] = free / c;
+            row[2] = remaining / c;
+            row[3] = (free - remaining) / c;
+            row[4] = b == last ? 1 : 0;
+            row[5] = b == h0 || b == h1 ? 1 : 0;
+            row[6] = world.Holds(key, b) ? 1 : 0;
+            row[7] = world.Distinct[b] / meanDistinct;
+            row[8] = progress;
+            row[9] = world.KeyFragments[key] / (float)p;
+        }
+        FillGlobals(world, key, capacity, observation.Global);
+    }
+
+    internal static void FillGlobals(PartitionWorld world, int key, int capacity, float[] globals)
+    {
+        int p = world.Partitions, maxLoad = 0;
+        long free = 0, committed = 0;
+        for (int b = 0; b < p; b++)
+        {
+            maxLoad = Math.Max(maxLoad, world.Loads[b]);
+            free += world.Free(b, capacity);
+            committed += world.Committed[b];
+        }
+        float c = capacity;
+        globals[0] = (float)world.Cursor / world.ExpectedTuples;
+        globals[1] = maxLoad / c;
+        globals[2] = free / (c * p);
+        globals[3] = world.KeyRemaining[key] / c;
+        globals[4] = world.ExtraFragments / (float)p;
+        globals[5] = committed / (c * p);
+    }
+
+    public void Act(string agent, PartitionWorld world, int action)
+    {
+        if ((uint)action >= (uint)world.CandidateCount)
+            throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is not among the {world.CandidateCount} candidates");
+        int key = world.Keys[world.Cursor], block = world.Candidates[action];
+        world.OpenFragment(key, block, committed: true);
+        world.Place(block);
+    }
+
+    public double Reward(string agent, PartitionWorld world) => -world.Cost;
+}

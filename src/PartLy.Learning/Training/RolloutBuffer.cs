@@ -1,0 +1,93 @@
+using PartLy.Learning.Rl;
+
+namespace PartLy.Learning.Training;
+
+/// <summary>
+/// The steps of a few episodes, as the learner needs them: each step's candidate features and their count (the action
+/// mask), the action, its log-probability and value estimate when taken, and the global features; each episode's
+/// final reward. Advantages and returns are computed here.
+/// </summary>
+public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
+{
+    private float[] _candidates = new float[4096 * maxCandidates * features];
+    private float[] _globals = new float[4096 * globals];
+    private int[] _counts = new int[4096];
+    private int[] _actions = new int[4096];
+    private float[] _logProbabilities = new float[4096];
+    private float[] _values = new float[4096];
+    private float[] _advantages = new float[4096];
+    private float[] _returns = new float[4096];
+    private readonly List<(int Start, int End, double Reward)> _episodes = [];
+    private int _episodeStart;
+
+    public int MaxCandidates { get; } = maxCandidates;
+    public int Features { get; } = features;
+    public int GlobalFeatures { get; } = globals;
+    public int Steps { get; private set; }
+    public int Episodes => _episodes.Count;
+
+    public void Add(Observation observation, int action, float logProbability, float value)
+    {
+        if (Steps == _counts.Length) Grow();
+        int s = Steps++;
+        observation.Candidates.AsSpan(0, observation.Count * Features).CopyTo(_candidates.AsSpan(s * MaxCandidates * Features));
+        observation.Global.CopyTo(_globals.AsSpan(s * GlobalFeatures));
+        _counts[s] = observation.Count;
+        _actions[s] = action;
+        _logProbabilities[s] = logProbability;
+        _values[s] = value;
+    }
+
+    /// <summary>Closes the current episode with its final reward (steps before it earn 0).</summary>
+    public void EndEpisode(double reward)
+    {
+        _episodes.Add((_episodeStart, Steps, reward));
+        _episodeStart = Steps;
+    }
+
+    public void Clear()
+    {
+        Steps = 0;
+        _episodeStart = 0;
+        _episodes.Clear();
+    }
+
+    /// <summary>GAE(γ = 1, λ) within each episode; the only reward comes at its end. λ = 1 gives Monte-Carlo returns.</summary>
+    public void ComputeAdvantages(double lambda)
+    {
+        foreach (var (start, end, reward) in _episodes)
+        {
+            double gae = 0;
+            for (int t = end - 1; t >= start; t--)
+            {
+                bool last = t == end - 1;
+                double nextValue = last ? 0 : _values[t + 1];
+                double delta = (last ? reward : 0) + nextValue - _values[t];
+                gae = delta + lambda * gae;
+                _advantages[t] = (float)gae;
+                _returns[t] = (float)(gae + _values[t]);
+            }
+        }
+    }
+
+    public ReadOnlySpan<float> Candidates(int step) => _candidates.AsSpan(step * MaxCandidates * Features, _counts[step] * Features);
+    public ReadOnlySpan<float> Globals(int step) => _globals.AsSpan(step * GlobalFeatures, GlobalFeatures);
+    public int Count(int step) => _counts[step];
+    public int Action(int step) => _actions[step];
+    public float LogProbability(int step) => _logProbabilities[step];
+    public float Advantage(int step) => _advantages[step];
+    public float Return(int step) => _returns[step];
+
+    private void Grow()
+    {
+        int size = _counts.Length * 2;
+        Array.Resize(ref _candidates, size * MaxCandidates * Features);
+        Array.Resize(ref _globals, size * GlobalFeatures);
+        Array.Resize(ref _counts, size);
+        Array.Resize(ref _actions, size);
+        Array.Resize(ref _logProbabilities, size);
+        Array.Resize(ref _values, size);
+        Array.Resize(ref _advantages, size);
+        Array.Resize(ref _returns, size);
+    }
+}
