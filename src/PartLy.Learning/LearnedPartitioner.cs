@@ -21,7 +21,7 @@ public sealed class LearnedPartitioner : Partitioner
         _scenario = scenario;
         _policy = policy;
         _world = scenario.MakeWorld(options);
-        _observation = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+        _observation = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures) { NeedsGlobals = false };
         _agent = scenario.Agents[0];
         Name = name;
         Mode = options.Mode;
@@ -47,6 +47,6 @@ public sealed class LearnedPartitioner : Partitioner
         }
         LastDecisions = decisions;
         _world.Blocks.AsSpan(0, keys.Length).CopyTo(blocks);
-        _world.EndBatch();
+        _world.EndBatch(measure: false);
     }
 }

@@ -7,7 +7,8 @@ namespace PartLy.Learning.Nn;
 
 /// <summary>
 /// A small multilayer perceptron on float32: tanh hidden layers, a linear output. All parameters live in one flat
-/// array (weights row-major per layer, then biases) so that the optimiser, clipping and checkpoints see one vector.
+/// array (per layer the weights input-major, W[i·out + o], then the biases) so that the optimiser, clipping and
+/// checkpoints see one vector; input-major weights make both passes SIMD over the outputs.
 /// Forward and backward work one row at a time; gradients accumulate into a caller's array of the same length.
 /// </summary>
 public sealed class Mlp
@@ -60,7 +61,7 @@ public sealed class Mlp
             var w = rows >= cols ? q : q.Transpose();
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < cols; c++)
-                    Parameters[_weightOffset[l] + r * cols + c] = (float)(gain * w[r, c]);
+                    Parameters[_weightOffset[l] + c * rows + r] = (float)(gain * w[r, c]);
             Array.Clear(Parameters, _biasOffset[l], rows);
         }
     }
@@ -77,7 +78,12 @@ public sealed class Mlp
             var w = new ReadOnlySpan<float>(Parameters, _weightOffset[l], nIn * nOut);
             var b = new ReadOnlySpan<float>(Parameters, _biasOffset[l], nOut);
             var y = new Span<float>(activations, outOffset, nOut);
-            for (int o = 0; o < nOut; o++) y[o] = Dot(w.Slice(o * nIn, nIn), x) + b[o];
+            b.CopyTo(y);
+            for (int i = 0; i < nIn; i++)
+            {
+                float xi = x[i];
+                if (xi != 0) Axpy(xi, w.Slice(i * nOut, nOut), y);
+            }
             if (l < _sizes.Length - 2) System.Numerics.Tensors.TensorPrimitives.Tanh(y, y);
             inOffset = outOffset;
         }
@@ -103,18 +109,12 @@ public sealed class Mlp
             var w = new ReadOnlySpan<float>(Parameters, _weightOffset[l], nIn * nOut);
             var gw = gradient.Slice(_weightOffset[l], nIn * nOut);
             var gb = gradient.Slice(_biasOffset[l], nOut);
-            for (int o = 0; o < nOut; o++)
-            {
-                float d = delta[o];
-                if (d == 0) continue;
-                gb[o] += d;
-                Axpy(d, x, gw.Slice(o * nIn, nIn));
-            }
+            for (int o = 0; o < nOut; o++) gb[o] += delta[o];
+            for (int i = 0; i < nIn; i++)
+                if (x[i] != 0) Axpy(x[i], delta, gw.Slice(i * nOut, nOut));
             if (l == 0) break;
             var previous = back[..nIn];
-            previous.Clear();
-            for (int o = 0; o < nOut; o++)
-                if (delta[o] != 0) Axpy(delta[o], w.Slice(o * nIn, nIn), previous);
+            for (int i = 0; i < nIn; i++) previous[i] = Dot(w.Slice(i * nOut, nOut), delta);
             for (int i = 0; i < nIn; i++) previous[i] *= 1 - x[i] * x[i];
             var swap = front;
             front = back;

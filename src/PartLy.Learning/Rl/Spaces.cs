@@ -28,5 +28,8 @@ public sealed class Observation(int maxCandidates, int features, int globals)
     public float[] Global { get; } = new float[globals];
     public int Count { get; set; }
 
+    /// <summary>False when nobody reads the global features (routing with a trained policy), to save their cost.</summary>
+    public bool NeedsGlobals { get; init; } = true;
+
     public Span<float> Row(int candidate) => Candidates.AsSpan(candidate * Features, Features);
 }

@@ -70,6 +70,7 @@ public sealed class PartitionWorld
         return true;
     }
     public int ExtraFragments { get; private set; }
+    public int DistinctTotal { get; private set; }
 
     // Per key, for the current batch (valid when KeyBatch[k] == stamp).
     private long[] _keyBatch = new long[1024];
@@ -108,9 +109,11 @@ public sealed class PartitionWorld
         keys.CopyTo(Keys);
         Partitions = partitions;
         ExpectedTuples = expectedTuples > 0 ? expectedTuples : Tuples;
+        _baseCapacity = (ExpectedTuples + partitions - 1) / partitions;
         BatchIndex = index;
         Cursor = 0;
         ExtraFragments = 0;
+        DistinctTotal = 0;
         if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; }
         else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); }
         Pairs.Clear(Tuples);
@@ -122,7 +125,9 @@ public sealed class PartitionWorld
     }
 
     /// <summary>Block capacity when <paramref name="tuple"/> tuples have been placed: ⌈E/P⌉, growing with the batch if it outgrows E.</summary>
-    public int Capacity(int tuple) => Math.Max((ExpectedTuples + Partitions - 1) / Partitions, (tuple + Partitions) / Partitions);
+    public int Capacity(int tuple) => tuple < ExpectedTuples ? _baseCapacity : Math.Max(_baseCapacity, tuple / Partitions + 1);
+
+    private int _baseCapacity;
 
     /// <summary>True when this is the key's first tuple in the batch; initialises its batch state.</summary>
     public bool Touch(int key)
@@ -177,6 +182,7 @@ public sealed class PartitionWorld
         if (Pairs.Add(key, block))
         {
             Distinct[block]++;
+            DistinctTotal++;
             if (++KeyFragments[key] > 1) ExtraFragments++;
         }
         Cursor = i + 1;
@@ -216,11 +222,10 @@ public sealed class PartitionWorld
         return best;
     }
 
-    /// <summary>Ends the batch: measures it, then updates each key's share and last block.</summary>
-    public BatchMetrics EndBatch()
+    /// <summary>Ends the batch: measures it (when asked), then updates each key's share and last block.</summary>
+    public BatchMetrics EndBatch(bool measure = true)
     {
-        var blocks = Blocks.AsSpan(0, Tuples);
-        LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), blocks, Partitions);
+        if (measure) LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), Blocks.AsSpan(0, Tuples), Partitions);
         long next = BatchIndex + 1;
         for (int i = 0; i < Tuples; i++)
         {

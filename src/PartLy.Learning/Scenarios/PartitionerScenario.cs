@@ -65,9 +65,7 @@ public sealed class PartitionerScenario : IScenario
         world.AddCandidate(world.LeastLoaded());
 
         float c = capacity;
-        float meanDistinct = 0;
-        for (int b = 0; b < p; b++) meanDistinct += world.Distinct[b];
-        meanDistinct = meanDistinct / p + 1;
+        float meanDistinct = (float)world.DistinctTotal / p + 1;
         float progress = (float)i / world.ExpectedTuples;
         observation.Count = world.CandidateCount;
         for (int n = 0; n < world.CandidateCount; n++)
@@ -86,7 +84,7 @@ public sealed class PartitionerScenario : IScenario
             row[8] = progress;
             row[9] = world.KeyFragments[key] / (float)p;
         }
-        FillGlobals(world, key, capacity, observation.Global);
+        if (observation.NeedsGlobals) FillGlobals(world, key, capacity, observation.Global);
     }
 
     internal static void FillGlobals(PartitionWorld world, int key, int capacity, float[] globals)

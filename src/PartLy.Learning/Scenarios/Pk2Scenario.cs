@@ -51,9 +51,7 @@ public sealed class Pk2Scenario : IScenario
         world.AddCandidate(h0);
         bool two = world.AddCandidate(h1);
         float c = capacity;
-        float meanDistinct = 0;
-        for (int b = 0; b < p; b++) meanDistinct += world.Distinct[b];
-        meanDistinct = meanDistinct / p + 1;
+        float meanDistinct = (float)world.DistinctTotal / p + 1;
         float progress = (float)i / world.ExpectedTuples;
         for (int n = 0; n < world.CandidateCount; n++)
         {
@@ -90,7 +88,7 @@ public sealed class Pk2Scenario : IScenario
             split[9] = 1;
             observation.Count = 3;
         }
-        PartitionerScenario.FillGlobals(world, key, capacity, observation.Global);
+        if (observation.NeedsGlobals) PartitionerScenario.FillGlobals(world, key, capacity, observation.Global);
     }
 
     public void Act(string agent, PartitionWorld world, int action)
