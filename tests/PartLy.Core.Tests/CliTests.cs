@@ -76,7 +76,7 @@ public class CliTests
         Assert.Equal(PartLyApp.InputError, code);
         Assert.Contains($"{trace}:3: empty key", error);
         Assert.False(File.Exists(json));
-        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(json) + "*"));
+        Assert.Empty(Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(json) + "*.tmp"));
     }
 
     [Fact]

@@ -1,0 +1,98 @@
+using PartLy.Core.Partitioning;
+using PartLy.Core.Streams;
+using PartLy.Learning.Rl;
+using PartLy.Learning.Scenarios;
+using PartLy.Learning.Training;
+
+namespace PartLy.Learning.Tests;
+
+public class LearnerTests
+{
+    /// <summary>A one-step bandit: three candidates, the one whose first feature is 1 pays 1, the others 0.</summary>
+    private static double TrainBandit(string algorithm, int updates)
+    {
+        var policy = new CandidatePolicy(features: 3, globals: 1, maxCandidates: 3, hidden: 8, seed: 1);
+        var learner = new PolicyGradient(new LearnerOptions(Algorithm: algorithm, LearningRate: 0.01, AnnealLearningRate: false), 2);
+        var buffer = new RolloutBuffer(3, 3, 1);
+        var rng = new SplitMix64(3);
+        var observation = new Observation(3, 3, 1) { Count = 3 };
+        double lastMean = 0;
+        for (int u = 0; u < updates; u++)
+        {
+            double paid = 0;
+            for (int e = 0; e < 64; e++)
+            {
+                int correct = rng.NextInt(3);
+                for (int c = 0; c < 3; c++)
+                {
+                    var row = observation.Row(c);
+                    row[0] = c == correct ? 1 : 0;
+                    row[1] = (float)rng.NextDouble();
+                    row[2] = 0.5f;
+                }
+                int action = policy.Act(observation, rng, false, out float logP);
+                buffer.Add(observation, action, logP, policy.EstimateValue(observation.Global));
+                double reward = action == correct ? 1 : 0;
+                paid += reward;
+                buffer.EndEpisode(reward);
+            }
+            lastMean = paid / 64;
+            learner.Update(buffer, policy, (double)u / updates);
+            buffer.Clear();
+        }
+        return lastMean;
+    }
+
+    [Theory]
+    [InlineData("ppo")]
+    [InlineData("reinforce")]
+    public void Learners_find_the_paying_candidate_of_a_bandit(string algorithm) =>
+        Assert.True(TrainBandit(algorithm, 150) > 0.9);
+
+    [Fact]
+    public void Gae_with_a_terminal_reward_and_zero_values_gives_the_reward_to_every_step()
+    {
+        var buffer = new RolloutBuffer(1, 1, 1);
+        var obs = new Observation(1, 1, 1) { Count = 1 };
+        for (int i = 0; i < 3; i++) buffer.Add(obs, 0, 0, 0);
+        buffer.EndEpisode(-2);
+        buffer.ComputeAdvantages(1.0);
+        for (int s = 0; s < 3; s++) { Assert.Equal(-2, buffer.Advantage(s)); Assert.Equal(-2, buffer.Return(s)); }
+        buffer.ComputeAdvantages(0.5);
+        Assert.Equal(-2, buffer.Advantage(2));
+        Assert.Equal(-1, buffer.Advantage(1));
+        Assert.Equal(-0.5, buffer.Advantage(0));
+    }
+
+    [Fact]
+    public void Unknown_algorithm_is_refused() =>
+        Assert.Contains("not one of ppo, reinforce", Assert.Throws<InputException>(() => new PolicyGradient(new LearnerOptions(Algorithm: "dqn"), 1)).Message);
+
+    private static MixedFeed Feed(ulong seed) =>
+        new(["zipf:z=1.5,keys=2000", "zipf:z=1.0,keys=2000"], [10, 50], new BatchPolicy.ByCount(1000), 20, seed, 1000);
+
+    [Fact]
+    public void Training_is_deterministic_under_a_seed()
+    {
+        var options = new TrainingOptions(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(), new LearnerOptions(EpisodesPerUpdate: 8), 40, 11);
+        var a = new Trainer(options);
+        var b = new Trainer(options);
+        var rewardsA = new List<double>();
+        var rewardsB = new List<double>();
+        a.Run(Feed(5), "test", e => rewardsA.Add(e.Reward));
+        b.Run(Feed(5), "test", e => rewardsB.Add(e.Reward));
+        Assert.Equal(rewardsA, rewardsB);
+        Assert.Equal(a.Policy.Scorer.Parameters, b.Policy.Scorer.Parameters);
+    }
+
+    [Fact]
+    public void Training_improves_the_partitioner_on_skewed_streams()
+    {
+        var options = new TrainingOptions(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(), new LearnerOptions(EpisodesPerUpdate: 16), 1200, 3);
+        var trainer = new Trainer(options);
+        var rewards = new List<double>();
+        trainer.Run(Feed(7), "test", e => rewards.Add(e.Reward));
+        double first = rewards.Take(200).Average(), last = rewards.Skip(1000).Average();
+        Assert.True(last > first, $"mean reward went from {first:F4} to {last:F4}");
+    }
+}

@@ -1,0 +1,141 @@
+using PartLy.Core.Hashing;
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Streams;
+using PartLy.Learning.Rl;
+using PartLy.Learning.Scenarios;
+
+namespace PartLy.Learning.Tests;
+
+public class ScenarioTests
+{
+    private static PartitionEnv Env(IScenario scenario, int partitions, double z = 1.5, InformationMode mode = InformationMode.Online) =>
+        new(scenario, new SourceFeed(() => new SyntheticSource("zipf", 2000, z, 20_000, 3), new BatchPolicy.ByCount(1000), partitions),
+            new ScenarioOptions(mode, new CostWeights()));
+
+    /// <summary>Plays one episode with uniformly random actions; returns the batch's keys, blocks and final step.</summary>
+    private static (int[] Keys, int[] Blocks, StepResult? Last, int Decisions) PlayRandom(PartitionEnv env, SplitMix64 rng)
+    {
+        string agent = env.Agents[0];
+        StepResult? last = null;
+        int decisions = 0;
+        if (env.Reset(out var observations))
+        {
+            while (true)
+            {
+                var step = env.Step(new Dictionary<string, int> { [agent] = rng.NextInt(observations[agent].Count) });
+                decisions++;
+                if (step.Terminations[agent]) { last = step; break; }
+                observations = step.Observations;
+            }
+        }
+        var world = env.World;
+        return (world.Keys[..world.Tuples], world.Blocks[..world.Tuples], last, decisions);
+    }
+
+    [Theory]
+    [InlineData(PartitionerScenario.ScenarioName)]
+    [InlineData(Pk2Scenario.ScenarioName)]
+    public void Every_tuple_is_placed_once_on_a_valid_block(string name)
+    {
+        foreach (int p in new[] { 1, 10, 50 })
+        {
+            using var env = Env(ScenarioRegistry.Create(name), p);
+            var rng = new SplitMix64(1);
+            for (int episode = 0; episode < 5; episode++)
+            {
+                var (keys, blocks, _, _) = PlayRandom(env, rng);
+                Assert.Equal(1000, keys.Length);
+                Assert.All(blocks, b => Assert.InRange(b, 0, p - 1));
+                Assert.Equal(1000, env.World.LastMetrics.Tuples);
+                var sizes = new int[p];
+                foreach (int b in blocks) sizes[b]++;
+                Assert.Equal(1000, sizes.Sum());
+            }
+        }
+    }
+
+    [Fact]
+    public void The_partitioner_scenario_never_overfills_a_block_of_a_count_based_batch()
+    {
+        using var env = Env(new PartitionerScenario(), 50, z: 2.0);
+        var rng = new SplitMix64(2);
+        for (int episode = 0; episode < 10; episode++)
+        {
+            PlayRandom(env, rng);
+            Assert.Equal(0.0, env.World.LastMetrics.SizeImbalance, 9);
+        }
+    }
+
+    [Fact]
+    public void Pk2_places_each_key_only_on_its_two_candidates()
+    {
+        using var env = Env(new Pk2Scenario(), 10);
+        var rng = new SplitMix64(4);
+        for (int episode = 0; episode < 5; episode++)
+        {
+            var (keys, blocks, _, decisions) = PlayRandom(env, rng);
+            Assert.Equal(keys.Distinct().Count(), decisions);
+            for (int i = 0; i < keys.Length; i++)
+                Assert.Contains(blocks[i], new[] { Murmur3.Candidate(keys[i], 0, 10), Murmur3.Candidate(keys[i], 1, 10) });
+        }
+    }
+
+    [Fact]
+    public void The_reward_is_the_negative_weighted_cost_of_the_reported_batch()
+    {
+        var weights = new CostWeights(Imbalance: 2, Replication: 0.5, Cardinality: 0.25, Migration: 1);
+        using var env = new PartitionEnv(new PartitionerScenario(),
+            new SourceFeed(() => new SyntheticSource("zipf", 2000, 1.5, 20_000, 3), new BatchPolicy.ByCount(1000), 10),
+            new ScenarioOptions(InformationMode.Online, weights));
+        var rng = new SplitMix64(5);
+        for (int episode = 0; episode < 4; episode++)
+        {
+            var (keys, blocks, last, _) = PlayRandom(env, rng);
+            Assert.NotNull(last);
+            var m = env.World.LastMetrics;
+            double expected = -(2 * m.SizeImbalance + 0.5 * (m.Replication - 1) + 0.25 * m.CardinalityImbalance + m.MigrationFraction);
+            Assert.Equal(expected, last!.Rewards[PartitionerScenario.Agent], 9);
+        }
+    }
+
+    [Fact]
+    public void An_action_outside_the_candidates_is_refused()
+    {
+        using var env = Env(new PartitionerScenario(), 10);
+        Assert.True(env.Reset(out var observations));
+        int count = observations[PartitionerScenario.Agent].Count;
+        Assert.Throws<ArgumentOutOfRangeException>(() => env.Step(new Dictionary<string, int> { [PartitionerScenario.Agent] = count }));
+    }
+
+    [Fact]
+    public void Spaces_follow_the_scenario()
+    {
+        using var env = Env(new PartitionerScenario(), 10);
+        Assert.Equal(["partitioner_0"], env.Agents);
+        Assert.Equal(new CandidateSpace(PartitionerScenario.MaxCandidates, PartitionerScenario.FeatureCount), env.ActionSpace("partitioner_0"));
+        Assert.Equal(PartitionerScenario.MaxCandidates * PartitionerScenario.FeatureCount, env.ObservationSpace("partitioner_0").Size);
+    }
+
+    [Fact]
+    public void A_learned_partitioner_places_every_tuple_and_is_deterministic()
+    {
+        var policy = new CandidatePolicy(PartitionerScenario.FeatureCount, 6, PartitionerScenario.MaxCandidates, seed: 4);
+        var options = new ScenarioOptions(InformationMode.Online, new CostWeights());
+        using var source = new SyntheticSource("zipf", 5000, 1.5, 10_000, 8);
+        var batcher = new MicroBatcher(source, new BatchPolicy.ByCount(1000));
+        var a = new LearnedPartitioner(new PartitionerScenario(), policy, options);
+        var b = new LearnedPartitioner(new PartitionerScenario(), policy, options);
+        var analyzer = new BatchAnalyzer();
+        while (batcher.TryNext(out var batch))
+        {
+            var blocksA = new int[batch.Count];
+            var blocksB = new int[batch.Count];
+            var context = new BatchContext(batch.Index, 20, batch.ExpectedTuples);
+            a.Partition(context, batch.Keys, blocksA);
+            b.Partition(context, batch.Keys, blocksB);
+            Assert.Equal(blocksA, blocksB);
+            Assert.Equal(0.0, analyzer.Analyze(batch.Keys, blocksA, 20).SizeImbalance, 9);
+        }
+    }
+}
