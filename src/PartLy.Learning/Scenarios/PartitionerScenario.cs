@@ -1,4 +1,5 @@
 using PartLy.Core.Hashing;
+using PartLy.Core.Partitioning;
 using PartLy.Learning.Rl;
 
 namespace PartLy.Learning.Scenarios;
@@ -6,19 +7,19 @@ namespace PartLy.Learning.Scenarios;
 /// <summary>
 /// The general partitioner scenario: one agent places the fragments of hot keys, for any P. A key is hot when it is
 /// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
-/// block's capacity in this batch. Each time a hot key needs a block (its first tuple, or its block is full) the agent
-/// picks among up to six candidates: the key's block of the last batch, the block with the most free room, the block
+/// block's capacity in this batch. Before the batch, the world reserves room for the expected hot keys (see
+/// <see cref="PartitionWorld"/>). Each time a hot key needs a block (its first tuple, or its block is full) the agent
+/// picks among up to seven candidates: the next block of its reservation, the key's block of the last batch, the block with the most free room, the block
 /// that fits its expected remainder most tightly, its two hash choices, and the least loaded block. The key then
 /// fills that block up to capacity. One shared network scores each candidate from scale-free features, so the policy
-/// does not depend on P. Cold keys need no decision: they return to last batch's block while it has free room, else
-/// take the block with the most free room (load plus what hot keys have committed).
+/// does not depend on P. Cold keys need no decision: they return to last batch's block while it has free room for them (locality), else
+/// take the block with the most free room (capacity minus load minus what hot keys have committed to it).
 /// </summary>
 public sealed class PartitionerScenario : IScenario
 {
     public const string ScenarioName = "partitioner";
-    public const int FeatureCount = 10;
-    public const int MaxCandidates = 6;
-    public const double HotFraction = 0.25;
+    public const int FeatureCount = 11;
+    public const int MaxCandidates = 7;
     public const string Agent = "partitioner_0";
 
     public string Name => ScenarioName;
@@ -38,15 +39,31 @@ public sealed class PartitionerScenario : IScenario
             int capacity = world.Capacity(i);
             world.Touch(key);
             int block = world.KeyBlock[key];
-            if (block >= 0 && world.Loads[block] < capacity) { world.Place(block); continue; }
-            if (world.KeySeen[key] + world.KeyRemaining[key] >= HotFraction * capacity) return true;
+            bool hot = world.KeySeen[key] + world.KeyRemaining[key] >= PartitionWorld.HotFraction * capacity;
+            if (block >= 0 && world.Loads[block] < capacity && (hot ? OwnsRoom(world, key, block, capacity) : world.Committed[block] <= 0 || world.Free(block, capacity) > 0))
+            {
+                world.Place(block);
+                continue;
+            }
+            if (hot) return true;
+            int expected = Math.Max(world.KeyRemaining[key], 1);
             int last = world.LastBlock[key] - 1;
-            int target = block < 0 && last >= 0 && last < world.Partitions && world.Free(last, capacity) > 0 ? last : world.Roomiest(capacity);
+            int target = block < 0 && last >= 0 && last < world.Partitions && world.Loads[last] < capacity && world.Free(last, capacity) >= expected
+                ? last
+                : world.Roomiest(capacity);
             world.OpenFragment(key, target, committed: false);
             world.Place(target);
         }
         return false;
     }
+
+    /// <summary>
+    /// A hot key keeps filling its block up to capacity; buffered, where its reservation is exact, only while the
+    /// reservation there lasts or the block has unreserved room (online reservations are estimates, and holding them
+    /// strictly costs more fragments than it saves).
+    /// </summary>
+    private static bool OwnsRoom(PartitionWorld world, int key, int block, int capacity) =>
+        world.Mode == InformationMode.Online || !world.HasPlan(key) || world.PlannedQuota(key, block) > 0 || world.Free(block, capacity) > 0;
 
     public void Observe(string agent, PartitionWorld world, Observation observation)
     {
@@ -55,6 +72,8 @@ public sealed class PartitionerScenario : IScenario
         int remaining = Math.Max(world.KeyRemaining[key], 1);
         int last = world.LastBlock[key] - 1;
         world.CandidateCount = 0;
+        int planned = world.PlannedBlock(key, capacity);
+        if (planned >= 0) world.AddCandidate(planned);
         if (last >= 0 && last < p && world.Loads[last] < capacity) world.AddCandidate(last);
         world.AddCandidate(world.Roomiest(capacity));
         int fit = world.BestFit(remaining, capacity);
@@ -83,6 +102,7 @@ public sealed class PartitionerScenario : IScenario
             row[7] = world.Distinct[b] / meanDistinct;
             row[8] = progress;
             row[9] = world.KeyFragments[key] / (float)p;
+            row[10] = b == planned ? 1 : 0;
         }
         if (observation.NeedsGlobals) FillGlobals(world, key, capacity, observation.Global);
     }

@@ -68,6 +68,7 @@ public sealed class Pk2Scenario : IScenario
             row[7] = world.Distinct[b] / meanDistinct;
             row[8] = progress;
             row[9] = 0;
+            row[10] = 0;
         }
         observation.Count = world.CandidateCount;
         if (two)
@@ -86,6 +87,7 @@ public sealed class Pk2Scenario : IScenario
             split[7] = (a[7] + b[7]) / 2;
             split[8] = progress;
             split[9] = 1;
+            split[10] = 0;
             observation.Count = 3;
         }
         if (observation.NeedsGlobals) PartitionerScenario.FillGlobals(world, key, capacity, observation.Global);
