@@ -26,6 +26,9 @@ public static class PartLyApp
             config.AddCommand<TrainCommand>("train")
                 .WithDescription("Train a learned partitioner (20,000 batches), then test it beside every baseline.")
                 .WithExample("train", "--batches", "2000", "--test-batches", "200");
+            config.AddCommand<EvaluateCommand>("evaluate")
+                .WithDescription("Run a trained policy on any workload or trace beside the baselines (--strategies to choose them).")
+                .WithExample("evaluate", "--policy", "runs/partitioner-online-seed42/policy.json", "--workload", "zipf:z=2.0,keys=10000", "--partitions", "10");
             config.AddCommand<StrategiesCommand>("strategies").WithDescription("List the partitioning strategies and their parameters.");
         });
         try

@@ -39,7 +39,10 @@ public sealed class BenchSettings : StreamSettings
 
 public sealed class BenchCommand : Command<BenchSettings>
 {
-    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken) =>
+        Run(settings, cancellationToken);
+
+    internal static int Run(BenchSettings settings, CancellationToken cancellationToken)
     {
         var cost = CostModel.Parse(settings.Cost);
         var entries = StrategyList.Parse(settings.Strategies);
@@ -76,6 +79,16 @@ public static class StrategyList
             entries.Add(new BenchEntry(spec.ToLowerInvariant(), Strategies.Create(spec)));
         }
         return entries;
+    }
+}
+
+/// <summary>A trained policy on any workload or trace, beside the baselines (bench with --policy required).</summary>
+public sealed class EvaluateCommand : Command<BenchSettings>
+{
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        if (settings.Policy is null) throw new InputException("evaluate needs --policy FILE (a policy.json written by 'partly train')");
+        return BenchCommand.Run(settings, cancellationToken);
     }
 }
 

@@ -25,7 +25,6 @@ public sealed class Trainer
     private readonly IPolicyGradient _learner;
     private readonly RolloutBuffer _buffer;
     private readonly SplitMix64 _random;
-    private readonly Dictionary<string, int> _actions = [];
 
     public Trainer(TrainingOptions options)
     {
@@ -46,31 +45,14 @@ public sealed class Trainer
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
         using var env = new PartitionEnv(_scenario, feed, new ScenarioOptions(_options.Mode, _options.Weights, _options.Cost));
-        string agent = _scenario.Agents[0];
         int pending = 0;
         long episode = 0;
         for (; episode < _options.Batches; episode++)
         {
             if (cancel.IsCancellationRequested) break;
-            int decisions = 0;
-            double reward;
-            if (env.Reset(out var observations))
-            {
-                while (true)
-                {
-                    var observation = observations[agent];
-                    int action = Policy.Act(observation, _random, greedy: false, out float logProbability);
-                    float value = Policy.EstimateValue(observation.Global);
-                    _buffer.Add(observation, action, logProbability, value);
-                    _actions[agent] = action;
-                    decisions++;
-                    var step = env.Step(_actions);
-                    if (step.Terminations[agent]) { reward = step.Rewards[agent]; break; }
-                    observations = step.Observations;
-                }
-                _buffer.EndEpisode(reward);
-            }
-            else reward = env.LastReward;
+            int stepsBefore = _buffer.Steps;
+            var (decisions, reward) = EpisodeRunner.Play(env, Policy, _random, _buffer);
+            if (_buffer.Steps > stepsBefore) _buffer.EndEpisode(reward);
             var metrics = env.World.LastMetrics;
             onEpisode?.Invoke(new EpisodeRecord(episode, reward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
             if (++pending == _options.Learner.EpisodesPerUpdate || episode == _options.Batches - 1)
