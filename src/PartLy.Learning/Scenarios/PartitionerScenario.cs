@@ -40,7 +40,7 @@ public sealed class PartitionerScenario : IScenario
             world.Touch(key);
             int block = world.KeyBlock[key];
             bool hot = world.KeySeen[key] + world.KeyRemaining[key] >= PartitionWorld.HotFraction * capacity;
-            if (block >= 0 && world.Loads[block] < capacity && (hot ? OwnsRoom(world, key, block, capacity) : world.Committed[block] <= 0 || world.Free(block, capacity) > 0))
+            if (block >= 0 && world.Loads[block] < capacity && (!hot || OwnsRoom(world, key, block, capacity)))
             {
                 world.Place(block);
                 continue;
@@ -48,7 +48,7 @@ public sealed class PartitionerScenario : IScenario
             if (hot) return true;
             int expected = Math.Max(world.KeyRemaining[key], 1);
             int last = world.LastBlock[key] - 1;
-            int target = block < 0 && last >= 0 && last < world.Partitions && world.Loads[last] < capacity && world.Free(last, capacity) >= expected
+            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && world.Loads[last] < capacity && world.Free(last, capacity) >= expected
                 ? last
                 : world.Roomiest(capacity);
             world.OpenFragment(key, target, committed: false);
