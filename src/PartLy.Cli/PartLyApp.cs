@@ -31,9 +31,18 @@ public static class PartLyApp
                 .WithExample("evaluate", "--policy", "runs/partitioner-online-seed42/policy.json", "--workload", "zipf:z=2.0,keys=10000", "--partitions", "10");
             config.AddCommand<StrategiesCommand>("strategies").WithDescription("List the partitioning strategies and their parameters.");
         });
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (cancel.IsCancellationRequested) return;
+            e.Cancel = true;
+            Console.Error.WriteLine("stopping (Ctrl+C again to abort)...");
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
         try
         {
-            return app.Run(args);
+            return app.Run(args, cancel.Token);
         }
         catch (InputException e)
         {
@@ -49,6 +58,11 @@ public static class PartLyApp
         {
             Console.Error.WriteLine("cancelled");
             return 130;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+            Serilog.Log.CloseAndFlush();
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using PartLy.Actors;
 using PartLy.Core.Bench;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
@@ -56,27 +57,41 @@ public sealed class TrainSettings : StreamSettings
     public int Segment { get; init; } = 100;
 
     [CommandOption("--algo <NAME>")]
-    [Description("ppo or reinforce.")]
-    [DefaultValue("ppo")]
-    public string Algorithm { get; init; } = "ppo";
+    [Description("ppo or reinforce (default from hocon: partly.learner.algorithm).")]
+    public string? Algorithm { get; init; }
 
     [CommandOption("--lr <RATE>")]
-    [DefaultValue(3e-4)]
-    public double LearningRate { get; init; } = 3e-4;
+    [Description("Adam learning rate, annealed linearly (default partly.learner.learning-rate).")]
+    public double? LearningRate { get; init; }
 
     [CommandOption("--episodes-per-update <N>")]
-    [DefaultValue(32)]
-    public int EpisodesPerUpdate { get; init; } = 32;
+    [Description("Batches per policy update (default partly.learner.episodes-per-update).")]
+    public int? EpisodesPerUpdate { get; init; }
 
     [CommandOption("--hidden <N>")]
-    [Description("Width of the policy network's hidden layers.")]
-    [DefaultValue(16)]
-    public int Hidden { get; init; } = 16;
+    [Description("Width of the policy network's hidden layers (default partly.learner.hidden).")]
+    public int? Hidden { get; init; }
 
     [CommandOption("--cost-weights <WEIGHTS>")]
-    [Description("What the reward charges: imbalance=1,replication=1,cardinality=0,migration=0.")]
-    [DefaultValue("imbalance=1,replication=1,cardinality=0,migration=0")]
-    public string CostWeights { get; init; } = "imbalance=1,replication=1,cardinality=0,migration=0";
+    [Description("What the reward charges: imbalance=1,replication=1,cardinality=0,migration=0 (default partly.reward).")]
+    public string? CostWeights { get; init; }
+
+    [CommandOption("--runtime <NAME>")]
+    [Description("actors (the embedded single-node ActorSystem) or direct (the in-process loop, for comparison).")]
+    [DefaultValue("actors")]
+    public string Runtime { get; init; } = "actors";
+
+    [CommandOption("--config <FILE>")]
+    [Description("A HOCON file layered on top of hocon/partly.conf.")]
+    public string? Config { get; init; }
+
+    [CommandOption("--log-file <FILE>")]
+    [Description("Also write the log (information and up) to this file.")]
+    public string? LogFile { get; init; }
+
+    [CommandOption("--verbose")]
+    [Description("Log information messages to the console too.")]
+    public bool Verbose { get; init; }
 
     [CommandOption("--out <DIR>")]
     [Description("Where the policy, learning curve and test report go (default runs/SCENARIO-MODE-seedSEED).")]
@@ -91,67 +106,130 @@ public sealed class TrainCommand : Command<TrainSettings>
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
         s.Check();
+        var config = RuntimeConfig.Load(s.Config);
         var mode = ParseMode(s.Mode);
-        var weights = PartLy.Learning.Scenarios.CostWeights.Parse(s.CostWeights);
+        var weights = s.CostWeights is null ? config.Reward : PartLy.Learning.Scenarios.CostWeights.Parse(s.CostWeights);
         ScenarioRegistry.Create(s.Scenario);
         if (s.TestBatches < 1) throw new InputException($"--test-batches must be at least 1, got {s.TestBatches}");
-        if (s.Hidden < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
-        var learner = new LearnerOptions(Algorithm: s.Algorithm.ToLowerInvariant(), LearningRate: s.LearningRate, EpisodesPerUpdate: s.EpisodesPerUpdate, Hidden: s.Hidden);
+        if (s.Hidden is < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
+        if (s.EpisodesPerUpdate is < 1) throw new InputException($"--episodes-per-update must be at least 1, got {s.EpisodesPerUpdate}");
+        if (s.LearningRate is <= 0) throw new InputException($"--lr must be above 0, got {s.LearningRate}");
+        bool actors = s.Runtime.ToLowerInvariant() switch
+        {
+            "actors" => true,
+            "direct" => false,
+            _ => throw new InputException($"--runtime '{s.Runtime}' is not one of actors, direct"),
+        };
+        var learner = config.Learner with
+        {
+            Algorithm = (s.Algorithm ?? config.Learner.Algorithm).ToLowerInvariant(),
+            LearningRate = s.LearningRate ?? config.Learner.LearningRate,
+            EpisodesPerUpdate = s.EpisodesPerUpdate ?? config.Learner.EpisodesPerUpdate,
+            Hidden = s.Hidden ?? config.Learner.Hidden,
+        };
+        _ = new PolicyGradient(learner, 0);
+        PartLy.Actors.Runtime.ConfigureLogging(s.LogFile, s.Verbose);
         string outDir = s.Out ?? Path.Combine("runs", $"{s.Scenario}-{s.Mode.ToLowerInvariant()}-seed{s.Seed}");
         var policy = s.ParseBatch();
-        using var feed = OpenTrainingFeed(s, policy, out string trainedOn);
-        var trainer = new Trainer(new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed));
+        var options = new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed, config.Cost);
+        string trainedOn = DescribeTraining(s);
+        using (OpenTrainingFeed(s, policy)) { }
+        using (OpenTestSource(s, policy)) { }
 
-        AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(s.Scenario)} ({mode.ToString().ToLowerInvariant()}, {trainer.Policy.Scorer.Parameters.Length + trainer.Policy.Value.Parameters.Length} weights, {learner.Algorithm}) on {Markup.Escape(trainedOn)}: {s.Batches:N0} batches");
-        var episodes = new List<EpisodeRecord>(s.Batches);
+        int weightCount = Trainer.NewPolicy(ScenarioRegistry.Create(s.Scenario), options) is var fresh ? fresh.Scorer.Parameters.Length + fresh.Value.Parameters.Length : 0;
+        AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(s.Scenario)} ({mode.ToString().ToLowerInvariant()}, {weightCount} weights, {learner.Algorithm}, {(actors ? "actors" : "direct loop")}) on {Markup.Escape(trainedOn)}: {s.Batches:N0} batches");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Checkpoint checkpoint;
+        List<EpisodeRecord> episodes;
+        ExperimentCompleted? actorRun = null;
         try
         {
-            checkpoint = ProgressDisplay.Run(s.Quiet, s.Batches, "train", "batches", progress =>
-                trainer.Run(feed, trainedOn, e =>
-                {
-                    episodes.Add(e);
-                    if (episodes.Count % 50 == 0)
-                    {
-                        int from = Math.Max(0, episodes.Count - 200);
-                        double reward = 0, imbalance = 0;
-                        for (int i = from; i < episodes.Count; i++) { reward += episodes[i].Reward; imbalance += episodes[i].Imbalance; }
-                        int n = episodes.Count - from;
-                        progress.Detail(string.Create(CultureInfo.InvariantCulture, $"reward {reward / n:F3} λ {imbalance / n:F3}"));
-                    }
-                    progress.Advance(1);
-                }, cancellationToken));
+            (checkpoint, episodes, actorRun) = actors
+                ? TrainOnActors(s, options, config, policy, trainedOn, cancellationToken)
+                : TrainDirect(s, options, policy, trainedOn, cancellationToken);
         }
         catch (TrainingDivergedException e)
         {
-            Console.Error.WriteLine($"error: training diverged after {episodes.Count} batches: {e.Message}. No policy was written.");
+            Console.Error.WriteLine($"error: training diverged: {e.Message}. No policy was written.");
             return 3;
         }
-        double seconds = clock.Elapsed.TotalSeconds;
+        double seconds = actorRun?.TrainSeconds ?? clock.Elapsed.TotalSeconds;
         Directory.CreateDirectory(outDir);
         string policyPath = Path.Combine(outDir, "policy.json");
         checkpoint.Save(policyPath);
         LearningCurve.WriteCsv(episodes, Path.Combine(outDir, "learning-curve.csv"));
         LearningCurve.WritePng(episodes, Path.Combine(outDir, "learning-curve.png"), $"PartLy {s.Scenario} ({s.Mode}) on {trainedOn}");
-        if (cancellationToken.IsCancellationRequested)
+        if (cancellationToken.IsCancellationRequested || actorRun?.Stopped == true)
         {
-            AnsiConsole.MarkupLine($"[yellow]stopped after {checkpoint.TrainedBatches:N0} batches[/]; policy so far: {Markup.Escape(policyPath)}");
+            AnsiConsole.MarkupLine($"[yellow]stopped after {episodes.Count:N0} batches[/]; the policy as last updated: {Markup.Escape(policyPath)}");
             return 130;
         }
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained {s.Batches:N0} batches in {seconds:F1} s ({s.Batches / seconds:F0} batches/s); policy: {Markup.Escape(policyPath)}"));
+            $"trained {episodes.Count:N0} batches in {seconds:F1} s ({episodes.Count / Math.Max(seconds, 1e-9):F0} batches/s, {episodes.Average(e => e.Decisions):F1} decisions per batch); policy: {Markup.Escape(policyPath)}"));
 
         var entries = new List<BenchEntry> { new("learned", checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
         using var testSource = OpenTestSource(s, policy);
         var report = ProgressDisplay.Run(s.Quiet, null, "test", "tuples",
-            progress => BenchRunner.Run(testSource, policy, s.Partitions, entries, CostModel.Default, s.Seed, progress.Advance, cancellationToken));
+            progress => BenchRunner.Run(testSource, policy, s.Partitions, entries, config.Cost, s.Seed, progress.Advance, cancellationToken));
         ReportTable.Write(report);
+        if (actorRun is { Test.Count: > 0 } run)
+        {
+            var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
+            var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"through the actors (source → agent → {s.Partitions} partition actors → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.TestTuples / Math.Max(run.TestSeconds, 1e-9) / 1e6:F2}M tuples/s end to end"));
+        }
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(outDir)}/policy.json, learning-curve.png, learning-curve.csv, test.json, test.csv");
         return 0;
+    }
+
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?) TrainDirect(TrainSettings s, TrainingOptions options, BatchPolicy policy,
+        string trainedOn, CancellationToken cancel)
+    {
+        var trainer = new Trainer(options);
+        var episodes = new List<EpisodeRecord>(s.Batches);
+        using var feed = OpenTrainingFeed(s, policy);
+        var checkpoint = ProgressDisplay.Run(s.Quiet, s.Batches, "train", "batches", progress =>
+            trainer.Run(feed, trainedOn, e => Record(episodes, e, progress), cancel));
+        return (checkpoint, episodes, null);
+    }
+
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?) TrainOnActors(TrainSettings s, TrainingOptions options, RuntimeConfig config,
+        BatchPolicy policy, string trainedOn, CancellationToken cancel)
+    {
+        var spec = new ExperimentSpec(options, () => OpenTrainingFeed(s, policy),
+            () => new SourceFeed(() => OpenTestSource(s, policy), policy, s.Partitions), s.TestBatches,
+            Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
+        var episodes = new List<EpisodeRecord>(s.Batches);
+        var run = ProgressDisplay.Run(s.Quiet, s.Batches + (long)s.TestBatches, "train (actors)", "batches", progress =>
+            PartLy.Actors.Runtime.RunAsync(spec, config, (phase, batch) =>
+            {
+                if (phase == "train")
+                    Record(episodes, new EpisodeRecord(batch.Sequence, batch.Reward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
+                else progress.Advance(1);
+            }, cancel, s.Verbose).GetAwaiter().GetResult());
+        var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
+        run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
+        run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
+        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, trainedOn);
+        return (checkpoint, episodes, run);
+    }
+
+    private static void Record(List<EpisodeRecord> episodes, EpisodeRecord e, ProgressSink progress)
+    {
+        episodes.Add(e);
+        if (episodes.Count % 50 == 0)
+        {
+            int from = Math.Max(0, episodes.Count - 200);
+            double reward = 0, imbalance = 0;
+            for (int i = from; i < episodes.Count; i++) { reward += episodes[i].Reward; imbalance += episodes[i].Imbalance; }
+            int n = episodes.Count - from;
+            progress.Detail(string.Create(CultureInfo.InvariantCulture, $"reward {reward / n:F3} λ {imbalance / n:F3}"));
+        }
+        progress.Advance(1);
     }
 
     internal static InformationMode ParseMode(string mode) => mode.ToLowerInvariant() switch
@@ -161,19 +239,18 @@ public sealed class TrainCommand : Command<TrainSettings>
         _ => throw new InputException($"--mode '{mode}' is not one of online, buffered"),
     };
 
-    private static IBatchFeed OpenTrainingFeed(TrainSettings s, BatchPolicy policy, out string description)
+    private static string DescribeTraining(TrainSettings s) =>
+        s.Trace is not null ? $"trace {Path.GetFileName(s.Trace)}"
+        : s.Workload ?? $"Zipf z∈{{{s.TrainSkews}}}, P∈{{{s.TrainPartitions}}}, {s.Keys} keys";
+
+    private static IBatchFeed OpenTrainingFeed(TrainSettings s, BatchPolicy policy)
     {
-        if (s.Workload is not null || s.Trace is not null)
-        {
-            description = s.Trace is not null ? $"trace {Path.GetFileName(s.Trace)}" : s.Workload!;
-            return new SourceFeed(s.OpenSource, policy, s.Partitions);
-        }
+        if (s.Workload is not null || s.Trace is not null) return new SourceFeed(s.OpenSource, policy, s.Partitions);
         var skews = ParseList(s.TrainSkews, "--train-skews", double.Parse);
         var partitions = ParseList(s.TrainPartitions, "--train-partitions", int.Parse);
         if (partitions.Any(p => p < 1)) throw new InputException("--train-partitions: every P must be at least 1");
         if (s.Keys < 1) throw new InputException($"--keys must be at least 1, got {s.Keys}");
         var workloads = skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={s.Keys}")).ToList();
-        description = $"Zipf z∈{{{s.TrainSkews}}}, P∈{{{s.TrainPartitions}}}, {s.Keys} keys";
         double perBatch = policy is BatchPolicy.ByCount c ? c.Tuples : 1000;
         return new MixedFeed(workloads, partitions, policy, s.Segment, s.Seed, perBatch);
     }

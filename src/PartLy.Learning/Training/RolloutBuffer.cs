@@ -38,6 +38,37 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
         _values[s] = value;
     }
 
+    /// <summary>Adds one step from raw arrays (an episode that arrived as a message).</summary>
+    public void Add(ReadOnlySpan<float> candidates, int count, ReadOnlySpan<float> globals, int action, float logProbability, float value)
+    {
+        if (Steps == _counts.Length) Grow();
+        int s = Steps++;
+        candidates[..(count * Features)].CopyTo(_candidates.AsSpan(s * MaxCandidates * Features));
+        globals.CopyTo(_globals.AsSpan(s * GlobalFeatures));
+        _counts[s] = count;
+        _actions[s] = action;
+        _logProbabilities[s] = logProbability;
+        _values[s] = value;
+    }
+
+    /// <summary>Copies out the steps recorded since <paramref name="from"/> (candidate rows packed, count each).</summary>
+    public (float[] Candidates, int[] Counts, int[] Actions, float[] LogProbabilities, float[] Values, float[] Globals) Export(int from = 0)
+    {
+        int n = Steps - from, rows = 0;
+        for (int s = from; s < Steps; s++) rows += _counts[s];
+        var candidates = new float[rows * Features];
+        int at = 0;
+        for (int s = from; s < Steps; s++)
+        {
+            var source = Candidates(s);
+            source.CopyTo(candidates.AsSpan(at));
+            at += source.Length;
+        }
+        return (candidates, _counts.AsSpan(from, n).ToArray(), _actions.AsSpan(from, n).ToArray(),
+            _logProbabilities.AsSpan(from, n).ToArray(), _values.AsSpan(from, n).ToArray(),
+            _globals.AsSpan(from * GlobalFeatures, n * GlobalFeatures).ToArray());
+    }
+
     /// <summary>Closes the current episode with its final reward (steps before it earn 0).</summary>
     public void EndEpisode(double reward)
     {

@@ -33,11 +33,28 @@ public sealed class Trainer
         _options = options;
         _scenario = ScenarioRegistry.Create(options.Scenario);
         var space = _scenario.ActionSpace;
-        Policy = new CandidatePolicy(space.Features, _scenario.GlobalFeatures, space.MaxCandidates, options.Learner.Hidden, (int)(options.Seed % int.MaxValue));
-        _learner = new PolicyGradient(options.Learner, options.Seed ^ 0xA5A5_5A5Aul);
-        _buffer = new RolloutBuffer(space.MaxCandidates, space.Features, _scenario.GlobalFeatures);
-        _random = new SplitMix64(options.Seed ^ 0x0DDB_1A5Eul);
+        Policy = NewPolicy(_scenario, options);
+        _learner = new PolicyGradient(options.Learner, LearnerSeed(options.Seed));
+        _buffer = NewBuffer(_scenario);
+        _random = new SplitMix64(ActionSeed(options.Seed));
     }
+
+    /// <summary>The freshly initialised policy of a training session (the same for a seed wherever training runs).</summary>
+    public static CandidatePolicy NewPolicy(IScenario scenario, TrainingOptions options) =>
+        new(scenario.ActionSpace.Features, scenario.GlobalFeatures, scenario.ActionSpace.MaxCandidates, options.Learner.Hidden, (int)(options.Seed % int.MaxValue));
+
+    public static RolloutBuffer NewBuffer(IScenario scenario) =>
+        new(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+
+    /// <summary>Seed of the learner's minibatch shuffling.</summary>
+    public static ulong LearnerSeed(ulong seed) => seed ^ 0xA5A5_5A5Aul;
+
+    /// <summary>Seed of the action sampling.</summary>
+    public static ulong ActionSeed(ulong seed) => seed ^ 0x0DDB_1A5Eul;
+
+    /// <summary>Whether the learner updates after this episode (0-based) of a session of <paramref name="batches"/>.</summary>
+    public static bool ClosesUpdateWindow(long episode, long batches, int episodesPerUpdate) =>
+        (episode + 1) % episodesPerUpdate == 0 || episode == batches - 1;
 
     public CandidatePolicy Policy { get; }
     public UpdateStats? LastUpdate { get; private set; }
@@ -45,7 +62,6 @@ public sealed class Trainer
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
         using var env = new PartitionEnv(_scenario, feed, new ScenarioOptions(_options.Mode, _options.Weights, _options.Cost));
-        int pending = 0;
         long episode = 0;
         for (; episode < _options.Batches; episode++)
         {
@@ -55,11 +71,10 @@ public sealed class Trainer
             if (_buffer.Steps > stepsBefore) _buffer.EndEpisode(reward);
             var metrics = env.World.LastMetrics;
             onEpisode?.Invoke(new EpisodeRecord(episode, reward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
-            if (++pending == _options.Learner.EpisodesPerUpdate || episode == _options.Batches - 1)
+            if (ClosesUpdateWindow(episode, _options.Batches, _options.Learner.EpisodesPerUpdate))
             {
                 LastUpdate = _learner.Update(_buffer, Policy, (double)(episode + 1) / _options.Batches);
                 _buffer.Clear();
-                pending = 0;
             }
         }
         return new Checkpoint(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, episode, _options.Seed, trainedOn);

@@ -1,0 +1,72 @@
+using System.Collections.Immutable;
+using PartLy.Core.Metrics;
+
+namespace PartLy.Actors;
+
+/// <summary>Marker of every PartLy message, for binding one serializer when messages cross nodes.</summary>
+public interface IPartLyMessage;
+
+// Source protocol: the consumer asks for batches (credit); the source never sends more than asked.
+
+/// <summary>Consumer to source: send up to <paramref name="Count"/> more batches.</summary>
+public sealed record RequestBatches(int Count) : IPartLyMessage;
+
+/// <summary>Source to consumer: one micro-batch, its keys immutable.</summary>
+public sealed record SourceBatch(long Sequence, long Index, ImmutableArray<int> Keys, int ExpectedTuples, int Partitions, bool NewStream, string Stream) : IPartLyMessage;
+
+/// <summary>Source to consumer: the phase's batches are all sent.</summary>
+public sealed record StreamCompleted(long Batches) : IPartLyMessage;
+
+/// <summary>Source to consumer: the stream cannot go on (a malformed trace, say); the message names file and line.</summary>
+public sealed record StreamFailed(string Reason) : IPartLyMessage;
+
+// Scheduler protocol.
+
+/// <summary>Agent to scheduler: the parallelism proposed for a batch (the stream's P).</summary>
+public sealed record ProposeParallelism(long Sequence, int Partitions) : IPartLyMessage;
+
+/// <summary>Scheduler to agent: the parallelism to use for the batch.</summary>
+public sealed record ParallelismDecision(long Sequence, int Partitions) : IPartLyMessage;
+
+// Partition protocol: one message per block per batch.
+
+/// <summary>Agent to partition actor: the tuples of one block (keys only).</summary>
+public sealed record ProcessBlock(long Sequence, int Block, ImmutableArray<int> Keys) : IPartLyMessage;
+
+/// <summary>Partition actor to agent: what processing the block took.</summary>
+public sealed record BlockProcessed(long Sequence, int Block, int Tuples, int DistinctKeys, double ProcessingTime) : IPartLyMessage;
+
+// Learner protocol.
+
+/// <summary>
+/// Agent to learner: the steps of one episode (flattened candidate features, their counts = action masks, actions,
+/// log-probabilities and values when taken, global features) and its reward from the partition reports.
+/// <paramref name="UpdateNow"/> closes an update window; <paramref name="Progress"/> is the fraction of training done.
+/// </summary>
+public sealed record EpisodeExperience(
+    long Sequence, ImmutableArray<float> Candidates, ImmutableArray<int> Counts, ImmutableArray<int> Actions,
+    ImmutableArray<float> LogProbabilities, ImmutableArray<float> Values, ImmutableArray<float> Globals,
+    double Reward, bool UpdateNow, double Progress) : IPartLyMessage
+{
+    public int Steps => Actions.Length;
+}
+
+/// <summary>Learner to agents: new weights of the policy (version counts updates).</summary>
+public sealed record PolicyWeights(int Version, ImmutableArray<float> Scorer, ImmutableArray<float> Value) : IPartLyMessage;
+
+/// <summary>Anyone to learner: subscribe to <see cref="PolicyWeights"/>.</summary>
+public sealed record SubscribeWeights : IPartLyMessage
+{
+    public static SubscribeWeights Instance { get; } = new();
+}
+
+// Experiment protocol.
+
+/// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
+public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, int Decisions, int PolicyVersion) : IPartLyMessage;
+
+/// <summary>Agent to experiment: the phase is over.</summary>
+public sealed record PhaseCompleted(string Phase, long Batches) : IPartLyMessage;
+
+/// <summary>Agent to experiment: the phase failed.</summary>
+public sealed record PhaseFailed(string Phase, string Reason) : IPartLyMessage;

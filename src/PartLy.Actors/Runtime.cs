@@ -1,0 +1,96 @@
+using Akka.Actor;
+using Akka.Configuration;
+using PartLy.Core.Metrics;
+using PartLy.Core.Streams;
+using PartLy.Learning.Scenarios;
+using PartLy.Learning.Training;
+using Serilog;
+
+namespace PartLy.Actors;
+
+/// <summary>The settings the runtime reads from HOCON (hocon/partly.conf, then a user file, then flags).</summary>
+public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, CostModel Cost, int Window, double TuplesPerSecond, Config Hocon)
+{
+    public const string DefaultFile = "partly.conf";
+
+    /// <summary>Loads hocon/partly.conf from beside the program, with <paramref name="userFile"/> layered on top.</summary>
+    public static RuntimeConfig Load(string? userFile = null)
+    {
+        string builtIn = Path.Combine(AppContext.BaseDirectory, "hocon", DefaultFile);
+        if (!File.Exists(builtIn)) throw new InputException($"{builtIn}: the default configuration is missing from the installation");
+        var config = ParseFile(builtIn);
+        if (userFile is not null)
+        {
+            if (!File.Exists(userFile)) throw new InputException($"--config {userFile}: file not found");
+            config = ParseFile(userFile).WithFallback(config);
+        }
+        return FromConfig(config);
+    }
+
+    private static Config ParseFile(string path)
+    {
+        try { return ConfigurationFactory.ParseString(File.ReadAllText(path)); }
+        catch (Exception e) when (e is not InputException) { throw new InputException($"{path}: not valid HOCON: {e.Message}"); }
+    }
+
+    public static RuntimeConfig FromConfig(Config config)
+    {
+        var p = config.GetConfig("partly") ?? throw new InputException("configuration has no 'partly' section");
+        try
+        {
+            var learner = new LearnerOptions(
+                Algorithm: p.GetString("learner.algorithm", "ppo"),
+                LearningRate: p.GetDouble("learner.learning-rate", 3e-4),
+                EpisodesPerUpdate: p.GetInt("learner.episodes-per-update", 32),
+                Hidden: p.GetInt("learner.hidden", 16));
+            var reward = new CostWeights(p.GetDouble("reward.imbalance", 1), p.GetDouble("reward.replication", 1),
+                p.GetDouble("reward.cardinality", 0), p.GetDouble("reward.migration", 0));
+            var cost = new CostModel(p.GetDouble("cost.a", 1), p.GetDouble("cost.b", 2), p.GetDouble("cost.c", 5), p.GetDouble("cost.d", 10));
+            int window = p.GetInt("runtime.in-flight-batches", 2);
+            if (window < 1) throw new InputException($"partly.runtime.in-flight-batches must be at least 1, got {window}");
+            return new RuntimeConfig(learner, reward, cost, window, p.GetDouble("runtime.source-tuples-per-second", 0), config);
+        }
+        catch (Exception e) when (e is FormatException or ConfigurationException)
+        {
+            throw new InputException($"configuration: {e.Message}");
+        }
+    }
+}
+
+/// <summary>Starts an embedded single-node ActorSystem, runs one experiment on it, and shuts it down.</summary>
+public static class Runtime
+{
+    /// <summary>Configures Serilog: warnings and errors to standard error (quiet under a progress bar), all to a file if asked.</summary>
+    public static void ConfigureLogging(string? logFile, bool verbose)
+    {
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Is(verbose ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning)
+            .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
+        if (logFile is not null) logger = logger.WriteTo.File(logFile, Serilog.Events.LogEventLevel.Information);
+        Log.Logger = logger.CreateLogger();
+    }
+
+    public static async Task<ExperimentCompleted> RunAsync(ExperimentSpec spec, RuntimeConfig config, Action<string, BatchCompleted>? observer,
+        CancellationToken cancel, bool verbose = false)
+    {
+        var hocon = verbose ? ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(config.Hocon) : config.Hocon;
+        using var system = ActorSystem.Create("partly", hocon);
+        try
+        {
+            var experiment = system.ActorOf(ExperimentActor.Props(spec, observer), "experiment");
+            var run = experiment.Ask<object>(RunExperiment.Instance, Timeout.InfiniteTimeSpan);
+            using (cancel.Register(() => experiment.Tell(StopExperiment.Instance, ActorRefs.NoSender)))
+            {
+                object reply = await run.ConfigureAwait(false);
+                if (reply is ExperimentFailed failed) throw new InputException(failed.Reason);
+                if (cancel.IsCancellationRequested && reply is ExperimentCompleted partial && !partial.Stopped)
+                    return partial with { Stopped = true };
+                return (ExperimentCompleted)reply;
+            }
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+}
