@@ -129,7 +129,7 @@ public sealed class ExperimentActor : ReceiveActor
     {
         var source = Context.ActorOf(StreamSourceActor.Props(feed, batches, _spec.TuplesPerSecond), $"{settings.Phase}-source");
         var scheduler = Context.ActorOf(SchedulerActor.Props(_spec.FixedPartitions), $"{settings.Phase}-scheduler");
-        var agent = Context.ActorOf(PartitionerAgentActor.Props(settings, CopyOfPolicy(), source, scheduler, learner, Self, _spec.Fault), $"{settings.Phase}-agent");
+        var agent = Context.ActorOf(PartitionerAgentActor.Props(settings, CopyOfPolicy(), _weights.Version, source, scheduler, learner, Self, _spec.Fault), $"{settings.Phase}-agent");
         _phaseActors.AddRange([source, scheduler, agent]);
         _log.Info("Phase {Phase}: {Batches} batches", settings.Phase, batches);
         _clock.Restart();

@@ -43,9 +43,10 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
     private long _nextToReport;
     private int _version, _awaitedVersion;
 
-    public PartitionerAgentActor(AgentSettings settings, CandidatePolicy policy, IActorRef source, IActorRef scheduler,
+    public PartitionerAgentActor(AgentSettings settings, CandidatePolicy policy, int policyVersion, IActorRef source, IActorRef scheduler,
         IActorRef learner, IActorRef experiment, Func<ProcessBlock, bool>? fault)
     {
+        _version = policyVersion;
         _settings = settings;
         _policy = policy;
         _source = source;
@@ -62,12 +63,12 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
 
     public IStash Stash { get; set; } = null!;
 
-    /// <param name="policy">The agent's own copy of the weights.</param>
+    /// <param name="policy">The agent's own copy of the weights, at version <paramref name="policyVersion"/>.</param>
     /// <param name="learner">The learner to send experience to and take weights from (Nobody when not training).</param>
     /// <param name="fault">Test hook passed to the partition actors.</param>
-    public static Props Props(AgentSettings settings, CandidatePolicy policy, IActorRef source, IActorRef scheduler,
+    public static Props Props(AgentSettings settings, CandidatePolicy policy, int policyVersion, IActorRef source, IActorRef scheduler,
         IActorRef learner, IActorRef experiment, Func<ProcessBlock, bool>? fault = null) =>
-        Akka.Actor.Props.Create(() => new PartitionerAgentActor(settings, policy, source, scheduler, learner, experiment, fault));
+        Akka.Actor.Props.Create(() => new PartitionerAgentActor(settings, policy, policyVersion, source, scheduler, learner, experiment, fault));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(10, TimeSpan.FromMinutes(1), _ => Directive.Restart);

@@ -1,0 +1,91 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using PartLy.Core.Streams;
+using PartLy.Learning.Rl;
+using PartLy.Learning.Training;
+
+namespace PartLy.Actors.Tests;
+
+public class ExperimentTests() : TestKit(TestSupport.Hocon)
+{
+    private async Task<(ExperimentCompleted Result, List<(string Phase, BatchCompleted Batch)> Batches)> Run(ExperimentSpec spec)
+    {
+        var seen = new List<(string, BatchCompleted)>();
+        var experiment = Sys.ActorOf(ExperimentActor.Props(spec, (phase, batch) => { lock (seen) seen.Add((phase, batch)); }));
+        experiment.Tell(RunExperiment.Instance, TestActor);
+        var result = await ExpectMsgAsync<ExperimentCompleted>(TimeSpan.FromSeconds(60));
+        return (result, seen);
+    }
+
+    [Fact]
+    public async Task Training_through_the_actors_matches_the_direct_loop_batch_for_batch()
+    {
+        var options = TestSupport.Options(40);
+        var direct = new Trainer(options);
+        var directEpisodes = new List<EpisodeRecord>();
+        direct.Run(TestSupport.Feed(), "test", directEpisodes.Add);
+
+        var (result, _) = await Run(new ExperimentSpec(options, () => TestSupport.Feed(), null, 0));
+        Assert.Equal(40, result.Training.Count);
+        for (int i = 0; i < 40; i++)
+        {
+            Assert.Equal(directEpisodes[i].Reward, result.Training[i].Reward, 12);
+            Assert.Equal(directEpisodes[i].Decisions, result.Training[i].Decisions);
+        }
+        Assert.Equal(direct.Policy.Scorer.Parameters, result.Weights.Scorer.ToArray());
+        Assert.Equal(direct.Policy.Value.Parameters, result.Weights.Value.ToArray());
+        Assert.Equal(5, result.Weights.Version);
+    }
+
+    [Fact]
+    public async Task An_experiment_conserves_tuples_computes_rewards_from_reports_and_adopts_published_weights()
+    {
+        var options = TestSupport.Options(24);
+        int failures = 0;
+        var spec = new ExperimentSpec(options, () => TestSupport.Feed(), () => TestSupport.Feed(seed: 9), 12,
+            Fault: block => block.Block == 3 && block.Sequence % 5 == 0 && Interlocked.Increment(ref failures) % 2 == 1);
+        var (result, batches) = await Run(spec);
+        Assert.Equal(24, result.Training.Count);
+        Assert.Equal(12, result.Test.Count);
+        Assert.True(failures > 0);
+        foreach (var (_, batch) in batches)
+        {
+            Assert.Equal(500, batch.Metrics.Tuples);
+            Assert.Equal(-(batch.Metrics.SizeImbalance + batch.Metrics.Replication - 1), batch.Reward, 9);
+        }
+        var train = batches.Where(b => b.Phase == "train").Select(b => b.Batch).ToList();
+        Assert.Equal(Enumerable.Range(0, 24).Select(i => (long)i), train.Select(b => b.Sequence));
+        Assert.Equal(0, train[7].PolicyVersion);
+        Assert.Equal(1, train[8].PolicyVersion);
+        Assert.Equal(2, train[16].PolicyVersion);
+        Assert.All(batches.Where(b => b.Phase == "test"), b => Assert.Equal(3, b.Batch.PolicyVersion));
+        Assert.Equal(3, result.Weights.Version);
+    }
+
+    [Fact]
+    public async Task A_malformed_trace_fails_the_experiment_with_file_and_line()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"partly-actors-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(path, string.Join('\n', Enumerable.Range(0, 30).Select(i => $"k{i % 4}")) + "\n\nx\n");
+        var spec = new ExperimentSpec(TestSupport.Options(10),
+            () => new SourceFeed(() => new TraceSource(path, new TraceOptions()), new BatchPolicy.ByCount(10), 4), null, 0);
+        var experiment = Sys.ActorOf(ExperimentActor.Props(spec));
+        experiment.Tell(RunExperiment.Instance, TestActor);
+        var failed = await ExpectMsgAsync<ExperimentFailed>(TimeSpan.FromSeconds(30));
+        Assert.Contains($"{path}:31: empty key", failed.Reason);
+    }
+
+    [Fact]
+    public async Task Stopping_an_experiment_replies_with_the_weights_so_far()
+    {
+        var spec = new ExperimentSpec(TestSupport.Options(100_000), () => TestSupport.Feed(), null, 0);
+        var tenBatches = new TaskCompletionSource();
+        var experiment = Sys.ActorOf(ExperimentActor.Props(spec, (_, batch) => { if (batch.Sequence == 10) tenBatches.TrySetResult(); }));
+        experiment.Tell(RunExperiment.Instance, TestActor);
+        await tenBatches.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        experiment.Tell(StopExperiment.Instance, ActorRefs.NoSender);
+        var result = await ExpectMsgAsync<ExperimentCompleted>(TimeSpan.FromSeconds(30));
+        Assert.True(result.Stopped);
+        Assert.True(result.Training.Count > 0);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using PartLy.Core.Metrics;
+using PartLy.Core.Streams;
+using PartLy.Learning.Rl;
+using PartLy.Learning.Scenarios;
+using PartLy.Learning.Training;
+
+namespace PartLy.Actors.Tests;
+
+public class ProtocolTests() : TestKit(TestSupport.Hocon)
+{
+    [Fact]
+    public async Task A_partition_reports_size_distinct_keys_and_time_of_its_block()
+    {
+        var partition = Sys.ActorOf(PartitionActor.Props(new CostModel(1, 2, 5, 10)));
+        partition.Tell(new ProcessBlock(4, 2, [7, 7, 9, 7, 11]), TestActor);
+        var report = await ExpectMsgAsync<BlockProcessed>();
+        Assert.Equal(new BlockProcessed(4, 2, 5, 3, 5 + 2 * 3), report);
+    }
+
+    [Fact]
+    public async Task A_partition_that_throws_is_restarted_and_processes_the_block_again()
+    {
+        int attempts = 0;
+        var partition = Sys.ActorOf(PartitionActor.Props(CostModel.Default, block => block.Sequence == 1 && Interlocked.Increment(ref attempts) == 1));
+        partition.Tell(new ProcessBlock(0, 0, [1, 2]), TestActor);
+        partition.Tell(new ProcessBlock(1, 0, [1, 1, 3]), TestActor);
+        Assert.Equal(2, (await ExpectMsgAsync<BlockProcessed>()).Tuples);
+        var retried = await ExpectMsgAsync<BlockProcessed>();
+        Assert.Equal((1L, 3, 2), (retried.Sequence, retried.Tuples, retried.DistinctKeys));
+        Assert.Equal(2, attempts);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public async Task A_source_never_sends_more_batches_than_asked()
+    {
+        var source = Sys.ActorOf(StreamSourceActor.Props(() => TestSupport.Feed(), 5));
+        source.Tell(new RequestBatches(2), TestActor);
+        Assert.Equal(0, (await ExpectMsgAsync<SourceBatch>()).Sequence);
+        Assert.Equal(1, (await ExpectMsgAsync<SourceBatch>()).Sequence);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        source.Tell(new RequestBatches(10), TestActor);
+        for (int i = 2; i < 5; i++)
+        {
+            var batch = await ExpectMsgAsync<SourceBatch>();
+            Assert.Equal(i, batch.Sequence);
+            Assert.Equal(500, batch.Keys.Length);
+            Assert.Equal(10, batch.Partitions);
+        }
+        Assert.Equal(5, (await ExpectMsgAsync<StreamCompleted>()).Batches);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task A_source_reports_a_malformed_trace_with_file_and_line()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"partly-actors-{Guid.NewGuid():N}.txt");
+        await File.WriteAllTextAsync(path, "a\nb\n\nc\n");
+        var source = Sys.ActorOf(StreamSourceActor.Props(() =>
+            new SourceFeed(() => new TraceSource(path, new TraceOptions()), new BatchPolicy.ByCount(2), 4), 10));
+        source.Tell(new RequestBatches(5), TestActor);
+        var failed = await ExpectMsgAsync<StreamFailed>();
+        Assert.Contains($"{path}:3: empty key", failed.Reason);
+    }
+
+    [Fact]
+    public async Task The_scheduler_holds_the_parallelism_fixed()
+    {
+        var fixedP = Sys.ActorOf(SchedulerActor.Props(16));
+        var passThrough = Sys.ActorOf(SchedulerActor.Props());
+        fixedP.Tell(new ProposeParallelism(3, 50), TestActor);
+        Assert.Equal(new ParallelismDecision(3, 16), await ExpectMsgAsync<ParallelismDecision>());
+        passThrough.Tell(new ProposeParallelism(4, 50), TestActor);
+        Assert.Equal(new ParallelismDecision(4, 50), await ExpectMsgAsync<ParallelismDecision>());
+    }
+
+    [Fact]
+    public async Task The_learner_publishes_new_weights_when_an_update_window_closes()
+    {
+        var options = TestSupport.Options(8);
+        var scenario = new PartitionerScenario();
+        var policy = Trainer.NewPolicy(scenario, options);
+        var before = (float[])policy.Scorer.Parameters.Clone();
+        var learner = Sys.ActorOf(LearnerActor.Props(policy, new PolicyGradient(options.Learner, 1), Trainer.NewBuffer(scenario)));
+        learner.Tell(SubscribeWeights.Instance, TestActor);
+        int f = PartitionerScenario.FeatureCount;
+        var candidates = Enumerable.Range(0, 3 * f).Select(i => (float)(i % 7) / 7).ToImmutableArray();
+        EpisodeExperience Episode(long sequence, double reward, bool update) =>
+            new(sequence, candidates, [3], [1], [-1.1f], [0f], [0, 0, 0, 0, 0, 0], reward, update, 0.5);
+        learner.Tell(Episode(0, -1, false));
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        learner.Tell(Episode(1, -0.2, true));
+        var weights = await ExpectMsgAsync<PolicyWeights>();
+        Assert.Equal(1, weights.Version);
+        Assert.NotEqual(before, weights.Scorer.ToArray());
+    }
+}
