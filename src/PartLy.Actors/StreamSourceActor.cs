@@ -10,7 +10,7 @@ namespace PartLy.Actors;
 /// <summary>
 /// Emits the micro-batches of a feed to whoever asks, never more than it was asked for (credit-based flow control:
 /// no unbounded run-ahead, no mailbox growth), as fast as possible or paced at a tuple rate. After
-/// <c>batches</c> batches it reports <see cref="StreamCompleted"/>; a feed that fails (a malformed trace) is reported
+/// <c>batches</c> batches, or when the feed ends, it reports <see cref="StreamCompleted"/>; a feed that fails (a malformed trace) is reported
 /// as <see cref="StreamFailed"/> with the feed's message.
 /// </summary>
 public sealed class StreamSourceActor : ReceiveActor, IWithTimers
@@ -68,7 +68,7 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
                     return;
                 }
             }
-            FeedItem item;
+            FeedItem? item;
             try
             {
                 _feed ??= _open();
@@ -78,6 +78,12 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
             {
                 _log.Error("Stream failed: {Reason}", e.Message);
                 _consumer.Tell(new StreamFailed(e.Message));
+                _done = true;
+                return;
+            }
+            if (item is null)
+            {
+                _consumer.Tell(new StreamCompleted(_sent));
                 _done = true;
                 return;
             }

@@ -3,7 +3,10 @@ using PartLy.Core.Bench;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
+using PartLy.Actors;
 using PartLy.Learning;
+using PartLy.Learning.Rl;
+using PartLy.Learning.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -32,6 +35,14 @@ public sealed class BenchSettings : StreamSettings
     [Description("A trained policy (from 'partly train') to run beside the strategies, as the row 'learned'.")]
     public string? Policy { get; init; }
 
+    [CommandOption("--runtime <NAME>")]
+    [Description("With --policy: actors (also run the policy through the embedded ActorSystem and report its end-to-end figures) or direct. Default: actors for evaluate, direct for bench.")]
+    public string? Runtime { get; init; }
+
+    [CommandOption("--config <FILE>")]
+    [Description("A HOCON file layered on top of hocon/partly.conf (actors runtime).")]
+    public string? Config { get; init; }
+
     [CommandOption("--quiet")]
     [Description("No progress bar.")]
     public bool Quiet { get; init; }
@@ -40,21 +51,47 @@ public sealed class BenchSettings : StreamSettings
 public sealed class BenchCommand : Command<BenchSettings>
 {
     public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken) =>
-        Run(settings, cancellationToken);
+        Run(settings, "direct", cancellationToken);
 
-    internal static int Run(BenchSettings settings, CancellationToken cancellationToken)
+    internal static int Run(BenchSettings settings, string defaultRuntime, CancellationToken cancellationToken)
     {
+        bool actors = (settings.Runtime ?? defaultRuntime).ToLowerInvariant() switch
+        {
+            "actors" => true,
+            "direct" => false,
+            _ => throw new InputException($"--runtime '{settings.Runtime}' is not one of actors, direct"),
+        };
         var cost = CostModel.Parse(settings.Cost);
         var entries = StrategyList.Parse(settings.Strategies);
         var policy = settings.ParseBatch();
         using var source = settings.OpenSource();
-        if (settings.Policy is not null) entries.Insert(0, new BenchEntry("learned", Checkpoint.Load(settings.Policy).CreatePartitioner()));
+        Checkpoint? checkpoint = settings.Policy is null ? null : Checkpoint.Load(settings.Policy);
+        if (checkpoint is not null) entries.Insert(0, new BenchEntry("learned", checkpoint.CreatePartitioner()));
+        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, policy, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench", "tuples",
             progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress.Advance, cancellationToken));
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);
         return 0;
+    }
+
+    /// <summary>Runs the policy through the embedded ActorSystem (source, agent, partition actors) and prints its figures.</summary>
+    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, BatchPolicy policy, CancellationToken cancel)
+    {
+        var config = RuntimeConfig.Load(settings.Config);
+        PartLy.Actors.Runtime.ConfigureLogging(null, verbose: false);
+        var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, CostModel.Parse(settings.Cost));
+        var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
+        var spec = new ExperimentSpec(options, () => throw new InvalidOperationException("no training phase"),
+            () => new SourceFeed(settings.OpenSource, policy, settings.Partitions, loop: false), long.MaxValue,
+            InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
+        var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
+            PartLy.Actors.Runtime.RunAsync(spec, config, (_, _) => progress.Advance(1), cancel).GetAwaiter().GetResult());
+        var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
+        var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
+        AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"learned policy through the actors (source → agent → {settings.Partitions} partition actors → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.TestTuples / Math.Max(run.TestSeconds, 1e-9) / 1e6:F2}M tuples/s end to end"));
     }
 }
 
@@ -88,7 +125,7 @@ public sealed class EvaluateCommand : Command<BenchSettings>
     public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
     {
         if (settings.Policy is null) throw new InputException("evaluate needs --policy FILE (a policy.json written by 'partly train')");
-        return BenchCommand.Run(settings, cancellationToken);
+        return BenchCommand.Run(settings, "actors", cancellationToken);
     }
 }
 

@@ -9,7 +9,8 @@ public sealed record FeedItem(MicroBatch Batch, int Partitions, bool NewStream, 
 /// <summary>Where an environment's batches come from.</summary>
 public interface IBatchFeed : IDisposable
 {
-    FeedItem Next();
+    /// <summary>The next batch, or null when the feed has ended.</summary>
+    FeedItem? Next();
 }
 
 /// <summary>
@@ -47,7 +48,7 @@ public sealed class MixedFeed : IBatchFeed
         _random = new SplitMix64(seed);
     }
 
-    public FeedItem Next()
+    public FeedItem? Next()
     {
         bool fresh = false;
         MicroBatch? batch = null;
@@ -73,15 +74,20 @@ public sealed class MixedFeed : IBatchFeed
     public void Dispose() => _source?.Dispose();
 }
 
-/// <summary>The batches of one source with a fixed P; when the source ends, it is opened again as a new stream.</summary>
-public sealed class SourceFeed(Func<ITupleSource> open, BatchPolicy policy, int partitions) : IBatchFeed
+/// <summary>
+/// The batches of one source with a fixed P. When the source ends it is opened again as a new stream if
+/// <paramref name="loop"/>, else the feed ends.
+/// </summary>
+public sealed class SourceFeed(Func<ITupleSource> open, BatchPolicy policy, int partitions, bool loop = true) : IBatchFeed
 {
     private ITupleSource? _source;
     private MicroBatcher? _batcher;
+    private bool _ended;
 
-    public FeedItem Next()
+    public FeedItem? Next()
     {
         bool fresh = false;
+        if (_ended) return null;
         for (int attempt = 0; attempt < 2; attempt++)
         {
             if (_batcher is null)
@@ -93,6 +99,7 @@ public sealed class SourceFeed(Func<ITupleSource> open, BatchPolicy policy, int 
             }
             if (_batcher.TryNext(out var batch)) return new FeedItem(batch, partitions, fresh, _source!.Description);
             _batcher = null;
+            if (!loop) { _ended = true; return null; }
         }
         throw new InputException($"{_source?.Description}: the stream produced no batch");
     }

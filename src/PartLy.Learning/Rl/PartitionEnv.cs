@@ -50,7 +50,7 @@ public sealed class PartitionEnv : IDisposable
     /// placed and measured; <see cref="LastReward"/> holds its reward).</summary>
     public bool Reset(out IReadOnlyDictionary<string, Observation> observations)
     {
-        var item = _feed.Next();
+        var item = _feed.Next() ?? throw new InvalidOperationException("the batch feed has ended");
         Current = item;
         if (item.NewStream) World.ResetStream();
         World.BeginBatch(item.Batch.Keys, item.Partitions, item.Batch.ExpectedTuples, item.Batch.Index);

@@ -38,7 +38,7 @@ public sealed class PushFeed : IBatchFeed
 
     public void Push(FeedItem item) => _next = item;
 
-    public FeedItem Next()
+    public FeedItem? Next()
     {
         var item = _next ?? throw new InvalidOperationException("no batch was pushed");
         _next = null;
