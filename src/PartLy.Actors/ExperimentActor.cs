@@ -145,7 +145,7 @@ public sealed class ExperimentActor : ReceiveActor
     private void Completed(BatchCompleted batch)
     {
         if (_phase == "train")
-            _training.Add(new EpisodeRecord(batch.Sequence, batch.Reward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions));
+            _training.Add(new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions));
         else if (_phase == "test")
         {
             _test.Add(batch.Metrics);

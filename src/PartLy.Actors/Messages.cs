@@ -63,7 +63,7 @@ public sealed record SubscribeWeights : IPartLyMessage
 // Experiment protocol.
 
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
-public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, int Decisions, int PolicyVersion) : IPartLyMessage;
+public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion) : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase is over.</summary>
 public sealed record PhaseCompleted(string Phase, long Batches) : IPartLyMessage;

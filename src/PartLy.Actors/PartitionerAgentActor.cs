@@ -134,8 +134,9 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
     }
 
     /// <summary>A batch whose blocks are out at the partition actors.</summary>
-    private sealed class InFlight(SourceBatch batch, int partitions, BatchMetrics metrics, int decisions, RolloutBuffer? steps, bool closesWindow)
+    private sealed class InFlight(SourceBatch batch, int partitions, BatchMetrics metrics, int decisions, RolloutBuffer? steps, bool closesWindow, double referenceReward)
     {
+        public double ReferenceReward { get; } = referenceReward;
         public SourceBatch Batch { get; } = batch;
         public int[] Sizes { get; } = new int[partitions];
         public int[] Distinct { get; } = new int[partitions];
@@ -159,7 +160,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
         _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
         var (decisions, _) = EpisodeRunner.Play(_env, _policy, _random, _buffer, greedy: !_settings.Training);
         bool closes = _settings.Training && Trainer.ClosesUpdateWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
-        var flight = new InFlight(batch, partitions, _env.World.LastMetrics, decisions, _buffer, closes);
+        var flight = new InFlight(batch, partitions, _env.World.LastMetrics, decisions, _buffer, closes, _env.ReferenceReward);
         _buffer?.Clear();
         _inFlight[batch.Sequence] = flight;
 
@@ -231,7 +232,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
                 ImmutableCollectionsMarshal.AsImmutableArray(globals), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
         }
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, flight.Decisions);
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, flight.Decisions, _version));
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, flight.ReferenceReward, flight.Decisions, _version));
     }
 
     private void FinishIfDone()

@@ -12,38 +12,48 @@ public static class LearningCurve
         AtomicFile.Write(path, stream =>
         {
             using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            writer.WriteLine("batch,partitions,decisions,reward,imbalance,replication");
+            writer.WriteLine("batch,partitions,decisions,reward,greedy_reward,imbalance,replication");
             foreach (var e in episodes)
-                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Episode},{e.Partitions},{e.Decisions},{e.Reward:R},{e.Imbalance:R},{e.Replication:R}"));
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Episode},{e.Partitions},{e.Decisions},{e.Reward:R},{e.ReferenceReward:R},{e.Imbalance:R},{e.Replication:R}"));
         });
 
+    /// <summary>
+    /// Reward minus the online greedy's reward on the same batch (above 0: the agent beats the greedy), and λ, both
+    /// as moving averages. The raw reward swings with the skew and P of the training mix; the difference does not.
+    /// </summary>
     public static void WritePng(IReadOnlyList<EpisodeRecord> episodes, string path, string title)
     {
-        int window = Math.Max(1, episodes.Count / 100);
-        double[] x = new double[episodes.Count], reward = new double[episodes.Count], imbalance = new double[episodes.Count];
-        double sumReward = 0, sumImbalance = 0;
-        for (int i = 0; i < episodes.Count; i++)
+        int window = Math.Max(1, episodes.Count / 50);
+        int n = episodes.Count;
+        double[] x = new double[n], gain = new double[n], imbalance = new double[n];
+        double sumGain = 0, sumImbalance = 0;
+        for (int i = 0; i < n; i++)
         {
-            sumReward += episodes[i].Reward;
+            sumGain += episodes[i].Reward - episodes[i].ReferenceReward;
             sumImbalance += episodes[i].Imbalance;
-            if (i >= window) { sumReward -= episodes[i - window].Reward; sumImbalance -= episodes[i - window].Imbalance; }
-            int n = Math.Min(i + 1, window);
+            if (i >= window)
+            {
+                sumGain -= episodes[i - window].Reward - episodes[i - window].ReferenceReward;
+                sumImbalance -= episodes[i - window].Imbalance;
+            }
+            int count = Math.Min(i + 1, window);
             x[i] = i;
-            reward[i] = sumReward / n;
-            imbalance[i] = sumImbalance / n;
+            gain[i] = sumGain / count;
+            imbalance[i] = sumImbalance / count;
         }
         var plot = new ScottPlot.Plot();
-        var rewardLine = plot.Add.ScatterLine(x, reward);
-        rewardLine.LegendText = $"reward (mean of {window})";
-        rewardLine.LineWidth = 2;
+        plot.Add.HorizontalLine(0, 1, ScottPlot.Colors.Gray, ScottPlot.LinePattern.Dashed);
+        var gainLine = plot.Add.ScatterLine(x, gain);
+        gainLine.LegendText = $"reward − greedy's reward on the same batch (mean of {window})";
+        gainLine.LineWidth = 2;
         var imbalanceLine = plot.Add.ScatterLine(x, imbalance);
         imbalanceLine.LegendText = $"size imbalance λ (mean of {window})";
         imbalanceLine.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Right.Label.Text = "λ";
-        plot.Axes.Left.Label.Text = "reward";
+        plot.Axes.Left.Label.Text = "reward advantage over online greedy";
         plot.Axes.Bottom.Label.Text = "training batch";
         plot.Title(title);
-        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
+        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
         string temporary = path + ".tmp.png";
         plot.SavePng(temporary, 1000, 500);
         File.Move(temporary, path, overwrite: true);

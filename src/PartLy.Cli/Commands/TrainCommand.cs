@@ -208,7 +208,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             PartLy.Actors.Runtime.RunAsync(spec, config, (phase, batch) =>
             {
                 if (phase == "train")
-                    Record(episodes, new EpisodeRecord(batch.Sequence, batch.Reward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
+                    Record(episodes, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
                 else progress.Advance(1);
             }, cancel, s.Verbose).GetAwaiter().GetResult());
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
@@ -224,10 +224,15 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (episodes.Count % 50 == 0)
         {
             int from = Math.Max(0, episodes.Count - 200);
-            double reward = 0, imbalance = 0;
-            for (int i = from; i < episodes.Count; i++) { reward += episodes[i].Reward; imbalance += episodes[i].Imbalance; }
+            double reward = 0, gain = 0, imbalance = 0;
+            for (int i = from; i < episodes.Count; i++)
+            {
+                reward += episodes[i].Reward;
+                gain += episodes[i].Reward - episodes[i].ReferenceReward;
+                imbalance += episodes[i].Imbalance;
+            }
             int n = episodes.Count - from;
-            progress.Detail(string.Create(CultureInfo.InvariantCulture, $"reward {reward / n:F3} λ {imbalance / n:F3}"));
+            progress.Detail(string.Create(CultureInfo.InvariantCulture, $"reward {reward / n:F3} (vs greedy {gain / n:+0.000;-0.000}) λ {imbalance / n:F3}"));
         }
         progress.Advance(1);
     }

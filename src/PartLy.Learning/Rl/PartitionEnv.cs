@@ -1,4 +1,5 @@
 using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
 using PartLy.Learning.Scenarios;
 
 namespace PartLy.Learning.Rl;
@@ -21,6 +22,7 @@ public sealed class PartitionEnv : IDisposable
 {
     private readonly IScenario _scenario;
     private readonly IBatchFeed _feed;
+    private readonly ScenarioOptions _options;
     private readonly Dictionary<string, Observation> _observations = [];
     private readonly Dictionary<string, double> _zeroRewards = [];
     private readonly Dictionary<string, bool> _notDone = [];
@@ -30,6 +32,7 @@ public sealed class PartitionEnv : IDisposable
     {
         _scenario = scenario;
         _feed = feed;
+        _options = options;
         World = scenario.MakeWorld(options);
         foreach (string agent in scenario.Agents)
         {
@@ -54,6 +57,7 @@ public sealed class PartitionEnv : IDisposable
         Current = item;
         if (item.NewStream) World.ResetStream();
         World.BeginBatch(item.Batch.Keys, item.Partitions, item.Batch.ExpectedTuples, item.Batch.Index);
+        ScoreReference(item);
         _scenario.ResetWorld(World);
         observations = _observations;
         if (_scenario.Advance(World)) { ObserveAll(); return true; }
@@ -77,6 +81,30 @@ public sealed class PartitionEnv : IDisposable
 
     /// <summary>The reward of the last finished batch for the first agent.</summary>
     public double LastReward { get; private set; }
+
+    /// <summary>
+    /// The reward the capacity-aware online greedy earns on the current batch (an info value, as Gymnasium's info
+    /// dict carries): the learning curve shows the agent against it.
+    /// </summary>
+    public double ReferenceReward { get; private set; }
+
+    private Partitioner _reference = new CapacityGreedy();
+    private BatchAnalyzer _referenceAnalyzer = new();
+    private int[] _referenceBlocks = [];
+
+    private void ScoreReference(FeedItem item)
+    {
+        if (item.NewStream)
+        {
+            _reference = new CapacityGreedy();
+            _referenceAnalyzer = new BatchAnalyzer(_options.Cost);
+        }
+        var keys = item.Batch.Keys;
+        if (_referenceBlocks.Length < keys.Length) _referenceBlocks = new int[keys.Length];
+        var blocks = _referenceBlocks.AsSpan(0, keys.Length);
+        _reference.Partition(new BatchContext(item.Batch.Index, item.Partitions, item.Batch.ExpectedTuples), keys, blocks);
+        ReferenceReward = -_options.Weights.Cost(_referenceAnalyzer.Analyze(keys, blocks, item.Partitions));
+    }
 
     private BatchMetrics Finish()
     {

@@ -10,8 +10,9 @@ namespace PartLy.Learning.Training;
 public sealed record TrainingOptions(
     string Scenario, InformationMode Mode, CostWeights Weights, LearnerOptions Learner, int Batches, ulong Seed, CostModel? Cost = null);
 
-/// <summary>One training episode (one batch), for the learning curve.</summary>
-public sealed record EpisodeRecord(long Episode, double Reward, double Imbalance, double Replication, int Decisions, int Partitions);
+/// <summary>One training episode (one batch), for the learning curve; <paramref name="ReferenceReward"/> is what the
+/// capacity-aware online greedy earned on the same batch.</summary>
+public sealed record EpisodeRecord(long Episode, double Reward, double ReferenceReward, double Imbalance, double Replication, int Decisions, int Partitions);
 
 /// <summary>
 /// The training loop: one episode per batch; the policy samples actions at each decision; every few episodes the
@@ -70,7 +71,7 @@ public sealed class Trainer
             var (decisions, reward) = EpisodeRunner.Play(env, Policy, _random, _buffer);
             if (_buffer.Steps > stepsBefore) _buffer.EndEpisode(reward);
             var metrics = env.World.LastMetrics;
-            onEpisode?.Invoke(new EpisodeRecord(episode, reward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
+            onEpisode?.Invoke(new EpisodeRecord(episode, reward, env.ReferenceReward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
             if (ClosesUpdateWindow(episode, _options.Batches, _options.Learner.EpisodesPerUpdate))
             {
                 LastUpdate = _learner.Update(_buffer, Policy, (double)(episode + 1) / _options.Batches);
