@@ -78,11 +78,15 @@ public sealed class Mlp
             var w = new ReadOnlySpan<float>(Parameters, _weightOffset[l], nIn * nOut);
             var b = new ReadOnlySpan<float>(Parameters, _biasOffset[l], nOut);
             var y = new Span<float>(activations, outOffset, nOut);
-            b.CopyTo(y);
-            for (int i = 0; i < nIn; i++)
+            if (nOut == 1) y[0] = b[0] + Dot(w, x);
+            else
             {
-                float xi = x[i];
-                if (xi != 0) Axpy(xi, w.Slice(i * nOut, nOut), y);
+                b.CopyTo(y);
+                for (int i = 0; i < nIn; i++)
+                {
+                    float xi = x[i];
+                    if (xi != 0) Axpy(xi, w.Slice(i * nOut, nOut), y);
+                }
             }
             if (l < _sizes.Length - 2) System.Numerics.Tensors.TensorPrimitives.Tanh(y, y);
             inOffset = outOffset;

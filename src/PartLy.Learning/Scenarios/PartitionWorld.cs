@@ -82,6 +82,7 @@ public sealed class PartitionWorld
     public int[] KeyFragments = new int[1024];
     public int[] KeyRemaining = new int[1024];
     public byte[] KeyMode = new byte[1024];
+    private int[] _placedBlock = new int[1024];
 
     // Per key, across batches.
     private double[] _share = new double[1024];
@@ -126,8 +127,9 @@ public sealed class PartitionWorld
         Cursor = 0;
         ExtraFragments = 0;
         DistinctTotal = 0;
-        if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; }
+        if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; _room = new int[partitions]; }
         else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); }
+        _roomCapacity = -1;
         Pairs.Clear(Tuples);
         _stamp++;
         int maxKey = 0;
@@ -212,6 +214,7 @@ public sealed class PartitionWorld
         if (_keyBatch[key] == _stamp) return false;
         _keyBatch[key] = _stamp;
         KeyBlock[key] = -1;
+        _placedBlock[key] = -1;
         KeySeen[key] = 0;
         KeyFragments[key] = 0;
         KeyMode[key] = 0;
@@ -227,9 +230,14 @@ public sealed class PartitionWorld
     {
         if (Mode == InformationMode.Buffered) return _counts.CountOf(key);
         if (_shareBatch[key] == 0) return 0;
-        double decay = Math.Pow(1 - ShareSmoothing, Math.Max(0, BatchIndex - _shareBatch[key]));
+        double decay = Decay(BatchIndex - _shareBatch[key]);
         return (int)Math.Round(_share[key] * decay * ExpectedTuples);
     }
+
+    private static readonly double[] Decays = Enumerable.Range(0, 64).Select(k => Math.Pow(1 - ShareSmoothing, k)).ToArray();
+
+    /// <summary>(1 − smoothing)^batches: how much of a share is left after that many batches without the key.</summary>
+    private static double Decay(long batches) => batches <= 0 ? 1 : batches < Decays.Length ? Decays[batches] : 0;
 
     /// <summary>Free room of a block: capacity minus load minus what hot keys have committed to it.</summary>
     public int Free(int block, int capacity) => capacity - Loads[block] - Committed[block];
@@ -238,10 +246,18 @@ public sealed class PartitionWorld
     public void OpenFragment(int key, int block, bool committed)
     {
         int old = KeyBlock[key];
-        if (old >= 0 && KeyMode[key] == 1) Committed[old] -= KeyRemaining[key];
+        if (old >= 0 && KeyMode[key] == 1)
+        {
+            Committed[old] -= KeyRemaining[key];
+            RefreshRoom(old);
+        }
         KeyBlock[key] = block;
         KeyMode[key] = (byte)(committed ? 1 : 0);
-        if (committed && !HasPlan(key)) Committed[block] += KeyRemaining[key];
+        if (committed && !HasPlan(key))
+        {
+            Committed[block] += KeyRemaining[key];
+            RefreshRoom(block);
+        }
         else KeyMode[key] = 0;
     }
 
@@ -262,13 +278,29 @@ public sealed class PartitionWorld
             for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
                 if (_planBlock[f] == block && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; break; }
         }
-        if (Pairs.Add(key, block))
+        if (_placedBlock[key] != block)
         {
-            Distinct[block]++;
-            DistinctTotal++;
-            if (++KeyFragments[key] > 1) ExtraFragments++;
+            _placedBlock[key] = block;
+            if (Pairs.Add(key, block))
+            {
+                Distinct[block]++;
+                DistinctTotal++;
+                if (++KeyFragments[key] > 1) ExtraFragments++;
+            }
         }
+        RefreshRoom(block);
         Cursor = i + 1;
+    }
+
+    // Free room per block for the blocks under capacity (Full for the others), kept current for Roomiest.
+    private const int Full = int.MinValue / 4;
+    private int[] _room = [];
+    private int _roomCapacity = -1;
+
+    private void RefreshRoom(int block)
+    {
+        if (_roomCapacity >= 0)
+            _room[block] = Loads[block] < _roomCapacity ? _roomCapacity - Loads[block] - Committed[block] : Full;
     }
 
     public bool Holds(int key, int block) => Pairs.Contains(key, block);
@@ -276,13 +308,13 @@ public sealed class PartitionWorld
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
     public int Roomiest(int capacity)
     {
-        int best = -1, bestFree = int.MinValue;
-        for (int b = 0; b < Partitions; b++)
+        if (capacity != _roomCapacity)
         {
-            int free = capacity - Loads[b] - Committed[b];
-            if (free > bestFree && Loads[b] < capacity) { bestFree = free; best = b; }
+            _roomCapacity = capacity;
+            for (int b = 0; b < Partitions; b++) RefreshRoom(b);
         }
-        return best;
+        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<int>(_room.AsSpan(0, Partitions));
+        return _room[best] == Full ? -1 : best;
     }
 
     /// <summary>Block with the least load (the first on ties).</summary>
@@ -314,7 +346,7 @@ public sealed class PartitionWorld
         {
             int key = Keys[i];
             if (_shareBatch[key] == next) continue;
-            double previous = _shareBatch[key] == 0 ? 0 : _share[key] * Math.Pow(1 - ShareSmoothing, Math.Max(0, BatchIndex - _shareBatch[key]));
+            double previous = _shareBatch[key] == 0 ? 0 : _share[key] * Decay(BatchIndex - _shareBatch[key]);
             double observed = (double)KeySeen[key] / Tuples;
             _share[key] = _shareBatch[key] == 0 ? observed : (1 - ShareSmoothing) * previous + ShareSmoothing * observed;
             _shareBatch[key] = next;
@@ -335,6 +367,7 @@ public sealed class PartitionWorld
         Array.Resize(ref KeyFragments, size);
         Array.Resize(ref KeyRemaining, size);
         Array.Resize(ref KeyMode, size);
+        Array.Resize(ref _placedBlock, size);
         Array.Resize(ref _share, size);
         Array.Resize(ref _shareBatch, size);
         Array.Resize(ref LastBlock, size);

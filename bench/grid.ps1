@@ -1,0 +1,36 @@
+#!/usr/bin/env pwsh
+# The quality grid of PROBLEM.md section 5: every strategy and a trained policy on Zipf z x P x batch size, online.
+# Writes one bench JSON per cell under -Out and prints a markdown table: the policy against the best online baseline.
+#   dotnet pwsh bench/grid.ps1 -Policy runs/default/policy.json [-Tuples 1000000] [-Out runs/grid]
+param(
+    [Parameter(Mandatory = $true)][string]$Policy,
+    [long]$Tuples = 1000000,
+    [string]$Out = 'runs/grid',
+    [double[]]$Skews = @(0.8, 1.0, 1.5, 2.0),
+    [int[]]$Partitions = @(10, 50),
+    [int[]]$Batches = @(1000, 10000)
+)
+$ErrorActionPreference = 'Stop'
+$root = Split-Path $PSScriptRoot -Parent
+dotnet build (Join-Path $root 'src/PartLy.Cli/PartLy.Cli.csproj') -c Release --nologo -v quiet | Out-Host
+if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+$partly = Join-Path $root 'src/PartLy.Cli/bin/Release/net10.0/partly.dll'
+New-Item -ItemType Directory -Force -Path $Out | Out-Null
+$inv = [System.Globalization.CultureInfo]::InvariantCulture
+'| z | P | batch | learned λ / repl | best online λ (strategy) | lowest repl of balancing online (strategy) | fragment floor | learned repl / floor |'
+'|---|---|---|---|---|---|---|---|'
+foreach ($z in $Skews) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
+    $json = Join-Path $Out ("z{0}-p{1}-b{2}.json" -f $z.ToString($inv), $p, $b)
+    & dotnet $partly bench --quiet --runtime direct --policy $Policy --workload ("zipf:z={0},keys=10000" -f $z.ToString($inv)) `
+        --partitions $p --batch $b --tuples $Tuples --json $json | Out-Null
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    $report = Get-Content $json -Raw | ConvertFrom-Json
+    $learned = $report.results | Where-Object { $_.strategy -eq 'learned' }
+    $online = $report.results | Where-Object { $_.mode -eq 'online' -and $_.strategy -ne 'learned' }
+    $bestLambda = $online | Sort-Object batch_imbalance_mean | Select-Object -First 1
+    $balancing = $online | Where-Object { $_.batch_imbalance_mean -le 0.2 } | Sort-Object batch_replication_mean | Select-Object -First 1
+    $floor = $report.bounds.replication_floor_mean
+    '| {0} | {1} | {2} | {3:F3} / {4:F3} | {5:F3} ({6}) | {7:F3} ({8}) | {9:F3} | {10:F3} |' -f $z, $p, $b,
+        $learned.batch_imbalance_mean, $learned.batch_replication_mean, $bestLambda.batch_imbalance_mean, $bestLambda.strategy,
+        $balancing.batch_replication_mean, $balancing.strategy, $floor, ($learned.batch_replication_mean / $floor)
+} } }
