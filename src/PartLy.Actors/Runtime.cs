@@ -63,17 +63,18 @@ public static class Runtime
     /// <summary>Configures Serilog: warnings and errors to standard error (quiet under a progress bar), all to a file if asked.</summary>
     public static void ConfigureLogging(string? logFile, bool verbose)
     {
+        var info = Serilog.Events.LogEventLevel.Information;
         var logger = new LoggerConfiguration()
-            .MinimumLevel.Is(verbose ? Serilog.Events.LogEventLevel.Information : Serilog.Events.LogEventLevel.Warning)
-            .WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
-        if (logFile is not null) logger = logger.WriteTo.File(logFile, Serilog.Events.LogEventLevel.Information);
+            .MinimumLevel.Is(verbose || logFile is not null ? info : Serilog.Events.LogEventLevel.Warning)
+            .WriteTo.Console(verbose ? info : Serilog.Events.LogEventLevel.Warning, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
+        if (logFile is not null) logger = logger.WriteTo.File(logFile, info);
         Log.Logger = logger.CreateLogger();
     }
 
     public static async Task<ExperimentCompleted> RunAsync(ExperimentSpec spec, RuntimeConfig config, Action<string, BatchCompleted>? observer,
-        CancellationToken cancel, bool verbose = false)
+        CancellationToken cancel, bool logInformation = false)
     {
-        var hocon = verbose ? ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(config.Hocon) : config.Hocon;
+        var hocon = logInformation ? ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(config.Hocon) : config.Hocon;
         using var system = ActorSystem.Create("partly", hocon);
         try
         {

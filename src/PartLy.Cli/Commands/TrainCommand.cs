@@ -210,7 +210,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                 if (phase == "train")
                     Record(episodes, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
                 else progress.Advance(1);
-            }, cancel, s.Verbose).GetAwaiter().GetResult());
+            }, cancel, logInformation: s.Verbose || s.LogFile is not null).GetAwaiter().GetResult());
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
