@@ -1,3 +1,4 @@
+using PartLy.Core.Metrics;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Running;
 using PartLy.Core.Partitioning;
@@ -70,7 +71,7 @@ public class LearnedRoutingBenchmarks
         while (batcher.TryNext(out var b)) batches.Add(b.Keys);
         _batches = batches.ToArray();
         var options = new PartLy.Learning.Training.TrainingOptions(PartLy.Learning.Scenarios.PartitionerScenario.ScenarioName,
-            InformationMode.Online, new PartLy.Learning.Scenarios.CostWeights(), new PartLy.Learning.Training.LearnerOptions(), 300, 1);
+            InformationMode.Online, new CostWeights(), new PartLy.Learning.Training.LearnerOptions(), 300, 1);
         var trainer = new PartLy.Learning.Training.Trainer(options);
         using var feed = new PartLy.Learning.Rl.SourceFeed(() => new SyntheticSource("zipf", 10_000, Z, 400_000, 7), new BatchPolicy.ByCount(BatchSize), Partitions);
         var checkpoint = trainer.Run(feed, "bench");

@@ -1,3 +1,4 @@
+using PartLy.Core.Metrics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PartLy.Core;

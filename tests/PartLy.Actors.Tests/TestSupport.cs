@@ -1,3 +1,4 @@
+using PartLy.Core.Metrics;
 using Akka.Configuration;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;

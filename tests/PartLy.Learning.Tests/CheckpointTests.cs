@@ -1,3 +1,4 @@
+using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
 using PartLy.Learning.Rl;

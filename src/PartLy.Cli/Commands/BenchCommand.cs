@@ -23,6 +23,11 @@ public sealed class BenchSettings : StreamSettings
     [DefaultValue("a=1,b=2,c=5,d=10")]
     public string Cost { get; init; } = "a=1,b=2,c=5,d=10";
 
+    [CommandOption("--cost-weights <WEIGHTS>")]
+    [Description("Weights of the full cost column: imbalance=1,replication=1,cardinality=0,migration=0.")]
+    [DefaultValue("imbalance=1,replication=1,cardinality=0,migration=0")]
+    public string CostWeights { get; init; } = "imbalance=1,replication=1,cardinality=0,migration=0";
+
     [CommandOption("--json <FILE>")]
     [Description("Write the report as JSON.")]
     public string? Json { get; init; }
@@ -62,6 +67,7 @@ public sealed class BenchCommand : Command<BenchSettings>
             _ => throw new InputException($"--runtime '{settings.Runtime}' is not one of actors, direct"),
         };
         var cost = CostModel.Parse(settings.Cost);
+        var weights = PartLy.Core.Metrics.CostWeights.Parse(settings.CostWeights);
         var entries = StrategyList.Parse(settings.Strategies);
         var policy = settings.ParseBatch();
         using var source = settings.OpenSource();
@@ -69,7 +75,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         if (checkpoint is not null) entries.Insert(0, new BenchEntry("learned", checkpoint.CreatePartitioner()));
         if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, policy, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench", "tuples",
-            progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress.Advance, cancellationToken));
+            progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);

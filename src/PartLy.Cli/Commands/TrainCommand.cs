@@ -108,7 +108,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         s.Check();
         var config = RuntimeConfig.Load(s.Config);
         var mode = ParseMode(s.Mode);
-        var weights = s.CostWeights is null ? config.Reward : PartLy.Learning.Scenarios.CostWeights.Parse(s.CostWeights);
+        var weights = s.CostWeights is null ? config.Reward : CostWeights.Parse(s.CostWeights);
         ScenarioRegistry.Create(s.Scenario);
         if (s.TestBatches < 1) throw new InputException($"--test-batches must be at least 1, got {s.TestBatches}");
         if (s.Hidden is < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
@@ -171,7 +171,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         entries.AddRange(StrategyList.Parse(null));
         using var testSource = OpenTestSource(s, policy);
         var report = ProgressDisplay.Run(s.Quiet, null, "test", "tuples",
-            progress => BenchRunner.Run(testSource, policy, s.Partitions, entries, config.Cost, s.Seed, progress.Advance, cancellationToken));
+            progress => BenchRunner.Run(testSource, policy, s.Partitions, entries, config.Cost, s.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
         if (actorRun is { Test.Count: > 0 } run)
         {

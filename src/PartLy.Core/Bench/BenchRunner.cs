@@ -11,7 +11,7 @@ public sealed record BenchEntry(string Strategy, Partitioner Partitioner);
 /// <summary>What was run, and what every strategy reached on it.</summary>
 public sealed record BenchReport(
     string Workload, int Partitions, string Batch, long Tuples, long Batches, ulong Seed,
-    IReadOnlyList<StrategyResult> Results, BoundsSummary Bounds);
+    IReadOnlyList<StrategyResult> Results, BoundsSummary Bounds, CostWeights Weights);
 
 /// <summary>
 /// Runs several strategies side by side over one stream in a single pass: each batch is read once, every strategy
@@ -21,7 +21,7 @@ public sealed record BenchReport(
 public static class BenchRunner
 {
     public static BenchReport Run(ITupleSource source, BatchPolicy policy, int partitions, IReadOnlyList<BenchEntry> entries,
-        CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default)
+        CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default, CostWeights? weights = null)
     {
         if (partitions < 1) throw new InputException($"--partitions must be at least 1, got {partitions}");
         if (entries.Count == 0) throw new InputException("--strategies: no strategy to run");
@@ -33,7 +33,7 @@ public static class BenchRunner
         for (int s = 0; s < entries.Count; s++)
         {
             analyzers[s] = new BatchAnalyzer(cost);
-            accumulators[s] = new RunAccumulator(entries[s].Strategy, entries[s].Partitioner.Name, entries[s].Partitioner.Mode);
+            accumulators[s] = new RunAccumulator(entries[s].Strategy, entries[s].Partitioner.Name, entries[s].Partitioner.Mode, weights);
         }
         int[] blocks = new int[1024];
         long batches = 0;
@@ -59,6 +59,6 @@ public static class BenchRunner
         if (batches == 0) throw new InputException($"{source.Description}: the stream produced no batch");
         var results = new StrategyResult[entries.Count];
         for (int s = 0; s < entries.Count; s++) results[s] = accumulators[s].Result(analyzers[s]);
-        return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result());
+        return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights());
     }
 }

@@ -21,6 +21,12 @@ public static class ReportWriter
             json.WriteNumber("tuples", report.Tuples);
             json.WriteNumber("batches", report.Batches);
             json.WriteNumber("seed", report.Seed);
+            json.WriteStartObject("cost_weights");
+            json.WriteNumber("imbalance", report.Weights.Imbalance);
+            json.WriteNumber("replication", report.Weights.Replication);
+            json.WriteNumber("cardinality", report.Weights.Cardinality);
+            json.WriteNumber("migration", report.Weights.Migration);
+            json.WriteEndObject();
             json.WriteStartArray("results");
             foreach (var r in report.Results)
             {
@@ -36,6 +42,7 @@ public static class ReportWriter
                 WriteStat(json, "batch_extra_fragments", r.ExtraFragments);
                 WriteStat(json, "batch_migration", r.Migration);
                 WriteStat(json, "batch_processing_time", r.ProcessingTime);
+                WriteStat(json, "batch_cost", r.Cost);
                 json.WriteNumber("stream_imbalance", r.StreamImbalance);
                 json.WriteNumber("stream_replication", r.StreamReplication);
                 json.WriteNumber("tuples_per_second", double.IsFinite(r.TuplesPerSecond) ? r.TuplesPerSecond : 0);
@@ -63,7 +70,7 @@ public static class ReportWriter
         "batch_imbalance_mean", "batch_imbalance_p95", "batch_imbalance_max",
         "batch_replication_mean", "batch_replication_p95", "batch_replication_max",
         "batch_weighted_replication_mean", "batch_cardinality_imbalance_mean",
-        "batch_extra_fragments_mean", "batch_migration_mean", "batch_processing_time_mean", "batch_processing_time_p95",
+        "batch_extra_fragments_mean", "batch_migration_mean", "batch_processing_time_mean", "batch_processing_time_p95", "batch_cost_mean",
         "stream_imbalance", "stream_replication", "tuples_per_second",
     ];
 
@@ -79,13 +86,13 @@ public static class ReportWriter
                     F(r.SizeImbalance.Mean), F(r.SizeImbalance.P95), F(r.SizeImbalance.Max),
                     F(r.Replication.Mean), F(r.Replication.P95), F(r.Replication.Max),
                     F(r.WeightedReplication.Mean), F(r.CardinalityImbalance.Mean),
-                    F(r.ExtraFragments.Mean), F(r.Migration.Mean), F(r.ProcessingTime.Mean), F(r.ProcessingTime.P95),
+                    F(r.ExtraFragments.Mean), F(r.Migration.Mean), F(r.ProcessingTime.Mean), F(r.ProcessingTime.P95), F(r.Cost.Mean),
                     F(r.StreamImbalance), F(r.StreamReplication), F(double.IsFinite(r.TuplesPerSecond) ? r.TuplesPerSecond : 0)));
             writer.WriteLine(string.Join(',', "bounds", "Optimal", "bound", Quote(report.Workload), report.Partitions, report.Batch,
                 report.Tuples, report.Batches,
                 F(report.Bounds.NoSplitFloor.Mean), F(report.Bounds.NoSplitFloor.P95), F(report.Bounds.NoSplitFloor.Max),
                 F(report.Bounds.ReplicationFloor.Mean), F(report.Bounds.ReplicationFloor.P95), F(report.Bounds.ReplicationFloor.Max),
-                F(report.Bounds.WeightedReplicationFloor.Mean), "", "", "", "", "", "", "", ""));
+                F(report.Bounds.WeightedReplicationFloor.Mean), "", "", "", "", "", "", "", "", ""));
         });
 
     private static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);

@@ -21,17 +21,18 @@ public sealed record Stat(double Mean, double P95, double Max)
 public sealed record StrategyResult(
     string Strategy, string Name, InformationMode Mode, long Batches, long Tuples,
     Stat SizeImbalance, Stat CardinalityImbalance, Stat Replication, Stat WeightedReplication,
-    Stat SplitKeys, Stat ExtraFragments, Stat Migration, Stat ProcessingTime,
+    Stat SplitKeys, Stat ExtraFragments, Stat Migration, Stat ProcessingTime, Stat Cost,
     double StreamImbalance, double StreamReplication, double TuplesPerSecond);
 
 /// <summary>The reference bounds over the batches of a run.</summary>
 public sealed record BoundsSummary(Stat NoSplitFloor, Stat ReplicationFloor, Stat WeightedReplicationFloor);
 
 /// <summary>Collects the per-batch metrics of one strategy over a run.</summary>
-public sealed class RunAccumulator(string strategy, string name, InformationMode mode)
+public sealed class RunAccumulator(string strategy, string name, InformationMode mode, CostWeights? weights = null)
 {
+    private readonly CostWeights _weights = weights ?? new CostWeights();
     private readonly List<double> _imbalance = [], _cardinality = [], _replication = [], _weighted = [],
-        _split = [], _extra = [], _migration = [], _time = [];
+        _split = [], _extra = [], _migration = [], _time = [], _cost = [];
     private long _tuples;
     private long _routingTicks;
 
@@ -45,6 +46,7 @@ public sealed class RunAccumulator(string strategy, string name, InformationMode
         _extra.Add(m.ExtraFragments);
         _migration.Add(m.MigrationFraction);
         _time.Add(m.ProcessingTime);
+        _cost.Add(_weights.Cost(m));
         _tuples += m.Tuples;
         _routingTicks += routingTicks;
     }
@@ -54,7 +56,7 @@ public sealed class RunAccumulator(string strategy, string name, InformationMode
         double seconds = (double)_routingTicks / System.Diagnostics.Stopwatch.Frequency;
         return new StrategyResult(strategy, name, mode, _imbalance.Count, _tuples,
             Stat.Of(_imbalance), Stat.Of(_cardinality), Stat.Of(_replication), Stat.Of(_weighted),
-            Stat.Of(_split), Stat.Of(_extra), Stat.Of(_migration), Stat.Of(_time),
+            Stat.Of(_split), Stat.Of(_extra), Stat.Of(_migration), Stat.Of(_time), Stat.Of(_cost),
             analyzer.StreamImbalance, analyzer.StreamReplication, seconds > 0 ? _tuples / seconds : double.PositiveInfinity);
     }
 }

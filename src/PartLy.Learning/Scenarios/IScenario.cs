@@ -1,3 +1,4 @@
+using PartLy.Core.Metrics;
 using PartLy.Learning.Rl;
 
 namespace PartLy.Learning.Scenarios;

@@ -48,7 +48,7 @@ public sealed class PartitionerScenario : IScenario
             if (hot) return true;
             int expected = Math.Max(world.KeyRemaining[key], 1);
             int last = world.LastBlock[key] - 1;
-            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && world.Loads[last] < capacity && world.Free(last, capacity) >= expected
+            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && world.Loads[last] + expected <= capacity
                 ? last
                 : world.Roomiest(capacity);
             world.OpenFragment(key, target, committed: false);
