@@ -23,13 +23,16 @@ public sealed class PartitionEnv : IDisposable
     private readonly IScenario _scenario;
     private readonly IBatchFeed _feed;
     private readonly ScenarioOptions _options;
+    private readonly bool _scoreReference;
     private readonly Dictionary<string, Observation> _observations = [];
     private readonly Dictionary<string, double> _zeroRewards = [];
     private readonly Dictionary<string, bool> _notDone = [];
     private readonly Dictionary<string, bool> _done = [];
 
-    public PartitionEnv(IScenario scenario, IBatchFeed feed, ScenarioOptions options)
+    /// <param name="scoreReference">Also score the online greedy on every batch (<see cref="ReferenceReward"/>), for learning curves.</param>
+    public PartitionEnv(IScenario scenario, IBatchFeed feed, ScenarioOptions options, bool scoreReference = false)
     {
+        _scoreReference = scoreReference;
         _scenario = scenario;
         _feed = feed;
         _options = options;
@@ -57,7 +60,7 @@ public sealed class PartitionEnv : IDisposable
         Current = item;
         if (item.NewStream) World.ResetStream();
         World.BeginBatch(item.Batch.Keys, item.Partitions, item.Batch.ExpectedTuples, item.Batch.Index);
-        ScoreReference(item);
+        if (_scoreReference) ScoreReference(item);
         _scenario.ResetWorld(World);
         observations = _observations;
         if (_scenario.Advance(World)) { ObserveAll(); return true; }
@@ -84,9 +87,9 @@ public sealed class PartitionEnv : IDisposable
 
     /// <summary>
     /// The reward the capacity-aware online greedy earns on the current batch (an info value, as Gymnasium's info
-    /// dict carries): the learning curve shows the agent against it.
+    /// dict carries): the learning curve shows the agent against it. NaN unless the environment was asked to score it.
     /// </summary>
-    public double ReferenceReward { get; private set; }
+    public double ReferenceReward { get; private set; } = double.NaN;
 
     private Partitioner _reference = new CapacityGreedy();
     private BatchAnalyzer _referenceAnalyzer = new();

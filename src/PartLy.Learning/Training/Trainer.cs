@@ -62,7 +62,7 @@ public sealed class Trainer
 
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
-        using var env = new PartitionEnv(_scenario, feed, new ScenarioOptions(_options.Mode, _options.Weights, _options.Cost));
+        using var env = new PartitionEnv(_scenario, feed, new ScenarioOptions(_options.Mode, _options.Weights, _options.Cost), scoreReference: true);
         long episode = 0;
         for (; episode < _options.Batches; episode++)
         {
