@@ -2,6 +2,8 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Matrix = MathNet.Numerics.LinearAlgebra.Matrix<double>;
 using Vector = System.Numerics.Vector;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace PartLy.Learning.Nn;
 
@@ -79,6 +81,7 @@ public sealed class Mlp
             var b = new ReadOnlySpan<float>(Parameters, _biasOffset[l], nOut);
             var y = new Span<float>(activations, outOffset, nOut);
             if (nOut == 1) y[0] = b[0] + Dot(w, x);
+            else if (Vector256.IsHardwareAccelerated && nOut % Vector256<float>.Count == 0) Dense256(x, w, b, y);
             else
             {
                 b.CopyTo(y);
@@ -136,6 +139,23 @@ public sealed class Mlp
         int max = 0;
         foreach (int s in _sizes) max = Math.Max(max, s);
         return max;
+    }
+
+    /// <summary>y = b + Σ_i x_i · W[i, :], eight outputs at a time, accumulators kept in registers.</summary>
+    private static void Dense256(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y)
+    {
+        int nIn = x.Length, nOut = y.Length;
+        ref float wRef = ref MemoryMarshal.GetReference(w);
+        ref float bRef = ref MemoryMarshal.GetReference(b);
+        ref float yRef = ref MemoryMarshal.GetReference(y);
+        ref float xRef = ref MemoryMarshal.GetReference(x);
+        for (int o = 0; o < nOut; o += Vector256<float>.Count)
+        {
+            var acc = Vector256.LoadUnsafe(ref bRef, (nuint)o);
+            for (int i = 0; i < nIn; i++)
+                acc += Vector256.Create(Unsafe.Add(ref xRef, i)) * Vector256.LoadUnsafe(ref wRef, (nuint)(i * nOut + o));
+            acc.StoreUnsafe(ref yRef, (nuint)o);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
