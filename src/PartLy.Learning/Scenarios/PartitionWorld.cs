@@ -254,7 +254,7 @@ public sealed class PartitionWorld
             KeyRemaining[key]--;
             if (KeyMode[key] == 1 && KeyBlock[key] == block) Committed[block]--;
         }
-        if (_planBatch[key] == _stamp)
+        if (_planFragments > 0 && _planBatch[key] == _stamp)
         {
             for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
                 if (_planBlock[f] == block && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; break; }

@@ -33,14 +33,17 @@ public sealed class PartitionerScenario : IScenario
 
     public bool Advance(PartitionWorld world)
     {
+        int[] keys = world.Keys, loads = world.Loads, keyBlock = world.KeyBlock, seen = world.KeySeen, remaining = world.KeyRemaining;
+        int capacity = 0, hotThreshold = 0;
         while (world.Cursor < world.Tuples)
         {
-            int i = world.Cursor, key = world.Keys[i];
-            int capacity = world.Capacity(i);
+            int i = world.Cursor, key = keys[i];
+            int c = world.Capacity(i);
+            if (c != capacity) { capacity = c; hotThreshold = (int)Math.Ceiling(PartitionWorld.HotFraction * c); }
             world.Touch(key);
-            int block = world.KeyBlock[key];
-            bool hot = world.KeySeen[key] + world.KeyRemaining[key] >= PartitionWorld.HotFraction * capacity;
-            if (block >= 0 && world.Loads[block] < capacity && (!hot || OwnsRoom(world, key, block, capacity)))
+            int block = keyBlock[key];
+            bool hot = seen[key] + remaining[key] >= hotThreshold;
+            if (block >= 0 && loads[block] < capacity && (!hot || OwnsRoom(world, key, block, capacity)))
             {
                 world.Place(block);
                 continue;
