@@ -25,7 +25,7 @@ public sealed record AgentSettings(string Phase, bool Training, TrainingOptions 
 /// Training, it sends each episode to the learner in batch order and, after a batch that closes an update window,
 /// waits for the new weights before placing the next, so that a seed gives the same numbers as the direct loop.
 /// </summary>
-public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
+public sealed class PartitionerAgentActor : ReceiveActor
 {
     private readonly AgentSettings _settings;
     private readonly CandidatePolicy _policy;
@@ -38,7 +38,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
     private readonly List<IActorRef> _partitions = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, InFlight> _inFlight = [];
-    private SourceBatch? _batch;
+    private readonly Queue<SourceBatch> _waiting = new();
+    private readonly Dictionary<long, int> _decisions = [];
     private StreamCompleted? _completed;
     private long _nextToReport;
     private int _version, _awaitedVersion;
@@ -56,13 +57,33 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
         _fault = fault;
         var scenario = ScenarioRegistry.Create(settings.Options.Scenario);
         _env = new PartitionEnv(scenario, _feed, new ScenarioOptions(settings.Options.Mode, settings.Options.Weights, settings.Options.Cost),
-            scoreReference: settings.Training);
+            scoreReference: settings.Training, observeGlobals: settings.Training);
         _random = new SplitMix64(Trainer.ActionSeed(settings.Options.Seed));
         if (settings.Training) _buffer = Trainer.NewBuffer(scenario);
-        Ready();
+        Receive<SourceBatch>(batch =>
+        {
+            _waiting.Enqueue(batch);
+            _scheduler.Tell(new ProposeParallelism(batch.Sequence, batch.Partitions));
+        });
+        Receive<ParallelismDecision>(decision =>
+        {
+            _decisions[decision.Sequence] = decision.Partitions;
+            PlaceReady();
+        });
+        Receive<BlockProcessed>(Collect);
+        Receive<StreamCompleted>(done =>
+        {
+            _completed = done;
+            FinishIfDone();
+        });
+        Receive<StreamFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, failed.Reason)));
+        Receive<PolicyWeights>(weights =>
+        {
+            Adopt(weights);
+            PlaceReady();
+        });
+        Receive<LearnerFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, $"training diverged: {failed.Reason}")));
     }
-
-    public IStash Stash { get; set; } = null!;
 
     /// <param name="policy">The agent's own copy of the weights, at version <paramref name="policyVersion"/>.</param>
     /// <param name="learner">The learner to send experience to and take weights from (Nobody when not training).</param>
@@ -82,48 +103,19 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
 
     protected override void PostStop() => _env.Dispose();
 
-    private void Ready()
+    /// <summary>
+    /// Places the queued batches in order, each once the scheduler has answered for it (it is asked as soon as the
+    /// batch arrives, so its answer is usually there), and never past a batch that closed an update window until the
+    /// learner's new weights have arrived.
+    /// </summary>
+    private void PlaceReady()
     {
-        Receive<SourceBatch>(batch =>
+        while (_version >= _awaitedVersion && _waiting.TryPeek(out var next) && _decisions.Remove(next.Sequence, out int partitions))
         {
-            _batch = batch;
-            _scheduler.Tell(new ProposeParallelism(batch.Sequence, batch.Partitions));
-            Become(Deciding);
-        });
-        Receive<StreamCompleted>(done =>
-        {
-            _completed = done;
-            FinishIfDone();
-        });
-        Receive<StreamFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, failed.Reason)));
-        Receive<BlockProcessed>(Collect);
-        ReceiveWeights();
-    }
-
-    private void Deciding()
-    {
-        Receive<ParallelismDecision>(decision => decision.Sequence == _batch!.Sequence, decision => Place(decision.Partitions));
-        Receive<BlockProcessed>(Collect);
-        ReceiveWeights();
-        ReceiveAny(_ => Stash.Stash());
-    }
-
-    private void AwaitingWeights()
-    {
-        Receive<PolicyWeights>(weights =>
-        {
-            Adopt(weights);
-            if (_version >= _awaitedVersion) Next();
-        });
-        Receive<LearnerFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, $"training diverged: {failed.Reason}")));
-        Receive<BlockProcessed>(Collect);
-        ReceiveAny(_ => Stash.Stash());
-    }
-
-    private void ReceiveWeights()
-    {
-        Receive<PolicyWeights>(Adopt);
-        Receive<LearnerFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, $"training diverged: {failed.Reason}")));
+            _waiting.Dequeue();
+            Place(next, partitions);
+            _source.Tell(new RequestBatches(1));
+        }
     }
 
     private void Adopt(PolicyWeights weights)
@@ -154,9 +146,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
     /// (placement does not depend on rewards), except after a batch that closes an update window: then the agent
     /// waits for the new weights, as the direct loop does.
     /// </summary>
-    private void Place(int partitions)
+    private void Place(SourceBatch batch, int partitions)
     {
-        var batch = _batch!;
         var keys = ImmutableCollectionsMarshal.AsArray(batch.Keys)!;
         _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
         var (decisions, _) = EpisodeRunner.Play(_env, _policy, _random, _buffer, greedy: !_settings.Training);
@@ -176,12 +167,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
             _partitions.Add(Context.ActorOf(PartitionActor.Props(_settings.Options.Cost ?? CostModel.Default, _fault), $"partition-{_partitions.Count}"));
         for (int b = 0; b < partitions; b++)
             _partitions[b].Tell(new ProcessBlock(batch.Sequence, b, ImmutableCollectionsMarshal.AsImmutableArray(perBlock[b])));
-        if (closes)
-        {
-            _awaitedVersion = _version + 1;
-            Become(AwaitingWeights);
-        }
-        else Next();
+        if (closes) _awaitedVersion = _version + 1;
     }
 
     private void Collect(BlockProcessed report)
@@ -238,17 +224,11 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithStash
 
     private void FinishIfDone()
     {
-        if (_completed is not null && _inFlight.Count == 0)
+        if (_completed is not null && _inFlight.Count == 0 && _waiting.Count == 0)
         {
             _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches));
             _completed = null;
         }
     }
 
-    private void Next()
-    {
-        Become(Ready);
-        Stash.UnstashAll();
-        _source.Tell(new RequestBatches(1));
-    }
 }

@@ -29,7 +29,7 @@ public static class ReportTable
             F(b.ReplicationFloor.Mean), F(b.WeightedReplicationFloor.Mean), "", "", "", "", "", "", "", "");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine("[grey]λ = max block / mean block − 1 per batch; repl = fragments per key (w-repl: tuple-weighted); migr = share of tuples " +
-                               "whose block did not hold their key last batch; time = cost model; cost = weighted full cost ({Markup.Escape(Describe(report.Weights))}); bounds: λ = no-split floor, repl = fragment floor.[/]");
+                               $"whose block did not hold their key last batch; time = cost model; cost = weighted full cost ({Markup.Escape(Describe(report.Weights))}); bounds: λ = no-split floor, repl = fragment floor.[/]");
     }
 
     private static string Describe(CostWeights w) =>

@@ -18,7 +18,9 @@ public sealed record Arrivals(double TuplesPerSecond, double Wave, double Period
 /// </summary>
 public sealed class SyntheticSource : ITupleSource
 {
-    private readonly double[] _cdf;
+    private readonly double[] _probability;
+    private readonly double[] _aliasThreshold;
+    private readonly int[] _alias;
     private readonly int[] _rankToKey;
     private readonly SplitMix64 _rng;
     private readonly long _tuples;
@@ -40,11 +42,11 @@ public sealed class SyntheticSource : ITupleSource
         _rankToKey = new int[keys];
         for (int i = 0; i < keys; i++) _rankToKey[i] = i;
         new SplitMix64(seed ^ 0x5eed_5eed_5eedUL).Shuffle(_rankToKey);
-        _cdf = new double[keys];
+        _probability = new double[keys];
         double sum = 0;
-        for (int r = 0; r < keys; r++) { sum += Math.Pow(r + 1, -exponent); _cdf[r] = sum; }
-        for (int r = 0; r < keys; r++) _cdf[r] /= sum;
-        _cdf[keys - 1] = 1.0;
+        for (int r = 0; r < keys; r++) { _probability[r] = Math.Pow(r + 1, -exponent); sum += _probability[r]; }
+        for (int r = 0; r < keys; r++) _probability[r] /= sum;
+        (_aliasThreshold, _alias) = BuildAliasTable(_probability);
     }
 
     public string Description { get; }
@@ -52,7 +54,34 @@ public sealed class SyntheticSource : ITupleSource
     public int Keys => _rankToKey.Length;
 
     /// <summary>The probability of the key at each rank, hottest first.</summary>
-    public double Probability(int rank) => rank == 0 ? _cdf[0] : _cdf[rank] - _cdf[rank - 1];
+    public double Probability(int rank) => _probability[rank];
+
+    /// <summary>Vose's alias method: a rank is drawn in O(1) with one uniform variate.</summary>
+    private static (double[] Threshold, int[] Alias) BuildAliasTable(double[] probability)
+    {
+        int n = probability.Length;
+        var threshold = new double[n];
+        var alias = new int[n];
+        var small = new Stack<int>();
+        var large = new Stack<int>();
+        var scaled = new double[n];
+        for (int i = n - 1; i >= 0; i--)
+        {
+            scaled[i] = probability[i] * n;
+            (scaled[i] < 1 ? small : large).Push(i);
+        }
+        while (small.Count > 0 && large.Count > 0)
+        {
+            int s = small.Pop(), l = large.Pop();
+            threshold[s] = scaled[s];
+            alias[s] = l;
+            scaled[l] = scaled[l] + scaled[s] - 1;
+            (scaled[l] < 1 ? small : large).Push(l);
+        }
+        while (large.Count > 0) { int l = large.Pop(); threshold[l] = 1; alias[l] = l; }
+        while (small.Count > 0) { int s = small.Pop(); threshold[s] = 1; alias[s] = s; }
+        return (threshold, alias);
+    }
 
     public int Read(Span<int> keys, Span<long> timestamps)
     {
@@ -71,8 +100,9 @@ public sealed class SyntheticSource : ITupleSource
 
     private int SampleRank(double u)
     {
-        int index = Array.BinarySearch(_cdf, u);
-        return index >= 0 ? index : ~index;
+        double scaled = u * _alias.Length;
+        int column = (int)scaled;
+        return scaled - column < _aliasThreshold[column] ? column : _alias[column];
     }
 
     private long DriftOffset(long tuple)

@@ -58,26 +58,25 @@ public sealed class CandidatePolicy
         for (int c = 0; c < count; c++) probabilities[c] /= sum;
     }
 
-    /// <summary>Samples an action (or takes the most likely when <paramref name="greedy"/>) and returns its log-probability.</summary>
+    /// <summary>
+    /// Samples an action and returns its log-probability; when <paramref name="greedy"/> (or without a generator), takes
+    /// the highest-scoring action and reports log-probability 0 without computing the distribution.
+    /// </summary>
     public int Act(Observation observation, SplitMix64? random, bool greedy, out float logProbability)
     {
         int count = observation.Count;
-        if (count == 1) { logProbability = 0; return 0; }
-        Distribution(observation.Candidates, count, _probabilities);
-        int action = 0;
-        if (greedy || random is null)
+        if (count == 1 || greedy || random is null)
         {
-            for (int c = 1; c < count; c++) if (_probabilities[c] > _probabilities[action]) action = c;
+            logProbability = 0;
+            return Best(observation.Candidates, count);
         }
-        else
+        Distribution(observation.Candidates, count, _probabilities);
+        double u = random.NextDouble(), cumulative = 0;
+        int action = count - 1;
+        for (int c = 0; c < count; c++)
         {
-            double u = random.NextDouble(), cumulative = 0;
-            action = count - 1;
-            for (int c = 0; c < count; c++)
-            {
-                cumulative += _probabilities[c];
-                if (u < cumulative) { action = c; break; }
-            }
+            cumulative += _probabilities[c];
+            if (u < cumulative) { action = c; break; }
         }
         logProbability = MathF.Log(Math.Max(_probabilities[action], 1e-30f));
         return action;

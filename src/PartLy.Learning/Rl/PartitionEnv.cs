@@ -30,7 +30,8 @@ public sealed class PartitionEnv : IDisposable
     private readonly Dictionary<string, bool> _done = [];
 
     /// <param name="scoreReference">Also score the online greedy on every batch (<see cref="ReferenceReward"/>), for learning curves.</param>
-    public PartitionEnv(IScenario scenario, IBatchFeed feed, ScenarioOptions options, bool scoreReference = false)
+    /// <param name="observeGlobals">Fill the global features of observations (only a value function reads them).</param>
+    public PartitionEnv(IScenario scenario, IBatchFeed feed, ScenarioOptions options, bool scoreReference = false, bool observeGlobals = true)
     {
         _scoreReference = scoreReference;
         _scenario = scenario;
@@ -39,7 +40,8 @@ public sealed class PartitionEnv : IDisposable
         World = scenario.MakeWorld(options);
         foreach (string agent in scenario.Agents)
         {
-            _observations[agent] = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+            _observations[agent] = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures)
+                { NeedsGlobals = observeGlobals };
             _zeroRewards[agent] = 0;
             _notDone[agent] = false;
             _done[agent] = true;
