@@ -39,9 +39,30 @@ public sealed record StopExperiment
 }
 
 /// <summary>What an experiment produced. <paramref name="Stopped"/> when it was stopped before the end.</summary>
+/// <param name="TestCompletedAt">Seconds since the test phase started at which each test batch was reported.</param>
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
-    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped);
+    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt)
+{
+    /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
+    public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
+
+    /// <summary>
+    /// End-to-end tuples per second once warmed up: over the test batches after the first fifth (the first batches
+    /// pay for starting the actors and compiling the code).
+    /// </summary>
+    public double SteadyTestTuplesPerSecond
+    {
+        get
+        {
+            int n = Test.Count, skip = n / 5;
+            if (n < 5) return TestTuplesPerSecond;
+            long tuples = 0;
+            for (int i = skip; i < n; i++) tuples += Test[i].Tuples;
+            return tuples / Math.Max(TestCompletedAt[n - 1] - TestCompletedAt[skip - 1], 1e-9);
+        }
+    }
+}
 
 public sealed record ExperimentFailed(string Reason);
 
@@ -61,6 +82,7 @@ public sealed class ExperimentActor : ReceiveActor
     private PolicyWeights _weights;
     private double _trainSeconds;
     private long _testTuples;
+    private readonly List<double> _testCompletedAt = [];
     private string _phase = "";
 
     public ExperimentActor(ExperimentSpec spec, Action<string, BatchCompleted>? observer)
@@ -150,6 +172,7 @@ public sealed class ExperimentActor : ReceiveActor
         {
             _test.Add(batch.Metrics);
             _testTuples += batch.Metrics.Tuples;
+            _testCompletedAt.Add(_clock.Elapsed.TotalSeconds);
         }
         _observer?.Invoke(_phase, batch);
     }
@@ -170,7 +193,7 @@ public sealed class ExperimentActor : ReceiveActor
     {
         double testSeconds = _phase == "test" ? _clock.Elapsed.TotalSeconds : 0;
         StopPhase();
-        _requester.Tell(new ExperimentCompleted(_weights, _training, _test, _trainSeconds, testSeconds, _testTuples, stopped));
+        _requester.Tell(new ExperimentCompleted(_weights, _training, _test, _trainSeconds, testSeconds, _testTuples, stopped, _testCompletedAt));
         _phase = "done";
     }
 

@@ -97,7 +97,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"learned policy through the actors (source → agent → {settings.Partitions} partition actors → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.TestTuples / Math.Max(run.TestSeconds, 1e-9) / 1e6:F2}M tuples/s end to end"));
+            $"learned policy through the actors (source → agent → {settings.Partitions} partition actors → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run)"));
     }
 }
 

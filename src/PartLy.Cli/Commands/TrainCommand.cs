@@ -178,7 +178,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {s.Partitions} partition actors → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.TestTuples / Math.Max(run.TestSeconds, 1e-9) / 1e6:F2}M tuples/s end to end"));
+                $"through the actors (source → agent → {s.Partitions} partition actors → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
         }
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
