@@ -40,7 +40,10 @@ public sealed class PartitionWorld
     public int[] Distinct { get; private set; } = [];
     /// <summary>Tuples that hot keys are expected still to send to each block (their open fragments).</summary>
     public int[] Committed { get; private set; } = [];
-    public PairSet Pairs { get; } = new();
+    /// <summary>The (key, block) pairs of the batch so far.</summary>
+    public PairSet Pairs { get; private set; } = new();
+    private PairSet _previousPairs = new();
+    private bool _previousValid;
 
     /// <summary>The blocks behind the candidate actions of the last observation.</summary>
     public int[] Candidates { get; } = new int[16];
@@ -88,6 +91,7 @@ public sealed class PartitionWorld
         Array.Clear(_share);
         Array.Clear(_shareBatch);
         Array.Clear(LastBlock);
+        _previousValid = false;
         BatchIndex = 0;
     }
 
@@ -111,6 +115,7 @@ public sealed class PartitionWorld
         if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; _room = new int[partitions]; }
         else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); }
         _roomCapacity = -1;
+        (_previousPairs, Pairs) = (Pairs, _previousPairs);
         Pairs.Clear(Tuples);
         _stamp++;
         int maxKey = 0;
@@ -286,6 +291,23 @@ public sealed class PartitionWorld
 
     public bool Holds(int key, int block) => Pairs.Contains(key, block);
 
+    /// <summary>Whether the block held the key in the previous batch of the stream.</summary>
+    public bool HeldLastBatch(int key, int block) => _previousValid && _previousPairs.Contains(key, block);
+
+    /// <summary>
+    /// A block under capacity that held the key in the previous batch (its last fragment's block first), or −1:
+    /// where a fragment causes no migration.
+    /// </summary>
+    public int LastBatchBlock(int key, int capacity)
+    {
+        if (!_previousValid) return -1;
+        int last = LastBlock[key] - 1;
+        if (last >= 0 && last < Partitions && Loads[last] < capacity && _previousPairs.Contains(key, last)) return last;
+        for (int b = 0; b < Partitions; b++)
+            if (Loads[b] < capacity && _previousPairs.Contains(key, b)) return b;
+        return -1;
+    }
+
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
     public int Roomiest(int capacity)
     {
@@ -322,6 +344,7 @@ public sealed class PartitionWorld
     public BatchMetrics EndBatch(bool measure = true)
     {
         if (measure) LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), Blocks.AsSpan(0, Tuples), Partitions);
+        _previousValid = true;
         long next = BatchIndex + 1;
         for (int i = 0; i < Tuples; i++)
         {

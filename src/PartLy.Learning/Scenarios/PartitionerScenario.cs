@@ -9,7 +9,7 @@ namespace PartLy.Learning.Scenarios;
 /// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
 /// block's capacity in this batch. Before the batch, the world reserves room for the expected hot keys (see
 /// <see cref="PartitionWorld"/>). Each time a hot key needs a block (its first tuple, or its block is full) the agent
-/// picks among up to seven candidates: the next block of its reservation, the key's block of the last batch, the block with the most free room, the block
+/// picks among up to seven candidates: the next block of its reservation, a block that held the key in the last batch, the block with the most free room, the block
 /// that fits its expected remainder most tightly, its two hash choices, and the least loaded block. The key then
 /// fills that block up to capacity. One shared network scores each candidate from scale-free features, so the policy
 /// does not depend on P. Cold keys need no decision: they return to last batch's block while it has free room for them (locality), else
@@ -73,11 +73,11 @@ public sealed class PartitionerScenario : IScenario
         int i = world.Cursor, key = world.Keys[i], p = world.Partitions;
         int capacity = world.Capacity(i);
         int remaining = Math.Max(world.KeyRemaining[key], 1);
-        int last = world.LastBlock[key] - 1;
+        int last = world.LastBatchBlock(key, capacity);
         world.CandidateCount = 0;
         int planned = world.PlannedBlock(key, capacity);
         if (planned >= 0) world.AddCandidate(planned);
-        if (last >= 0 && last < p && world.Loads[last] < capacity) world.AddCandidate(last);
+        if (last >= 0) world.AddCandidate(last);
         world.AddCandidate(world.Roomiest(capacity));
         int fit = world.BestFit(remaining, capacity);
         if (fit >= 0) world.AddCandidate(fit);
@@ -99,7 +99,7 @@ public sealed class PartitionerScenario : IScenario
             row[1] = free / c;
             row[2] = remaining / c;
             row[3] = (free - remaining) / c;
-            row[4] = b == last ? 1 : 0;
+            row[4] = world.HeldLastBatch(key, b) ? 1 : 0;
             row[5] = b == h0 || b == h1 ? 1 : 0;
             row[6] = world.Holds(key, b) ? 1 : 0;
             row[7] = world.Distinct[b] / meanDistinct;

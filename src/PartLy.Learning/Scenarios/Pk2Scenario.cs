@@ -45,7 +45,6 @@ public sealed class Pk2Scenario : IScenario
         int i = world.Cursor, key = world.Keys[i], p = world.Partitions;
         int capacity = world.Capacity(i);
         int remaining = Math.Max(world.KeyRemaining[key], 1);
-        int last = world.LastBlock[key] - 1;
         int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
         world.CandidateCount = 0;
         world.AddCandidate(h0);
@@ -62,7 +61,7 @@ public sealed class Pk2Scenario : IScenario
             row[1] = free / c;
             row[2] = remaining / c;
             row[3] = (free - remaining) / c;
-            row[4] = b == last ? 1 : 0;
+            row[4] = world.HeldLastBatch(key, b) ? 1 : 0;
             row[5] = 1;
             row[6] = 0;
             row[7] = world.Distinct[b] / meanDistinct;
