@@ -72,6 +72,7 @@ public sealed class PartitionWorld
     private double[] _share = new double[1024];
     private long[] _shareBatch = new long[1024];
     public int[] LastBlock = new int[1024]; // block + 1; 0 = none
+    private int[] _lastFragments = new int[1024];
 
     // The reservation plan of the batch: hot keys' expected tuples laid out over blocks before the first tuple.
     private readonly List<(int Key, int Count)> _planOrder = [];
@@ -292,7 +293,11 @@ public sealed class PartitionWorld
     public bool Holds(int key, int block) => Pairs.Contains(key, block);
 
     /// <summary>Whether the block held the key in the previous batch of the stream.</summary>
-    public bool HeldLastBatch(int key, int block) => _previousValid && _previousPairs.Contains(key, block);
+    public bool HeldLastBatch(int key, int block) =>
+        InLastBatch(key) && (_lastFragments[key] == 1 ? LastBlock[key] - 1 == block : _previousPairs.Contains(key, block));
+
+    /// <summary>Whether the key had tuples in the previous batch of the stream.</summary>
+    private bool InLastBatch(int key) => _previousValid && _shareBatch[key] == BatchIndex;
 
     /// <summary>
     /// A block under capacity that held the key in the previous batch (its last fragment's block first), or −1:
@@ -300,9 +305,10 @@ public sealed class PartitionWorld
     /// </summary>
     public int LastBatchBlock(int key, int capacity)
     {
-        if (!_previousValid) return -1;
+        if (!InLastBatch(key)) return -1;
         int last = LastBlock[key] - 1;
-        if (last >= 0 && last < Partitions && Loads[last] < capacity && _previousPairs.Contains(key, last)) return last;
+        if (last < Partitions && Loads[last] < capacity) return last;
+        if (_lastFragments[key] == 1) return -1;
         for (int b = 0; b < Partitions; b++)
             if (Loads[b] < capacity && _previousPairs.Contains(key, b)) return b;
         return -1;
@@ -355,6 +361,7 @@ public sealed class PartitionWorld
             _share[key] = _shareBatch[key] == 0 ? observed : (1 - ShareSmoothing) * previous + ShareSmoothing * observed;
             _shareBatch[key] = next;
             LastBlock[key] = KeyBlock[key] + 1;
+            _lastFragments[key] = KeyFragments[key];
         }
         return LastMetrics;
     }
@@ -375,6 +382,7 @@ public sealed class PartitionWorld
         Array.Resize(ref _share, size);
         Array.Resize(ref _shareBatch, size);
         Array.Resize(ref LastBlock, size);
+        Array.Resize(ref _lastFragments, size);
         Array.Resize(ref _planBatch, size);
         Array.Resize(ref _planFirst, size);
         Array.Resize(ref _planLength, size);
