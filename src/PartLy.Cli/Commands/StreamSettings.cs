@@ -104,16 +104,20 @@ public class StreamSettings : CommandSettings
             };
             return new TraceSource(Trace, new TraceOptions(format, Column, TimeColumn, unit), Tuples);
         }
-        var policy = ParseBatch();
         string workload = Workload ?? DefaultWorkload;
-        double tuplesPerBatch = policy is BatchPolicy.ByCount c ? c.Tuples : EstimatedTuplesPerInterval(workload, ((BatchPolicy.ByInterval)policy).Milliseconds);
-        return Workloads.Create(workload, Tuples, Seed, tuplesPerBatch);
+        return Workloads.Create(workload, Tuples, Seed, TuplesPerBatch(workload));
     }
 
-    private static double EstimatedTuplesPerInterval(string workload, long milliseconds)
+    /// <summary>
+    /// Tuples one batch holds on average, to express a workload's drift period in batches: the batch size, or for a
+    /// time interval the workload's rate times the interval.
+    /// </summary>
+    public double TuplesPerBatch(string workload)
     {
+        var policy = ParseBatch();
+        if (policy is BatchPolicy.ByCount count) return count.Tuples;
         var spec = PartLy.Core.Spec.Parse("--workload", workload);
         double rate = spec.Has("rate") ? spec.Double("rate", 1) : 1000;
-        return Math.Max(1, rate * milliseconds / 1000.0);
+        return Math.Max(1, rate * ((BatchPolicy.ByInterval)policy).Milliseconds / 1000.0);
     }
 }

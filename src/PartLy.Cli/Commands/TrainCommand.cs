@@ -133,10 +133,12 @@ public sealed class TrainCommand : Command<TrainSettings>
         var policy = s.ParseBatch();
         var options = new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed, config.Cost);
         string trainedOn = DescribeTraining(s);
+        // Open both streams once now, so that a bad workload or trace fails before training starts.
         using (OpenTrainingFeed(s, policy)) { }
         using (OpenTestSource(s, policy)) { }
 
-        int weightCount = Trainer.NewPolicy(ScenarioRegistry.Create(s.Scenario), options) is var fresh ? fresh.Scorer.Parameters.Length + fresh.Value.Parameters.Length : 0;
+        var fresh = Trainer.NewPolicy(ScenarioRegistry.Create(s.Scenario), options);
+        int weightCount = fresh.Scorer.Parameters.Length + fresh.Value.Parameters.Length;
         AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(s.Scenario)} ({mode.ToString().ToLowerInvariant()}, {weightCount} weights, {learner.Algorithm}, {(actors ? "actors" : "direct loop")}) on {Markup.Escape(trainedOn)}: {s.Batches:N0} batches");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Checkpoint checkpoint;
@@ -256,16 +258,15 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (partitions.Any(p => p < 1)) throw new InputException("--train-partitions: every P must be at least 1");
         if (s.Keys < 1) throw new InputException($"--keys must be at least 1, got {s.Keys}");
         var workloads = skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={s.Keys}")).ToList();
-        double perBatch = policy is BatchPolicy.ByCount c ? c.Tuples : 1000;
-        return new MixedFeed(workloads, partitions, policy, s.Segment, s.Seed, perBatch);
+        return new MixedFeed(workloads, partitions, policy, s.Segment, s.Seed, s.TuplesPerBatch(workloads[0]));
     }
 
     private static ITupleSource OpenTestSource(TrainSettings s, BatchPolicy policy)
     {
         if (s.Trace is not null) return s.OpenSource();
         string workload = s.Workload ?? StreamSettings.DefaultWorkload;
-        double perBatch = policy is BatchPolicy.ByCount c ? c.Tuples : 1000;
-        return Workloads.Create(workload, (long)(s.TestBatches * perBatch), s.Seed + 1_000_003, perBatch);
+        double perBatch = s.TuplesPerBatch(workload);
+        return Workloads.Create(workload, (long)Math.Ceiling(s.TestBatches * perBatch), s.Seed + 1_000_003, perBatch);
     }
 
     private static List<T> ParseList<T>(string text, string flag, Func<string, IFormatProvider, T> parse)

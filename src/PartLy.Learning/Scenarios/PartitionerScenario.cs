@@ -86,28 +86,36 @@ public sealed class PartitionerScenario : IScenario
         if (world.Loads[h1] < capacity) world.AddCandidate(h1);
         world.AddCandidate(world.LeastLoaded());
 
-        float c = capacity;
-        float meanDistinct = (float)world.DistinctTotal / p + 1;
-        float progress = (float)i / world.ExpectedTuples;
         observation.Count = world.CandidateCount;
         for (int n = 0; n < world.CandidateCount; n++)
         {
             int b = world.Candidates[n];
-            var row = observation.Row(n);
-            int free = world.Free(b, capacity);
-            row[0] = world.Loads[b] / c;
-            row[1] = free / c;
-            row[2] = remaining / c;
-            row[3] = (free - remaining) / c;
-            row[4] = world.HeldLastBatch(key, b) ? 1 : 0;
-            row[5] = b == h0 || b == h1 ? 1 : 0;
-            row[6] = world.Holds(key, b) ? 1 : 0;
-            row[7] = world.Distinct[b] / meanDistinct;
-            row[8] = progress;
-            row[9] = world.KeyFragments[key] / (float)p;
-            row[10] = b == planned ? 1 : 0;
+            DescribeBlock(observation.Row(n), world, key, b, capacity, remaining, hashChoice: b == h0 || b == h1, planned: b == planned);
         }
         if (observation.NeedsGlobals) FillGlobals(world, key, capacity, observation.Global);
+    }
+
+    /// <summary>
+    /// The scale-free features of putting the key at the cursor on a block: its load and free room relative to
+    /// capacity, the key's expected remainder and whether it fits, locality (held the key last batch, holds it now),
+    /// whether it is one of the key's hash choices, its distinct keys relative to the mean, batch progress, the key's
+    /// fragments so far relative to P, and whether it is the key's reserved block.
+    /// </summary>
+    public static void DescribeBlock(Span<float> row, PartitionWorld world, int key, int block, int capacity, int remaining, bool hashChoice, bool planned)
+    {
+        float c = capacity;
+        int free = world.Free(block, capacity);
+        row[0] = world.Loads[block] / c;
+        row[1] = free / c;
+        row[2] = remaining / c;
+        row[3] = (free - remaining) / c;
+        row[4] = world.HeldLastBatch(key, block) ? 1 : 0;
+        row[5] = hashChoice ? 1 : 0;
+        row[6] = world.Holds(key, block) ? 1 : 0;
+        row[7] = world.Distinct[block] / ((float)world.DistinctTotal / world.Partitions + 1);
+        row[8] = (float)world.Cursor / world.ExpectedTuples;
+        row[9] = world.KeyFragments[key] / (float)world.Partitions;
+        row[10] = planned ? 1 : 0;
     }
 
     internal static void FillGlobals(PartitionWorld world, int key, int capacity, float[] globals)

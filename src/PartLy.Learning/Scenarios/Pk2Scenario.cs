@@ -49,32 +49,16 @@ public sealed class Pk2Scenario : IScenario
         world.CandidateCount = 0;
         world.AddCandidate(h0);
         bool two = world.AddCandidate(h1);
-        float c = capacity;
-        float meanDistinct = (float)world.DistinctTotal / p + 1;
-        float progress = (float)i / world.ExpectedTuples;
         for (int n = 0; n < world.CandidateCount; n++)
-        {
-            int b = world.Candidates[n];
-            int free = world.Free(b, capacity);
-            var row = observation.Row(n);
-            row[0] = world.Loads[b] / c;
-            row[1] = free / c;
-            row[2] = remaining / c;
-            row[3] = (free - remaining) / c;
-            row[4] = world.HeldLastBatch(key, b) ? 1 : 0;
-            row[5] = 1;
-            row[6] = 0;
-            row[7] = world.Distinct[b] / meanDistinct;
-            row[8] = progress;
-            row[9] = 0;
-            row[10] = 0;
-        }
+            PartitionerScenario.DescribeBlock(observation.Row(n), world, key, world.Candidates[n], capacity, remaining, hashChoice: true, planned: false);
         observation.Count = world.CandidateCount;
         if (two)
         {
+            // The split action: both candidates at once; feature 9 (a key's fragments, 0 at its first tuple) marks it.
             var a = observation.Row(0);
             var b = observation.Row(1);
             var split = observation.Row(2);
+            float c = capacity;
             int free = world.Free(h0, capacity) + world.Free(h1, capacity);
             split[0] = (a[0] + b[0]) / 2;
             split[1] = free / c;
@@ -84,7 +68,7 @@ public sealed class Pk2Scenario : IScenario
             split[5] = 1;
             split[6] = 0;
             split[7] = (a[7] + b[7]) / 2;
-            split[8] = progress;
+            split[8] = a[8];
             split[9] = 1;
             split[10] = 0;
             observation.Count = 3;
