@@ -49,14 +49,15 @@ public sealed record ExperimentCompleted(
 
     /// <summary>
     /// End-to-end tuples per second once warmed up: over the test batches after the first fifth (the first batches
-    /// pay for starting the actors and compiling the code).
+    /// pay for starting the actors and compiling the code). Runs under 100 batches are too short to tell: their
+    /// whole-run figure is returned.
     /// </summary>
     public double SteadyTestTuplesPerSecond
     {
         get
         {
             int n = Test.Count, skip = n / 5;
-            if (n < 5) return TestTuplesPerSecond;
+            if (n < 100) return TestTuplesPerSecond;
             long tuples = 0;
             for (int i = skip; i < n; i++) tuples += Test[i].Tuples;
             return tuples / Math.Max(TestCompletedAt[n - 1] - TestCompletedAt[skip - 1], 1e-9);
