@@ -4,11 +4,10 @@
 #                                                (20,000 batches on the embedded ActorSystem), then test it beside
 #                                                every baseline on 1,000 batches; results in runs/
 #   dotnet pwsh run.ps1 bench --workload zipf:z=1.0,keys=10000 --partitions 10
-param([Parameter(ValueFromRemainingArguments = $true)][string[]]$Arguments)
+# (No param block: arguments such as --out must reach partly untouched, not bind to PowerShell's common parameters.)
 $ErrorActionPreference = 'Stop'
-$root = $PSScriptRoot
-if (-not $Arguments -or $Arguments.Count -eq 0) { $Arguments = @('train') }
-dotnet build (Join-Path $root 'src/PartLy.Cli/PartLy.Cli.csproj') -c Release --nologo -v quiet | Out-Host
+$arguments = if ($args.Count -eq 0) { @('train') } else { $args }
+dotnet build (Join-Path $PSScriptRoot 'src/PartLy.Cli/PartLy.Cli.csproj') -c Release --nologo -v quiet | Out-Host
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
-& dotnet (Join-Path $root 'src/PartLy.Cli/bin/Release/net10.0/partly.dll') @Arguments
+& dotnet (Join-Path $PSScriptRoot 'src/PartLy.Cli/bin/Release/net10.0/partly.dll') @arguments
 exit $LASTEXITCODE
