@@ -317,31 +317,34 @@ public sealed class PartitionWorld
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
     public int Roomiest(int capacity)
     {
+        var room = Room(capacity);
+        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<int>(room);
+        return room[best] == Full ? -1 : best;
+    }
+
+    /// <summary>Free room per block at this capacity (<see cref="Full"/> for blocks at capacity).</summary>
+    private ReadOnlySpan<int> Room(int capacity)
+    {
         if (capacity != _roomCapacity)
         {
             _roomCapacity = capacity;
             for (int b = 0; b < Partitions; b++) RefreshRoom(b);
         }
-        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<int>(_room.AsSpan(0, Partitions));
-        return _room[best] == Full ? -1 : best;
+        return _room.AsSpan(0, Partitions);
     }
 
     /// <summary>Block with the least load (the first on ties).</summary>
-    public int LeastLoaded()
-    {
-        int best = 0;
-        for (int b = 1; b < Partitions; b++) if (Loads[b] < Loads[best]) best = b;
-        return best;
-    }
+    public int LeastLoaded() => System.Numerics.Tensors.TensorPrimitives.IndexOfMin<int>(Loads.AsSpan(0, Partitions));
 
     /// <summary>The block whose free room fits <paramref name="tuples"/> most tightly, or −1.</summary>
     public int BestFit(int tuples, int capacity)
     {
+        var room = Room(capacity);
         int best = -1, bestFree = int.MaxValue;
-        for (int b = 0; b < Partitions; b++)
+        for (int b = 0; b < room.Length; b++)
         {
-            int free = capacity - Loads[b] - Committed[b];
-            if (free >= tuples && free < bestFree && Loads[b] < capacity) { bestFree = free; best = b; }
+            int free = room[b];
+            if (free >= tuples && free < bestFree) { bestFree = free; best = b; }
         }
         return best;
     }
