@@ -79,6 +79,47 @@ public class CliTests
         Assert.Empty(Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(json) + "*.tmp"));
     }
 
+    [Theory]
+    [InlineData("direct")]
+    [InlineData("actors")]
+    public void Train_writes_the_policy_the_learning_curve_and_the_test_report(string runtime)
+    {
+        string dir = TempPath("");
+        var (code, error) = Run("train", "--quiet", "--runtime", runtime, "--batches", "60", "--test-batches", "20",
+            "--train-partitions", "10", "--partitions", "10", "--batch", "500", "--out", dir);
+        Assert.True(code == 0, error);
+        foreach (string file in new[] { "policy.json", "learning-curve.png", "learning-curve.csv", "test.json", "test.csv" })
+            Assert.True(new FileInfo(Path.Combine(dir, file)).Length > 0, file);
+        Assert.Equal(61, File.ReadAllLines(Path.Combine(dir, "learning-curve.csv")).Length);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "test.json")));
+        Assert.Equal("learned", doc.RootElement.GetProperty("results")[0].GetProperty("strategy").GetString());
+
+        string json = TempPath(".json");
+        (code, error) = Run("evaluate", "--quiet", "--runtime", runtime, "--policy", Path.Combine(dir, "policy.json"),
+            "--strategies", "greedy", "--tuples", "10000", "--partitions", "10", "--json", json);
+        Assert.True(code == 0, error);
+        using var report = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(new[] { "learned", "greedy" }, report.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("strategy").GetString()));
+    }
+
+    [Theory]
+    [InlineData("--mode 'sideways' is not one of online, buffered", "train", "--mode", "sideways")]
+    [InlineData("--scenario: unknown scenario 'partitioner-pk3'", "train", "--scenario", "partitioner-pk3")]
+    [InlineData("--algo 'dqn' is not one of ppo, reinforce", "train", "--algo", "dqn")]
+    [InlineData("--runtime 'cluster' is not one of actors, direct", "train", "--runtime", "cluster")]
+    [InlineData("evaluate needs --policy FILE", "evaluate")]
+    [InlineData("policy file not found", "evaluate", "--policy", "/no/such/policy.json")]
+    [InlineData("--config /no/such.conf: file not found", "train", "--config", "/no/such.conf")]
+    public void Bad_train_and_evaluate_input_exits_non_zero_with_a_message(string message, params string[] args)
+    {
+        string dir = TempPath("");
+        string[] extra = args[0] == "train" ? ["--quiet", "--batches", "5", "--out", dir] : ["--quiet"];
+        var (code, error) = Run([.. args, .. extra]);
+        Assert.Equal(PartLyApp.InputError, code);
+        Assert.Contains(message, error);
+        Assert.False(Directory.Exists(dir));
+    }
+
     [Fact]
     public void Unknown_flags_are_refused()
     {
