@@ -49,6 +49,17 @@ public class CliTests
         Assert.StartsWith("strategy,name,mode", lines[0]);
     }
 
+    [Fact]
+    public void Bench_charts_the_trade_off_as_a_png()
+    {
+        string png = TempPath(".png");
+        var (code, error) = Run("bench", "--quiet", "--tuples", "20000", "--partitions", "10", "--strategies", "hash,pkg,greedy,prompt", "--png", png);
+        Assert.True(code == 0, error);
+        var bytes = File.ReadAllBytes(png);
+        Assert.True(bytes.Length > 1000);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
+    }
+
     [Theory]
     [InlineData("unknown strategy 'nope'", "--strategies", "hash,nope")]
     [InlineData("unknown generator 'pareto'", "--workload", "pareto:a=1")]

@@ -36,6 +36,10 @@ public sealed class BenchSettings : StreamSettings
     [Description("Write one CSV row per strategy (and one for the bounds).")]
     public string? Csv { get; init; }
 
+    [CommandOption("--png <FILE>")]
+    [Description("Chart the trade-off: each strategy at (replication, λ).")]
+    public string? Png { get; init; }
+
     [CommandOption("--policy <FILE>")]
     [Description("A trained policy (from 'partly train') to run beside the strategies, as the row 'learned'.")]
     public string? Policy { get; init; }
@@ -79,6 +83,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);
+        if (settings.Png is not null) TradeOffChart.WritePng(report, settings.Png);
         return 0;
     }
 

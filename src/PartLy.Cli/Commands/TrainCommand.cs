@@ -184,7 +184,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         }
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
-        AnsiConsole.MarkupLine($"wrote {Markup.Escape(outDir)}/policy.json, learning-curve.png, learning-curve.csv, test.json, test.csv");
+        TradeOffChart.WritePng(report, Path.Combine(outDir, "test.png"));
+        AnsiConsole.MarkupLine($"wrote {Markup.Escape(outDir)}/policy.json, learning-curve.png, learning-curve.csv, test.json, test.csv, test.png");
         return 0;
     }
 
