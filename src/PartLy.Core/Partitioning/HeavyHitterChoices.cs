@@ -40,9 +40,6 @@ public sealed class HeavyHitterChoices : Partitioner
         _ => "Round-Robin",
     };
 
-    /// <summary>The number of choices D-Choices gave head keys in the last batch.</summary>
-    public int LastChoices { get; private set; }
-
     public static double DefaultTheta(int partitions) => 1.0 / (5.0 * partitions);
 
     protected override void Route(in BatchContext context, ReadOnlySpan<int> keys, Span<int> blocks)
@@ -56,7 +53,6 @@ public sealed class HeavyHitterChoices : Partitioner
         }
         var sketch = _sketch;
         int d = _policy == HeadPolicy.DChoices ? ChooseD(sketch, theta, p) : p;
-        LastChoices = d;
         var loads = Loads;
         for (int i = 0; i < keys.Length; i++)
         {

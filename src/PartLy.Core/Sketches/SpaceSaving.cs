@@ -19,7 +19,6 @@ public sealed class SpaceSaving
     }
 
     public long Total { get; private set; }
-    public int Monitored => _size;
 
     /// <summary>Counts one occurrence and returns the key's estimated count.</summary>
     public long Offer(int key)

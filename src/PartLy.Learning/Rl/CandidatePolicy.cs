@@ -138,13 +138,6 @@ public sealed class CandidatePolicy
         return v;
     }
 
-    public void CopyFrom(CandidatePolicy other)
-    {
-        if (other.Scorer.Parameters.Length != Scorer.Parameters.Length || other.Value.Parameters.Length != Value.Parameters.Length)
-            throw new InvalidOperationException("policies of different shapes");
-        other.Scorer.Parameters.CopyTo(Scorer.Parameters, 0);
-        other.Value.Parameters.CopyTo(Value.Parameters, 0);
-    }
 
     public static void ThrowIfNotFinite(float[] parameters, string what)
     {

@@ -24,7 +24,6 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
     public int Features { get; } = features;
     public int GlobalFeatures { get; } = globals;
     public int Steps { get; private set; }
-    public int Episodes => _episodes.Count;
 
     public void Add(Observation observation, int action, float logProbability, float value)
     {

@@ -58,7 +58,6 @@ public sealed class Trainer
         (episode + 1) % episodesPerUpdate == 0 || episode == batches - 1;
 
     public CandidatePolicy Policy { get; }
-    public UpdateStats? LastUpdate { get; private set; }
 
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
@@ -74,7 +73,7 @@ public sealed class Trainer
             onEpisode?.Invoke(new EpisodeRecord(episode, reward, env.ReferenceReward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
             if (ClosesUpdateWindow(episode, _options.Batches, _options.Learner.EpisodesPerUpdate))
             {
-                LastUpdate = _learner.Update(_buffer, Policy, (double)(episode + 1) / _options.Batches);
+                _learner.Update(_buffer, Policy, (double)(episode + 1) / _options.Batches);
                 _buffer.Clear();
             }
         }
