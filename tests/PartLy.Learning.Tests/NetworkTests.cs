@@ -47,6 +47,42 @@ public class NetworkTests
     }
 
     [Fact]
+    public void Tanh_is_within_3e_7_of_the_exact_value_and_the_same_on_both_paths()
+    {
+        var lanes = new float[System.Runtime.Intrinsics.Vector256<float>.Count];
+        for (int n = -120_000; n <= 120_000; n += lanes.Length)
+        {
+            for (int j = 0; j < lanes.Length; j++) lanes[j] = (n + j) * 1e-4f;
+            var vector = Mlp.Tanh(System.Runtime.Intrinsics.Vector256.Create(lanes));
+            for (int j = 0; j < lanes.Length; j++)
+            {
+                float scalar = Mlp.Tanh(lanes[j]);
+                Assert.Equal(scalar, vector[j]);
+                Assert.True(Math.Abs(scalar - Math.Tanh(lanes[j])) < 3e-7, $"tanh({lanes[j]}) = {scalar}, exact {Math.Tanh(lanes[j])}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(11, 16)]
+    [InlineData(11, 32)]
+    [InlineData(5, 7)]
+    public void Scoring_rows_together_gives_exactly_the_forward_pass_of_each_row(int inputs, int hidden)
+    {
+        var mlp = new Mlp(inputs, hidden, hidden, 1);
+        mlp.InitialiseOrthogonal(5, 1.0);
+        var activations = mlp.NewActivations();
+        for (int rows = 1; rows <= 9; rows++)
+        {
+            var x = RandomInput(rows * inputs, rows);
+            var scores = new float[rows];
+            mlp.Score(x, rows, scores, mlp.NewScoreScratch(rows));
+            for (int r = 0; r < rows; r++)
+                Assert.Equal(mlp.Forward(x.AsSpan(r * inputs, inputs), activations)[0], scores[r]);
+        }
+    }
+
+    [Fact]
     public void Orthogonal_initialisation_gives_orthonormal_rows_times_the_gain()
     {
         var mlp = new Mlp(8, 8, 1);

@@ -23,7 +23,7 @@ public sealed class LeastLoadedOrHash : IScenario          // every key chooses:
         {
             int key = world.Keys[world.Cursor];
             if (world.Touch(key)) return true;               // first tuple of the key in this batch
-            world.Place(world.KeyBlock[key]);
+            world.Place(world.Key(key).Block);
         }
         return false;
     }

@@ -14,6 +14,7 @@ public sealed class CandidatePolicy
     private readonly float[] _activations;
     private readonly float[] _valueActivations;
     private readonly float[] _scratch;
+    private readonly float[] _scoreScratch;
     private readonly float[] _valueScratch;
     private readonly float[] _scores;
     private readonly float[] _probabilities;
@@ -31,6 +32,7 @@ public sealed class CandidatePolicy
         _activations = Scorer.NewActivations();
         _valueActivations = Value.NewActivations();
         _scratch = Scorer.NewScratch();
+        _scoreScratch = Scorer.NewScoreScratch(maxCandidates);
         _valueScratch = Value.NewScratch();
         _scores = new float[maxCandidates];
         _probabilities = new float[maxCandidates];
@@ -46,13 +48,9 @@ public sealed class CandidatePolicy
     /// <summary>Softmax over the scores of the first <paramref name="count"/> candidates into <paramref name="probabilities"/>.</summary>
     public void Distribution(ReadOnlySpan<float> candidates, int count, Span<float> probabilities)
     {
+        Scorer.Score(candidates, count, _scores, _scoreScratch);
         float max = float.NegativeInfinity;
-        for (int c = 0; c < count; c++)
-        {
-            float s = Scorer.Forward(candidates.Slice(c * Features, Features), _activations)[0];
-            _scores[c] = s;
-            if (s > max) max = s;
-        }
+        for (int c = 0; c < count; c++) if (_scores[c] > max) max = _scores[c];
         float sum = 0;
         for (int c = 0; c < count; c++) { probabilities[c] = MathF.Exp(_scores[c] - max); sum += probabilities[c]; }
         for (int c = 0; c < count; c++) probabilities[c] /= sum;
@@ -86,13 +84,10 @@ public sealed class CandidatePolicy
     public int Best(ReadOnlySpan<float> candidates, int count)
     {
         if (count == 1) return 0;
+        Scorer.Score(candidates, count, _scores, _scoreScratch);
         int best = 0;
-        float bestScore = float.NegativeInfinity;
-        for (int c = 0; c < count; c++)
-        {
-            float s = Scorer.Forward(candidates.Slice(c * Features, Features), _activations)[0];
-            if (s > bestScore) { bestScore = s; best = c; }
-        }
+        for (int c = 1; c < count; c++)
+            if (_scores[c] > _scores[best]) best = c;
         return best;
     }
 

@@ -40,9 +40,9 @@ public sealed class PartitionWorld
     public int[] Distinct { get; private set; } = [];
     /// <summary>Tuples that hot keys are expected still to send to each block (their open fragments).</summary>
     public int[] Committed { get; private set; } = [];
-    /// <summary>The (key, block) pairs of the batch so far.</summary>
-    public PairSet Pairs { get; private set; } = new();
-    private PairSet _previousPairs = new();
+    // The (key, block) pairs of the keys split in the batch so far (a key on one block is known from its KeyState).
+    private PairSet _splitPairs = new();
+    private PairSet _previousSplitPairs = new();
     private bool _previousValid;
 
     /// <summary>The blocks behind the candidate actions of the last observation.</summary>
@@ -59,20 +59,12 @@ public sealed class PartitionWorld
     public int ExtraFragments { get; private set; }
     public int DistinctTotal { get; private set; }
 
-    // Per key, for the current batch (valid when KeyBatch[k] == stamp).
-    private long[] _keyBatch = new long[1024];
-    public int[] KeyBlock = new int[1024];
-    public int[] KeySeen = new int[1024];
-    public int[] KeyFragments = new int[1024];
-    public int[] KeyRemaining = new int[1024];
-    public byte[] KeyMode = new byte[1024];
-    private int[] _placedBlock = new int[1024];
+    private KeyState[] _keyStates = new KeyState[1024];
+    private int[] _touched = new int[1024];
+    private int _touchedCount;
 
-    // Per key, across batches.
-    private double[] _share = new double[1024];
-    private long[] _shareBatch = new long[1024];
-    public int[] LastBlock = new int[1024]; // block + 1; 0 = none
-    private int[] _lastFragments = new int[1024];
+    /// <summary>What the world knows of a key (its batch part is valid after <see cref="Touch"/> in this batch).</summary>
+    public ref KeyState Key(int key) => ref _keyStates[key];
 
     // The reservation plan of the batch: hot keys' expected tuples laid out over blocks before the first tuple.
     private readonly List<(int Key, int Count)> _planOrder = [];
@@ -89,9 +81,7 @@ public sealed class PartitionWorld
     /// <summary>Forgets the stream (a new one starts).</summary>
     public void ResetStream()
     {
-        Array.Clear(_share);
-        Array.Clear(_shareBatch);
-        Array.Clear(LastBlock);
+        for (int k = 0; k < _keyStates.Length; k++) _keyStates[k].ForgetStream();
         _previousValid = false;
         BatchIndex = 0;
     }
@@ -116,9 +106,11 @@ public sealed class PartitionWorld
         if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; _room = new int[partitions]; }
         else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); }
         _roomCapacity = -1;
-        (_previousPairs, Pairs) = (Pairs, _previousPairs);
-        Pairs.Clear(Tuples);
+        (_previousSplitPairs, _splitPairs) = (_splitPairs, _previousSplitPairs);
+        _splitPairs.Clear(Tuples);
         _stamp++;
+        _touchedCount = 0;
+        if (_touched.Length < Tuples) _touched = new int[Blocks.Length];
         int maxKey = 0;
         foreach (int k in keys) if (k > maxKey) maxKey = k;
         EnsureKeys(maxKey);
@@ -198,14 +190,16 @@ public sealed class PartitionWorld
     /// <summary>True when this is the key's first tuple in the batch; initialises its batch state.</summary>
     public bool Touch(int key)
     {
-        if (_keyBatch[key] == _stamp) return false;
-        _keyBatch[key] = _stamp;
-        KeyBlock[key] = -1;
-        _placedBlock[key] = -1;
-        KeySeen[key] = 0;
-        KeyFragments[key] = 0;
-        KeyMode[key] = 0;
-        KeyRemaining[key] = PredictedCount(key);
+        ref var state = ref _keyStates[key];
+        if (state.Stamp == _stamp) return false;
+        state.Stamp = _stamp;
+        _touched[_touchedCount++] = key;
+        state.Block = -1;
+        state.PlacedBlock = -1;
+        state.Seen = 0;
+        state.Fragments = 0;
+        state.Mode = 0;
+        state.Remaining = PredictedCount(ref state, key);
         return true;
     }
 
@@ -213,12 +207,14 @@ public sealed class PartitionWorld
     /// Tuples of the key expected in this batch: online, its smoothed share of earlier batches times the expected
     /// batch size; buffered, its true count.
     /// </summary>
-    public int PredictedCount(int key)
+    public int PredictedCount(int key) => PredictedCount(ref _keyStates[key], key);
+
+    private int PredictedCount(ref KeyState state, int key)
     {
         if (Mode == InformationMode.Buffered) return _counts.CountOf(key);
-        if (_shareBatch[key] == 0) return 0;
-        double decay = Decay(BatchIndex - _shareBatch[key]);
-        return (int)Math.Round(_share[key] * decay * ExpectedTuples);
+        if (state.ShareBatch == 0) return 0;
+        double decay = Decay(BatchIndex - state.ShareBatch);
+        return (int)Math.Round(state.Share * decay * ExpectedTuples);
     }
 
     private static readonly double[] Decays = Enumerable.Range(0, 64).Select(k => Math.Pow(1 - ShareSmoothing, k)).ToArray();
@@ -232,47 +228,56 @@ public sealed class PartitionWorld
     /// <summary>Moves a key's open fragment to <paramref name="block"/> (its remaining expected tuples go along).</summary>
     public void OpenFragment(int key, int block, bool committed)
     {
-        int old = KeyBlock[key];
-        if (old >= 0 && KeyMode[key] == 1)
+        ref var state = ref _keyStates[key];
+        int old = state.Block;
+        if (old >= 0 && state.Mode == 1)
         {
-            Committed[old] -= KeyRemaining[key];
+            Committed[old] -= state.Remaining;
             RefreshRoom(old);
         }
-        KeyBlock[key] = block;
-        KeyMode[key] = (byte)(committed ? 1 : 0);
+        state.Block = block;
+        state.Mode = (byte)(committed ? 1 : 0);
         if (committed && !HasPlan(key))
         {
-            Committed[block] += KeyRemaining[key];
+            Committed[block] += state.Remaining;
             RefreshRoom(block);
         }
-        else KeyMode[key] = 0;
+        else state.Mode = 0;
     }
 
     /// <summary>Places the tuple at <see cref="Cursor"/> on a block and advances.</summary>
     public void Place(int block)
     {
         int i = Cursor, key = Keys[i];
+        Touch(key);
+        ref var state = ref _keyStates[key];
         Blocks[i] = block;
         Loads[block]++;
-        KeySeen[key]++;
-        if (KeyRemaining[key] > 0)
+        state.Seen++;
+        if (state.Remaining > 0)
         {
-            KeyRemaining[key]--;
-            if (KeyMode[key] == 1 && KeyBlock[key] == block) Committed[block]--;
+            state.Remaining--;
+            if (state.Mode == 1 && state.Block == block) Committed[block]--;
         }
         if (_planFragments > 0 && _planBatch[key] == _stamp)
         {
             for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
                 if (_planBlock[f] == block && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; break; }
         }
-        if (_placedBlock[key] != block)
+        if (state.PlacedBlock != block)
         {
-            _placedBlock[key] = block;
-            if (Pairs.Add(key, block))
+            bool newBlock = state.Fragments switch
+            {
+                0 => true,
+                1 => _splitPairs.Add(key, state.PlacedBlock) | _splitPairs.Add(key, block),
+                _ => _splitPairs.Add(key, block),
+            };
+            state.PlacedBlock = block;
+            if (newBlock)
             {
                 Distinct[block]++;
                 DistinctTotal++;
-                if (++KeyFragments[key] > 1) ExtraFragments++;
+                if (++state.Fragments > 1) ExtraFragments++;
             }
         }
         RefreshRoom(block);
@@ -290,14 +295,24 @@ public sealed class PartitionWorld
             _room[block] = Loads[block] < _roomCapacity ? _roomCapacity - Loads[block] - Committed[block] : Full;
     }
 
-    public bool Holds(int key, int block) => Pairs.Contains(key, block);
+    public bool Holds(int key, int block)
+    {
+        ref var state = ref _keyStates[key];
+        if (state.Stamp != _stamp) return false;
+        return state.Fragments switch
+        {
+            0 => false,
+            1 => state.PlacedBlock == block,
+            _ => _splitPairs.Contains(key, block),
+        };
+    }
 
     /// <summary>Whether the block held the key in the previous batch of the stream.</summary>
     public bool HeldLastBatch(int key, int block) =>
-        InLastBatch(key) && (_lastFragments[key] == 1 ? LastBlock[key] - 1 == block : _previousPairs.Contains(key, block));
+        InLastBatch(key) && (_keyStates[key].LastFragments == 1 ? _keyStates[key].LastBlock - 1 == block : _previousSplitPairs.Contains(key, block));
 
     /// <summary>Whether the key had tuples in the previous batch of the stream.</summary>
-    private bool InLastBatch(int key) => _previousValid && _shareBatch[key] == BatchIndex;
+    private bool InLastBatch(int key) => _previousValid && _keyStates[key].ShareBatch == BatchIndex;
 
     /// <summary>
     /// A block under capacity that held the key in the previous batch (its last fragment's block first), or −1:
@@ -306,11 +321,11 @@ public sealed class PartitionWorld
     public int LastBatchBlock(int key, int capacity)
     {
         if (!InLastBatch(key)) return -1;
-        int last = LastBlock[key] - 1;
+        int last = _keyStates[key].LastBlock - 1;
         if (last < Partitions && Loads[last] < capacity) return last;
-        if (_lastFragments[key] == 1) return -1;
+        if (_keyStates[key].LastFragments == 1) return -1;
         for (int b = 0; b < Partitions; b++)
-            if (Loads[b] < capacity && _previousPairs.Contains(key, b)) return b;
+            if (Loads[b] < capacity && _previousSplitPairs.Contains(key, b)) return b;
         return -1;
     }
 
@@ -355,16 +370,14 @@ public sealed class PartitionWorld
         if (measure) LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), Blocks.AsSpan(0, Tuples), Partitions);
         _previousValid = true;
         long next = BatchIndex + 1;
-        for (int i = 0; i < Tuples; i++)
+        for (int t = 0; t < _touchedCount; t++)
         {
-            int key = Keys[i];
-            if (_shareBatch[key] == next) continue;
-            double previous = _shareBatch[key] == 0 ? 0 : _share[key] * Decay(BatchIndex - _shareBatch[key]);
-            double observed = (double)KeySeen[key] / Tuples;
-            _share[key] = _shareBatch[key] == 0 ? observed : (1 - ShareSmoothing) * previous + ShareSmoothing * observed;
-            _shareBatch[key] = next;
-            LastBlock[key] = KeyBlock[key] + 1;
-            _lastFragments[key] = KeyFragments[key];
+            ref var state = ref _keyStates[_touched[t]];
+            double observed = (double)state.Seen / Tuples;
+            state.Share = state.ShareBatch == 0 ? observed : (1 - ShareSmoothing) * (state.Share * Decay(BatchIndex - state.ShareBatch)) + ShareSmoothing * observed;
+            state.ShareBatch = next;
+            state.LastBlock = state.PlacedBlock + 1;
+            state.LastFragments = state.Fragments;
         }
         return LastMetrics;
     }
@@ -373,21 +386,44 @@ public sealed class PartitionWorld
 
     private void EnsureKeys(int maxKey)
     {
-        if (maxKey < _keyBatch.Length) return;
-        int size = Math.Max(maxKey + 1, _keyBatch.Length * 2);
-        Array.Resize(ref _keyBatch, size);
-        Array.Resize(ref KeyBlock, size);
-        Array.Resize(ref KeySeen, size);
-        Array.Resize(ref KeyFragments, size);
-        Array.Resize(ref KeyRemaining, size);
-        Array.Resize(ref KeyMode, size);
-        Array.Resize(ref _placedBlock, size);
-        Array.Resize(ref _share, size);
-        Array.Resize(ref _shareBatch, size);
-        Array.Resize(ref LastBlock, size);
-        Array.Resize(ref _lastFragments, size);
+        if (maxKey < _keyStates.Length) return;
+        int size = Math.Max(maxKey + 1, _keyStates.Length * 2);
+        Array.Resize(ref _keyStates, size);
         Array.Resize(ref _planBatch, size);
         Array.Resize(ref _planFirst, size);
         Array.Resize(ref _planLength, size);
+    }
+}
+
+/// <summary>
+/// What the world knows of one key: its state in the current batch (valid once <see cref="PartitionWorld.Touch"/> has
+/// seen it in the batch) and what the stream taught across batches. One struct per key keeps a key's state on one
+/// or two cache lines, which is what the per-tuple loop touches.
+/// </summary>
+public struct KeyState
+{
+    /// <summary>Block of the key's open fragment in this batch, −1 before its first decision.</summary>
+    public int Block;
+    /// <summary>Tuples of the key placed in this batch.</summary>
+    public int Seen;
+    /// <summary>Tuples the key is still expected to send in this batch.</summary>
+    public int Remaining;
+    /// <summary>Blocks that hold the key in this batch.</summary>
+    public int Fragments;
+    /// <summary>Block of the key's last tuple in the previous batch plus one; 0 when it had none.</summary>
+    public int LastBlock;
+    /// <summary>A scenario's mark for the key in this batch (0 at its first tuple; 1 = its fragment's expected tuples are committed).</summary>
+    public byte Mode;
+    internal int PlacedBlock;
+    internal int LastFragments;
+    internal long Stamp;
+    internal long ShareBatch;
+    internal double Share;
+
+    internal void ForgetStream()
+    {
+        ShareBatch = 0;
+        Share = 0;
+        LastBlock = 0;
     }
 }

@@ -33,7 +33,7 @@ public sealed class PartitionerScenario : IScenario
 
     public bool Advance(PartitionWorld world)
     {
-        int[] keys = world.Keys, loads = world.Loads, keyBlock = world.KeyBlock, seen = world.KeySeen, remaining = world.KeyRemaining;
+        int[] keys = world.Keys, loads = world.Loads;
         int capacity = 0, hotThreshold = 0;
         while (world.Cursor < world.Tuples)
         {
@@ -41,17 +41,18 @@ public sealed class PartitionerScenario : IScenario
             int c = world.Capacity(i);
             if (c != capacity) { capacity = c; hotThreshold = (int)Math.Ceiling(PartitionWorld.HotFraction * c); }
             world.Touch(key);
-            int block = keyBlock[key];
-            bool hot = seen[key] + remaining[key] >= hotThreshold;
+            ref var state = ref world.Key(key);
+            int block = state.Block;
+            bool hot = state.Seen + state.Remaining >= hotThreshold;
             if (block >= 0 && loads[block] < capacity && (!hot || OwnsRoom(world, key, block, capacity)))
             {
                 world.Place(block);
                 continue;
             }
             if (hot) return true;
-            int expected = Math.Max(world.KeyRemaining[key], 1);
-            int last = world.LastBlock[key] - 1;
-            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && world.Loads[last] + expected <= capacity
+            int expected = Math.Max(state.Remaining, 1);
+            int last = state.LastBlock - 1;
+            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] + expected <= capacity
                 ? last
                 : world.Roomiest(capacity);
             world.OpenFragment(key, target, committed: false);
@@ -72,7 +73,7 @@ public sealed class PartitionerScenario : IScenario
     {
         int i = world.Cursor, key = world.Keys[i], p = world.Partitions;
         int capacity = world.Capacity(i);
-        int remaining = Math.Max(world.KeyRemaining[key], 1);
+        int remaining = Math.Max(world.Key(key).Remaining, 1);
         int last = world.LastBatchBlock(key, capacity);
         world.CandidateCount = 0;
         int planned = world.PlannedBlock(key, capacity);
@@ -103,18 +104,18 @@ public sealed class PartitionerScenario : IScenario
     /// </summary>
     public static void DescribeBlock(Span<float> row, PartitionWorld world, int key, int block, int capacity, int remaining, bool hashChoice, bool planned)
     {
-        float c = capacity;
+        float perCapacity = 1f / capacity;
         int free = world.Free(block, capacity);
-        row[0] = world.Loads[block] / c;
-        row[1] = free / c;
-        row[2] = remaining / c;
-        row[3] = (free - remaining) / c;
+        row[0] = world.Loads[block] * perCapacity;
+        row[1] = free * perCapacity;
+        row[2] = remaining * perCapacity;
+        row[3] = (free - remaining) * perCapacity;
         row[4] = world.HeldLastBatch(key, block) ? 1 : 0;
         row[5] = hashChoice ? 1 : 0;
         row[6] = world.Holds(key, block) ? 1 : 0;
         row[7] = world.Distinct[block] / ((float)world.DistinctTotal / world.Partitions + 1);
         row[8] = (float)world.Cursor / world.ExpectedTuples;
-        row[9] = world.KeyFragments[key] / (float)world.Partitions;
+        row[9] = world.Key(key).Fragments / (float)world.Partitions;
         row[10] = planned ? 1 : 0;
     }
 
@@ -132,7 +133,7 @@ public sealed class PartitionerScenario : IScenario
         globals[0] = (float)world.Cursor / world.ExpectedTuples;
         globals[1] = maxLoad / c;
         globals[2] = free / (c * p);
-        globals[3] = world.KeyRemaining[key] / c;
+        globals[3] = world.Key(key).Remaining / c;
         globals[4] = world.ExtraFragments / (float)p;
         globals[5] = committed / (c * p);
     }

@@ -30,12 +30,12 @@ public sealed class Pk2Scenario : IScenario
         {
             int key = world.Keys[world.Cursor];
             if (world.Touch(key)) return true;
-            if (world.KeyMode[key] == Split)
+            if (world.Key(key).Mode == Split)
             {
                 int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
                 world.Place(world.Loads[h1] < world.Loads[h0] ? h1 : h0);
             }
-            else world.Place(world.KeyBlock[key]);
+            else world.Place(world.Key(key).Block);
         }
         return false;
     }
@@ -44,7 +44,7 @@ public sealed class Pk2Scenario : IScenario
     {
         int i = world.Cursor, key = world.Keys[i], p = world.Partitions;
         int capacity = world.Capacity(i);
-        int remaining = Math.Max(world.KeyRemaining[key], 1);
+        int remaining = Math.Max(world.Key(key).Remaining, 1);
         int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
         world.CandidateCount = 0;
         world.AddCandidate(h0);
@@ -89,7 +89,7 @@ public sealed class Pk2Scenario : IScenario
         }
         int h0 = world.Candidates[0], h1 = world.Candidates[1];
         world.OpenFragment(key, h0, committed: false);
-        world.KeyMode[key] = Split;
+        world.Key(key).Mode = Split;
         world.Place(world.Loads[h1] < world.Loads[h0] ? h1 : h0);
     }
 
