@@ -123,6 +123,22 @@ public sealed class ExperimentActor : ReceiveActor
     public static Props Props(ExperimentSpec spec, Action<string, BatchCompleted>? observer = null) =>
         Akka.Actor.Props.Create(() => new ExperimentActor(spec, observer));
 
+    /// <summary>
+    /// The phase actors handle the failures they expect (a partition actor's, a malformed trace, divergence); anything
+    /// else that reaches here (a misconfigured dispatcher, a bug) ends the experiment with its message rather than
+    /// restarting a phase actor into the same failure.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy()
+    {
+        var self = Self;
+        return new OneForOneStrategy(e =>
+        {
+            string reason = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            self.Tell(new PhaseFailed(_phase, reason));
+            return Directive.Stop;
+        });
+    }
+
     private CandidatePolicy CopyOfPolicy()
     {
         var copy = Trainer.NewPolicy(ScenarioRegistry.Create(_spec.Training.Scenario), _spec.Training);

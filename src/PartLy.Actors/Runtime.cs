@@ -8,8 +8,16 @@ using Serilog;
 
 namespace PartLy.Actors;
 
+/// <summary>The stream every command reads unless flags say otherwise (HOCON <c>partly.stream</c>).</summary>
+public sealed record StreamDefaults(string Workload, int Partitions, string Batch, long Tuples, ulong Seed);
+
+/// <summary>What <c>partly train</c> does unless flags say otherwise (HOCON <c>partly.train</c>).</summary>
+public sealed record TrainDefaults(string Scenario, string Mode, int Batches, int TestBatches, IReadOnlyList<double> Skews,
+    IReadOnlyList<int> Partitions, int Keys, int Segment);
+
 /// <summary>The settings the runtime reads from HOCON (hocon/partly.conf, then a user file, then flags).</summary>
-public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, CostModel Cost, int Window, double TuplesPerSecond, Config Hocon)
+public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, CostModel Cost, int Window, double TuplesPerSecond, Config Hocon,
+    StreamDefaults Stream, TrainDefaults Train)
 {
     public const string DefaultFile = "partly.conf";
 
@@ -48,13 +56,34 @@ public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, C
             var cost = new CostModel(p.GetDouble("cost.a", 1), p.GetDouble("cost.b", 2), p.GetDouble("cost.c", 5), p.GetDouble("cost.d", 10));
             int window = p.GetInt("runtime.in-flight-batches", 2);
             if (window < 1) throw new InputException($"partly.runtime.in-flight-batches must be at least 1, got {window}");
-            return new RuntimeConfig(learner, reward, cost, window, p.GetDouble("runtime.source-tuples-per-second", 0), config);
+            var stream = new StreamDefaults(
+                Workload: p.GetString("stream.workload", "zipf:z=1.5,keys=10000"),
+                Partitions: AtLeast(p.GetInt("stream.partitions", 50), 1, "partly.stream.partitions"),
+                Batch: p.GetString("stream.batch", "1000"),
+                Tuples: AtLeast(p.GetLong("stream.tuples", 1_000_000), 1, "partly.stream.tuples"),
+                Seed: (ulong)AtLeast(p.GetLong("stream.seed", 42), 0, "partly.stream.seed"));
+            BatchPolicy.Parse(stream.Batch, "partly.stream.batch");
+            var train = new TrainDefaults(
+                Scenario: p.GetString("train.scenario", "partitioner"),
+                Mode: p.GetString("train.mode", "online"),
+                Batches: AtLeast(p.GetInt("train.batches", 20_000), 1, "partly.train.batches"),
+                TestBatches: AtLeast(p.GetInt("train.test-batches", 1_000), 1, "partly.train.test-batches"),
+                Skews: p.HasPath("train.skews") ? p.GetDoubleList("train.skews").ToArray() : [0.8, 1.0, 1.5, 2.0],
+                Partitions: p.HasPath("train.partitions") ? p.GetIntList("train.partitions").ToArray() : [10, 50],
+                Keys: AtLeast(p.GetInt("train.keys", 10_000), 1, "partly.train.keys"),
+                Segment: AtLeast(p.GetInt("train.segment", 100), 1, "partly.train.segment"));
+            if (train.Skews.Count == 0) throw new InputException("partly.train.skews: empty list");
+            if (train.Partitions.Count == 0 || train.Partitions.Any(x => x < 1)) throw new InputException("partly.train.partitions: a list of P values, each at least 1");
+            return new RuntimeConfig(learner, reward, cost, window, p.GetDouble("runtime.source-tuples-per-second", 0), config, stream, train);
         }
-        catch (Exception e) when (e is FormatException or ConfigurationException)
+        catch (Exception e) when (e is FormatException or ConfigurationException or InvalidCastException or OverflowException)
         {
             throw new InputException($"configuration: {e.Message}");
         }
     }
+
+    private static T AtLeast<T>(T value, T minimum, string key) where T : System.Numerics.INumber<T> =>
+        value >= minimum ? value : throw new InputException($"{key} must be at least {minimum}, got {value}");
 }
 
 /// <summary>Starts an embedded single-node ActorSystem, runs one experiment on it, and shuts it down.</summary>

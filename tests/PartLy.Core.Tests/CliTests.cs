@@ -132,6 +132,50 @@ public class CliTests
     }
 
     [Fact]
+    public void Hocon_sets_the_defaults_and_flags_override_them()
+    {
+        string conf = TempPath(".conf");
+        File.WriteAllText(conf, """
+            partly.stream { workload = "uniform:keys=100", partitions = 7, batch = "500", tuples = 5000, seed = 3 }
+            """);
+        string json = TempPath(".json");
+        var (code, error) = Run("bench", "--quiet", "--config", conf, "--strategies", "hash", "--json", json);
+        Assert.True(code == 0, error);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            var root = doc.RootElement;
+            Assert.Equal("uniform:keys=100", root.GetProperty("workload").GetString());
+            Assert.Equal(7, root.GetProperty("partitions").GetInt32());
+            Assert.Equal(500, root.GetProperty("batch").GetInt32());
+            Assert.Equal(5000, root.GetProperty("tuples").GetInt64());
+            Assert.Equal(3, root.GetProperty("seed").GetInt64());
+        }
+        (code, error) = Run("bench", "--quiet", "--config", conf, "--strategies", "hash", "--partitions", "9", "--batch", "250", "--json", json);
+        Assert.True(code == 0, error);
+        using (var doc = JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(9, doc.RootElement.GetProperty("partitions").GetInt32());
+            Assert.Equal(250, doc.RootElement.GetProperty("batch").GetInt32());
+        }
+    }
+
+    [Theory]
+    [InlineData("partly.stream.partitions must be at least 1, got 0", "partly.stream.partitions = 0")]
+    [InlineData("partly.stream.batch 'soon' is neither", "partly.stream.batch = soon")]
+    [InlineData("partly.train.batches must be at least 1", "partly.train.batches = -5")]
+    [InlineData("partly.train.partitions: a list of P values", "partly.train.partitions = [10, 0]")]
+    [InlineData("Could not resolve dispatcher type Nonsense", "partly.runtime.partition-dispatcher.type = Nonsense")]
+    public void A_bad_configuration_value_exits_non_zero_naming_the_key(string message, string line)
+    {
+        string conf = TempPath(".conf"), dir = TempPath("");
+        File.WriteAllText(conf, line);
+        var (code, error) = Run("train", "--quiet", "--config", conf, "--batches", "5", "--test-batches", "5", "--train-partitions", "10", "--out", dir);
+        Assert.Equal(PartLyApp.InputError, code);
+        Assert.Contains(message, error);
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
     public void Unknown_flags_are_refused()
     {
         var (code, error) = Run("bench", "--partitons", "5");

@@ -19,14 +19,15 @@ public sealed class BenchSettings : StreamSettings
     public string? Strategies { get; init; }
 
     [CommandOption("--cost <COEFFICIENTS>")]
-    [Description("Cost model: a=PER_TUPLE,b=PER_DISTINCT_KEY,c=PER_EXTRA_FRAGMENT,d=PER_PARTITION.")]
-    [DefaultValue("a=1,b=2,c=5,d=10")]
-    public string Cost { get; init; } = "a=1,b=2,c=5,d=10";
+    [Description("Cost model: a=PER_TUPLE,b=PER_DISTINCT_KEY,c=PER_EXTRA_FRAGMENT,d=PER_PARTITION. Default partly.cost (a=1,b=2,c=5,d=10).")]
+    public string? Cost { get; init; }
 
     [CommandOption("--cost-weights <WEIGHTS>")]
-    [Description("Weights of the full cost column: imbalance=1,replication=1,cardinality=0,migration=0.")]
-    [DefaultValue("imbalance=1,replication=1,cardinality=0,migration=0")]
-    public string CostWeights { get; init; } = "imbalance=1,replication=1,cardinality=0,migration=0";
+    [Description("Weights of the full cost column: imbalance=1,replication=1,cardinality=0,migration=0. Default partly.reward.")]
+    public string? CostWeights { get; init; }
+
+    public CostModel CostModel => Cost is null ? Configuration.Cost : CostModel.Parse(Cost);
+    public CostWeights Weights => CostWeights is null ? Configuration.Reward : PartLy.Core.Metrics.CostWeights.Parse(CostWeights);
 
     [CommandOption("--json <FILE>")]
     [Description("Write the report as JSON.")]
@@ -48,10 +49,6 @@ public sealed class BenchSettings : StreamSettings
     [Description("With --policy: actors (also run the policy through the embedded ActorSystem and report its end-to-end figures) or direct. Default: actors for evaluate, direct for bench.")]
     public string? Runtime { get; init; }
 
-    [CommandOption("--config <FILE>")]
-    [Description("A HOCON file layered on top of hocon/partly.conf (actors runtime).")]
-    public string? Config { get; init; }
-
     [CommandOption("--quiet")]
     [Description("No progress bar.")]
     public bool Quiet { get; init; }
@@ -70,8 +67,9 @@ public sealed class BenchCommand : Command<BenchSettings>
             "direct" => false,
             _ => throw new InputException($"--runtime '{settings.Runtime}' is not one of actors, direct"),
         };
-        var cost = CostModel.Parse(settings.Cost);
-        var weights = PartLy.Core.Metrics.CostWeights.Parse(settings.CostWeights);
+        settings.Check();
+        var cost = settings.CostModel;
+        var weights = settings.Weights;
         var entries = StrategyList.Parse(settings.Strategies);
         var policy = settings.ParseBatch();
         using var source = settings.OpenSource();
@@ -90,9 +88,9 @@ public sealed class BenchCommand : Command<BenchSettings>
     /// <summary>Runs the policy through the embedded ActorSystem (source, agent, partition actors) and prints its figures.</summary>
     private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, BatchPolicy policy, CancellationToken cancel)
     {
-        var config = RuntimeConfig.Load(settings.Config);
+        var config = settings.Configuration;
         PartLy.Actors.Runtime.ConfigureLogging(null, verbose: false);
-        var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, CostModel.Parse(settings.Cost));
+        var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel);
         var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
         var spec = new ExperimentSpec(options, () => throw new InvalidOperationException("no training phase"),
             () => new SourceFeed(settings.OpenSource, policy, settings.Partitions, loop: false), long.MaxValue,

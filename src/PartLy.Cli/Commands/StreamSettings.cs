@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using System.Globalization;
+using PartLy.Actors;
 using PartLy.Core.Streams;
 using Spectre.Console.Cli;
 
@@ -35,44 +35,39 @@ public class StreamSettings : CommandSettings
     public string TimeUnit { get; init; } = "ms";
 
     [CommandOption("--tuples <N>")]
-    [Description("Tuples to read (synthetic length; a trace is read up to this many).")]
-    [DefaultValue(1_000_000L)]
-    public long Tuples { get; init; } = 1_000_000;
+    [Description("Tuples to read (synthetic length; a trace is read up to this many). Default partly.stream.tuples (1,000,000).")]
+    public long? TuplesOption { get; init; }
 
     [CommandOption("--batch <SIZE>")]
-    [Description("Micro-batch: a tuple count (1000) or a time interval (200ms, 1s).")]
-    [DefaultValue("1000")]
-    public string Batch { get; init; } = "1000";
+    [Description("Micro-batch: a tuple count (1000) or a time interval (200ms, 1s). Default partly.stream.batch (1000).")]
+    public string? BatchOption { get; init; }
 
     [CommandOption("--partitions <P>")]
-    [Description("Number of data blocks P.")]
-    [DefaultValue(50)]
-    public int Partitions { get; init; } = 50;
+    [Description("Number of data blocks P. Default partly.stream.partitions (50).")]
+    public int? PartitionsOption { get; init; }
 
     [CommandOption("--seed <SEED>")]
-    [Description("Seed of the synthetic workload (and of anything else random).")]
-    [DefaultValue(42UL)]
-    public ulong Seed { get; init; } = 42;
+    [Description("Seed of the synthetic workload (and of anything else random). Default partly.stream.seed (42).")]
+    public ulong? SeedOption { get; init; }
 
-    public const string DefaultWorkload = "zipf:z=1.5,keys=10000";
+    [CommandOption("--config <FILE>")]
+    [Description("A HOCON file layered on top of hocon/partly.conf (defaults of every flag, runtime, logging).")]
+    public string? Config { get; init; }
 
-    public BatchPolicy ParseBatch()
-    {
-        string text = Batch.Trim().ToLowerInvariant();
-        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int tuples))
-            return tuples >= 1 ? new BatchPolicy.ByCount(tuples) : throw new InputException($"--batch must be at least 1 tuple, got {Batch}");
-        (string number, double scale) = text switch
-        {
-            _ when text.EndsWith("ms") => (text[..^2], 1.0),
-            _ when text.EndsWith("us") => (text[..^2], 0.001),
-            _ when text.EndsWith('s') => (text[..^1], 1000.0),
-            _ => (text, double.NaN),
-        };
-        if (double.IsNaN(scale) || !double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || value <= 0)
-            throw new InputException($"--batch '{Batch}' is neither a tuple count (1000) nor an interval (200ms, 1s)");
-        long ms = (long)Math.Round(value * scale);
-        return ms >= 1 ? new BatchPolicy.ByInterval(ms) : throw new InputException($"--batch '{Batch}' is shorter than 1ms");
-    }
+    private RuntimeConfig? _configuration;
+
+    /// <summary>hocon/partly.conf with the --config file on top: the defaults of the flags left out.</summary>
+    public RuntimeConfig Configuration => _configuration ??= RuntimeConfig.Load(Config);
+
+    public long Tuples => TuplesOption ?? Configuration.Stream.Tuples;
+    public string Batch => BatchOption ?? Configuration.Stream.Batch;
+    public int Partitions => PartitionsOption ?? Configuration.Stream.Partitions;
+    public ulong Seed => SeedOption ?? Configuration.Stream.Seed;
+
+    /// <summary>The synthetic workload: --workload, else partly.stream.workload.</summary>
+    public string EffectiveWorkload => Workload ?? Configuration.Stream.Workload;
+
+    public BatchPolicy ParseBatch() => BatchPolicy.Parse(Batch, BatchOption is null ? "partly.stream.batch" : "--batch");
 
     public void Check()
     {
@@ -104,7 +99,7 @@ public class StreamSettings : CommandSettings
             };
             return new TraceSource(Trace, new TraceOptions(format, Column, TimeColumn, unit), Tuples);
         }
-        string workload = Workload ?? DefaultWorkload;
+        string workload = EffectiveWorkload;
         return Workloads.Create(workload, Tuples, Seed, TuplesPerBatch(workload));
     }
 

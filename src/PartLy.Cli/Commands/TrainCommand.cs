@@ -17,44 +17,57 @@ namespace PartLy.Cli.Commands;
 public sealed class TrainSettings : StreamSettings
 {
     [CommandOption("--scenario <NAME>")]
-    [Description("partitioner (general: splits hot keys over any blocks, any P) or partitioner-pk2 (the seed's assign-or-split over two candidates).")]
-    [DefaultValue(PartitionerScenario.ScenarioName)]
-    public string Scenario { get; init; } = PartitionerScenario.ScenarioName;
+    [Description("partitioner (general: splits hot keys over any blocks, any P) or partitioner-pk2 (the seed's assign-or-split over two candidates). Default partly.train.scenario.")]
+    public string? ScenarioOption { get; init; }
 
     [CommandOption("--mode <MODE>")]
-    [Description("online (decide before the batch's counts are known) or buffered.")]
-    [DefaultValue("online")]
-    public string Mode { get; init; } = "online";
+    [Description("online (decide before the batch's counts are known) or buffered. Default partly.train.mode.")]
+    public string? ModeOption { get; init; }
 
     [CommandOption("--batches <N>")]
-    [Description("Training batches (one episode each).")]
-    [DefaultValue(20_000)]
-    public int Batches { get; init; } = 20_000;
+    [Description("Training batches (one episode each). Default partly.train.batches (20,000).")]
+    public int? BatchesOption { get; init; }
 
     [CommandOption("--test-batches <N>")]
-    [Description("Test batches for the final table.")]
-    [DefaultValue(1_000)]
-    public int TestBatches { get; init; } = 1_000;
+    [Description("Test batches for the final table. Default partly.train.test-batches (1,000).")]
+    public int? TestBatchesOption { get; init; }
 
     [CommandOption("--train-skews <LIST>")]
-    [Description("Zipf exponents of the training mix (ignored when --workload or --trace is given: then training uses that stream).")]
-    [DefaultValue("0.8,1.0,1.5,2.0")]
-    public string TrainSkews { get; init; } = "0.8,1.0,1.5,2.0";
+    [Description("Zipf exponents of the training mix (ignored when --workload or --trace is given: then training uses that stream). Default partly.train.skews (0.8,1.0,1.5,2.0).")]
+    public string? TrainSkews { get; init; }
 
     [CommandOption("--train-partitions <LIST>")]
-    [Description("P values of the training mix.")]
-    [DefaultValue("10,50")]
-    public string TrainPartitions { get; init; } = "10,50";
+    [Description("P values of the training mix. Default partly.train.partitions (10,50).")]
+    public string? TrainPartitions { get; init; }
 
     [CommandOption("--keys <N>")]
-    [Description("Keys of the training mix's Zipf streams.")]
-    [DefaultValue(10_000)]
-    public int Keys { get; init; } = 10_000;
+    [Description("Keys of the training mix's Zipf streams. Default partly.train.keys (10,000).")]
+    public int? KeysOption { get; init; }
 
     [CommandOption("--segment <N>")]
-    [Description("Batches per stream in the training mix before a new stream (skew, P, seed) starts.")]
-    [DefaultValue(100)]
-    public int Segment { get; init; } = 100;
+    [Description("Batches per stream in the training mix before a new stream (skew, P, seed) starts. Default partly.train.segment (100).")]
+    public int? SegmentOption { get; init; }
+
+    public string Scenario => ScenarioOption ?? Configuration.Train.Scenario;
+    public string Mode => ModeOption ?? Configuration.Train.Mode;
+    public int Batches => BatchesOption ?? Configuration.Train.Batches;
+    public int TestBatches => TestBatchesOption ?? Configuration.Train.TestBatches;
+    public int Keys => KeysOption ?? Configuration.Train.Keys;
+    public int Segment => SegmentOption ?? Configuration.Train.Segment;
+
+    public IReadOnlyList<double> Skews => TrainSkews is null ? Configuration.Train.Skews : ParseList(TrainSkews, "--train-skews", double.Parse);
+    public IReadOnlyList<int> MixPartitions => TrainPartitions is null ? Configuration.Train.Partitions : ParseList(TrainPartitions, "--train-partitions", int.Parse);
+
+    private static List<T> ParseList<T>(string text, string flag, Func<string, IFormatProvider, T> parse)
+    {
+        var list = new List<T>();
+        foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            try { list.Add(parse(piece, CultureInfo.InvariantCulture)); }
+            catch (FormatException) { throw new InputException($"{flag}: '{piece}' is not a number"); }
+        }
+        return list.Count > 0 ? list : throw new InputException($"{flag}: empty list");
+    }
 
     [CommandOption("--algo <NAME>")]
     [Description("ppo or reinforce (default from hocon: partly.learner.algorithm).")]
@@ -81,10 +94,6 @@ public sealed class TrainSettings : StreamSettings
     [DefaultValue("actors")]
     public string Runtime { get; init; } = "actors";
 
-    [CommandOption("--config <FILE>")]
-    [Description("A HOCON file layered on top of hocon/partly.conf.")]
-    public string? Config { get; init; }
-
     [CommandOption("--log-file <FILE>")]
     [Description("Also write the log (information and up) to this file.")]
     public string? LogFile { get; init; }
@@ -106,7 +115,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
         s.Check();
-        var config = RuntimeConfig.Load(s.Config);
+        var config = s.Configuration;
         var mode = ParseMode(s.Mode);
         var weights = s.CostWeights is null ? config.Reward : CostWeights.Parse(s.CostWeights);
         ScenarioRegistry.Create(s.Scenario);
@@ -249,35 +258,25 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     private static string DescribeTraining(TrainSettings s) =>
         s.Trace is not null ? $"trace {Path.GetFileName(s.Trace)}"
-        : s.Workload ?? $"Zipf z∈{{{s.TrainSkews}}}, P∈{{{s.TrainPartitions}}}, {s.Keys} keys";
+        : s.Workload ?? string.Create(CultureInfo.InvariantCulture, $"Zipf z∈{{{string.Join(",", s.Skews)}}}, P∈{{{string.Join(",", s.MixPartitions)}}}, {s.Keys} keys");
 
     private static IBatchFeed OpenTrainingFeed(TrainSettings s, BatchPolicy policy)
     {
         if (s.Workload is not null || s.Trace is not null) return new SourceFeed(s.OpenSource, policy, s.Partitions);
-        var skews = ParseList(s.TrainSkews, "--train-skews", double.Parse);
-        var partitions = ParseList(s.TrainPartitions, "--train-partitions", int.Parse);
+        var partitions = s.MixPartitions;
         if (partitions.Any(p => p < 1)) throw new InputException("--train-partitions: every P must be at least 1");
         if (s.Keys < 1) throw new InputException($"--keys must be at least 1, got {s.Keys}");
-        var workloads = skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={s.Keys}")).ToList();
-        return new MixedFeed(workloads, partitions, policy, s.Segment, s.Seed, s.TuplesPerBatch(workloads[0]));
+        if (s.Segment < 1) throw new InputException($"--segment must be at least 1, got {s.Segment}");
+        var workloads = s.Skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={s.Keys}")).ToList();
+        return new MixedFeed(workloads, partitions.ToList(), policy, s.Segment, s.Seed, s.TuplesPerBatch(workloads[0]));
     }
 
     private static ITupleSource OpenTestSource(TrainSettings s, BatchPolicy policy)
     {
         if (s.Trace is not null) return s.OpenSource();
-        string workload = s.Workload ?? StreamSettings.DefaultWorkload;
+        string workload = s.EffectiveWorkload;
         double perBatch = s.TuplesPerBatch(workload);
         return Workloads.Create(workload, (long)Math.Ceiling(s.TestBatches * perBatch), s.Seed + 1_000_003, perBatch);
     }
 
-    private static List<T> ParseList<T>(string text, string flag, Func<string, IFormatProvider, T> parse)
-    {
-        var list = new List<T>();
-        foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            try { list.Add(parse(piece, CultureInfo.InvariantCulture)); }
-            catch (FormatException) { throw new InputException($"{flag}: '{piece}' is not a number"); }
-        }
-        return list.Count > 0 ? list : throw new InputException($"{flag}: empty list");
-    }
 }

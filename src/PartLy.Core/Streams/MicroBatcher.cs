@@ -14,6 +14,25 @@ public abstract record BatchPolicy
     {
         public override string ToString() => $"{Milliseconds}ms";
     }
+
+    /// <summary>Parses a tuple count (<c>1000</c>) or an interval (<c>200ms</c>, <c>1s</c>, <c>500us</c>); <paramref name="what"/> names the setting in errors.</summary>
+    public static BatchPolicy Parse(string text, string what)
+    {
+        string trimmed = text.Trim().ToLowerInvariant();
+        if (int.TryParse(trimmed, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int tuples))
+            return tuples >= 1 ? new ByCount(tuples) : throw new InputException($"{what} must be at least 1 tuple, got {text}");
+        (string number, double scale) = trimmed switch
+        {
+            _ when trimmed.EndsWith("ms") => (trimmed[..^2], 1.0),
+            _ when trimmed.EndsWith("us") => (trimmed[..^2], 0.001),
+            _ when trimmed.EndsWith('s') => (trimmed[..^1], 1000.0),
+            _ => (trimmed, double.NaN),
+        };
+        if (double.IsNaN(scale) || !double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0)
+            throw new InputException($"{what} '{text}' is neither a tuple count (1000) nor an interval (200ms, 1s)");
+        long ms = (long)Math.Round(value * scale);
+        return ms >= 1 ? new ByInterval(ms) : throw new InputException($"{what} '{text}' is shorter than 1ms");
+    }
 }
 
 /// <summary>One micro-batch: the keys of its tuples in arrival order.</summary>
