@@ -40,9 +40,10 @@ public sealed record StopExperiment
 
 /// <summary>What an experiment produced. <paramref name="Stopped"/> when it was stopped before the end.</summary>
 /// <param name="TestCompletedAt">Seconds since the test phase started at which each test batch was reported.</param>
+/// <param name="TrainTime">Of <paramref name="TrainSeconds"/>, the agent's time placing batches and the learner's updating.</param>
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
-    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt)
+    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime)
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
@@ -81,7 +82,7 @@ public sealed class ExperimentActor : ReceiveActor
     private IActorRef _learner = ActorRefs.Nobody;
     private readonly List<IActorRef> _phaseActors = [];
     private PolicyWeights _weights;
-    private double _trainSeconds;
+    private double _trainSeconds, _trainPlacingSeconds;
     private long _testTuples;
     private readonly List<double> _testCompletedAt = [];
     private string _phase = "";
@@ -109,7 +110,11 @@ public sealed class ExperimentActor : ReceiveActor
         Receive<PolicyWeights>(weights =>
         {
             _weights = weights;
-            if (_phase == "train-final") StartTest();
+            if (_phase == "train-final")
+            {
+                _trainSeconds = _clock.Elapsed.TotalSeconds; // training ends with the last update
+                StartTest();
+            }
             else if (_phase == "stopping") Reply(stopped: true);
         });
         Receive<StopExperiment>(_ =>
@@ -199,7 +204,7 @@ public sealed class ExperimentActor : ReceiveActor
         _log.Info("Phase {Phase} done: {Batches} batches in {Seconds:F1} s", done.Phase, done.Batches, _clock.Elapsed.TotalSeconds);
         if (done.Phase == "train")
         {
-            _trainSeconds = _clock.Elapsed.TotalSeconds;
+            _trainPlacingSeconds = done.PlacingSeconds;
             _phase = "train-final";
             _learner.Tell(GetWeights.Instance);
         }
@@ -210,7 +215,8 @@ public sealed class ExperimentActor : ReceiveActor
     {
         double testSeconds = _phase == "test" ? _clock.Elapsed.TotalSeconds : 0;
         StopPhase();
-        _requester.Tell(new ExperimentCompleted(_weights, _training, _test, _trainSeconds, testSeconds, _testTuples, stopped, _testCompletedAt));
+        _requester.Tell(new ExperimentCompleted(_weights, _training, _test, _trainSeconds, testSeconds, _testTuples, stopped, _testCompletedAt,
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds)));
         _phase = "done";
     }
 

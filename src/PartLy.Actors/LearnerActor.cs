@@ -28,6 +28,7 @@ public sealed class LearnerActor : ReceiveActor
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private int _version;
+    private long _updateTicks;
     private bool _failed;
 
     public LearnerActor(CandidatePolicy policy, IPolicyGradient algorithm, RolloutBuffer buffer)
@@ -49,11 +50,11 @@ public sealed class LearnerActor : ReceiveActor
     public static Props Props(CandidatePolicy policy, IPolicyGradient algorithm, RolloutBuffer buffer) =>
         Akka.Actor.Props.Create(() => new LearnerActor(policy, algorithm, buffer));
 
-    public static PolicyWeights WeightsOf(CandidatePolicy policy, int version) =>
+    public static PolicyWeights WeightsOf(CandidatePolicy policy, int version, double updateSeconds = 0) =>
         new(version, ImmutableCollectionsMarshal.AsImmutableArray((float[])policy.Scorer.Parameters.Clone()),
-            ImmutableCollectionsMarshal.AsImmutableArray((float[])policy.Value.Parameters.Clone()));
+            ImmutableCollectionsMarshal.AsImmutableArray((float[])policy.Value.Parameters.Clone()), updateSeconds);
 
-    private PolicyWeights Weights() => WeightsOf(_policy, _version);
+    private PolicyWeights Weights() => WeightsOf(_policy, _version, TrainingTime.Seconds(_updateTicks));
 
     private void Learn(EpisodeExperience episode)
     {
@@ -75,7 +76,9 @@ public sealed class LearnerActor : ReceiveActor
         if (!episode.UpdateNow) return;
         try
         {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             _algorithm.Update(_buffer, _policy, episode.Progress);
+            _updateTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         }
         catch (TrainingDivergedException e)
         {

@@ -51,8 +51,9 @@ public sealed record EpisodeExperience(
     public int Steps => Actions.Length;
 }
 
-/// <summary>Learner to agents: new weights of the policy (version counts updates).</summary>
-public sealed record PolicyWeights(int Version, ImmutableArray<float> Scorer, ImmutableArray<float> Value) : IPartLyMessage;
+/// <summary>Learner to agents: new weights of the policy (version counts updates; <paramref name="UpdateSeconds"/> is the
+/// time the learner has spent updating so far).</summary>
+public sealed record PolicyWeights(int Version, ImmutableArray<float> Scorer, ImmutableArray<float> Value, double UpdateSeconds = 0) : IPartLyMessage;
 
 /// <summary>Anyone to learner: subscribe to <see cref="PolicyWeights"/>.</summary>
 public sealed record SubscribeWeights : IPartLyMessage
@@ -66,7 +67,7 @@ public sealed record SubscribeWeights : IPartLyMessage
 public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion) : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase is over.</summary>
-public sealed record PhaseCompleted(string Phase, long Batches) : IPartLyMessage;
+public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds) : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase failed.</summary>
 public sealed record PhaseFailed(string Phase, string Reason) : IPartLyMessage;

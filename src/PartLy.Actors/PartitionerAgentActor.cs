@@ -43,6 +43,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     private StreamCompleted? _completed;
     private long _nextToReport;
     private int _version, _awaitedVersion;
+    private long _placingTicks;
 
     public PartitionerAgentActor(AgentSettings settings, CandidatePolicy policy, int policyVersion, IActorRef source, IActorRef scheduler,
         IActorRef learner, IActorRef experiment, Func<ProcessBlock, bool>? fault)
@@ -150,7 +151,9 @@ public sealed class PartitionerAgentActor : ReceiveActor
     {
         var keys = ImmutableCollectionsMarshal.AsArray(batch.Keys)!;
         _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var (decisions, _) = EpisodeRunner.Play(_env, _policy, _random, _buffer, greedy: !_settings.Training);
+        _placingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         bool closes = _settings.Training && Trainer.ClosesUpdateWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
         var flight = new InFlight(batch, partitions, _env.World.LastMetrics, decisions, _buffer, closes, _env.ReferenceReward);
         _buffer?.Clear();
@@ -226,7 +229,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     {
         if (_completed is not null && _inFlight.Count == 0 && _waiting.Count == 0)
         {
-            _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches));
+            _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches, TrainingTime.Seconds(_placingTicks)));
             _completed = null;
         }
     }

@@ -35,6 +35,12 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
         Assert.Equal(direct.Policy.Scorer.Parameters, result.Weights.Scorer.ToArray());
         Assert.Equal(direct.Policy.Value.Parameters, result.Weights.Value.ToArray());
         Assert.Equal(5, result.Weights.Version);
+        // Both runtimes account for where the time went: placing and the 5 updates, inside the phase's wall time.
+        foreach (var time in new[] { direct.Time, result.TrainTime })
+        {
+            Assert.True(time.PlacingSeconds > 0 && time.UpdateSeconds > 0, time.ToString());
+        }
+        Assert.True(result.TrainTime.PlacingSeconds + result.TrainTime.UpdateSeconds <= result.TrainSeconds, result.TrainTime.ToString());
     }
 
     [Fact]

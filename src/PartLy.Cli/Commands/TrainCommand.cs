@@ -153,9 +153,10 @@ public sealed class TrainCommand : Command<TrainSettings>
         Checkpoint checkpoint;
         List<EpisodeRecord> episodes;
         ExperimentCompleted? actorRun = null;
+        TrainingTime time;
         try
         {
-            (checkpoint, episodes, actorRun) = actors
+            (checkpoint, episodes, actorRun, time) = actors
                 ? TrainOnActors(s, options, config, policy, trainedOn, cancellationToken)
                 : TrainDirect(s, options, policy, trainedOn, cancellationToken);
         }
@@ -176,7 +177,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             return 130;
         }
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained {episodes.Count:N0} batches in {seconds:F1} s ({episodes.Count / Math.Max(seconds, 1e-9):F0} batches/s, {episodes.Average(e => e.Decisions):F1} decisions per batch); policy: {Markup.Escape(policyPath)}"));
+            $"trained {episodes.Count:N0} batches in {seconds:F1} s ({episodes.Count / Math.Max(seconds, 1e-9):F0} batches/s, {episodes.Average(e => e.Decisions):F1} decisions per batch): placing {time.PlacingSeconds:F1} s, policy updates {time.UpdateSeconds:F1} s, the rest {seconds - time.PlacingSeconds - time.UpdateSeconds:F1} s ({(actors ? "messages, sources, partition actors, metrics" : "sources, metrics")}); policy: {Markup.Escape(policyPath)}"));
 
         var entries = new List<BenchEntry> { new("learned", checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
@@ -198,7 +199,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
-    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?) TrainDirect(TrainSettings s, TrainingOptions options, BatchPolicy policy,
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainDirect(TrainSettings s, TrainingOptions options, BatchPolicy policy,
         string trainedOn, CancellationToken cancel)
     {
         var trainer = new Trainer(options);
@@ -206,10 +207,10 @@ public sealed class TrainCommand : Command<TrainSettings>
         using var feed = OpenTrainingFeed(s, policy);
         var checkpoint = ProgressDisplay.Run(s.Quiet, s.Batches, "train", "batches", progress =>
             trainer.Run(feed, trainedOn, e => Record(episodes, e, progress), cancel));
-        return (checkpoint, episodes, null);
+        return (checkpoint, episodes, null, trainer.Time);
     }
 
-    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?) TrainOnActors(TrainSettings s, TrainingOptions options, RuntimeConfig config,
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainOnActors(TrainSettings s, TrainingOptions options, RuntimeConfig config,
         BatchPolicy policy, string trainedOn, CancellationToken cancel)
     {
         var spec = new ExperimentSpec(options, () => OpenTrainingFeed(s, policy),
@@ -227,7 +228,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
         var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, trainedOn);
-        return (checkpoint, episodes, run);
+        return (checkpoint, episodes, run, run.TrainTime);
     }
 
     private static void Record(List<EpisodeRecord> episodes, EpisodeRecord e, ProgressSink progress)

@@ -10,6 +10,12 @@ namespace PartLy.Learning.Training;
 public sealed record TrainingOptions(
     string Scenario, InformationMode Mode, CostWeights Weights, LearnerOptions Learner, int Batches, ulong Seed, CostModel? Cost = null);
 
+/// <summary>Time a training run spent placing batches (episodes, with the policy's decisions) and updating the policy.</summary>
+public sealed record TrainingTime(double PlacingSeconds, double UpdateSeconds)
+{
+    public static double Seconds(long stopwatchTicks) => stopwatchTicks / (double)System.Diagnostics.Stopwatch.Frequency;
+}
+
 /// <summary>One training episode (one batch), for the learning curve; <paramref name="ReferenceReward"/> is what the
 /// capacity-aware online greedy earned on the same batch.</summary>
 public sealed record EpisodeRecord(long Episode, double Reward, double ReferenceReward, double Imbalance, double Replication, int Decisions, int Partitions);
@@ -59,24 +65,32 @@ public sealed class Trainer
 
     public CandidatePolicy Policy { get; }
 
+    /// <summary>Where the last <see cref="Run"/> spent its time: playing episodes (placing batches) and updating the policy.</summary>
+    public TrainingTime Time { get; private set; } = new(0, 0);
+
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
         using var env = new PartitionEnv(_scenario, feed, new ScenarioOptions(_options.Mode, _options.Weights, _options.Cost), scoreReference: true);
-        long episode = 0;
+        long episode = 0, placing = 0, updating = 0;
         for (; episode < _options.Batches; episode++)
         {
             if (cancel.IsCancellationRequested) break;
             int stepsBefore = _buffer.Steps;
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             var (decisions, reward) = EpisodeRunner.Play(env, Policy, _random, _buffer);
+            placing += System.Diagnostics.Stopwatch.GetTimestamp() - started;
             if (_buffer.Steps > stepsBefore) _buffer.EndEpisode(reward);
             var metrics = env.World.LastMetrics;
             onEpisode?.Invoke(new EpisodeRecord(episode, reward, env.ReferenceReward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
             if (ClosesUpdateWindow(episode, _options.Batches, _options.Learner.EpisodesPerUpdate))
             {
+                long updateStarted = System.Diagnostics.Stopwatch.GetTimestamp();
                 _learner.Update(_buffer, Policy, (double)(episode + 1) / _options.Batches);
+                updating += System.Diagnostics.Stopwatch.GetTimestamp() - updateStarted;
                 _buffer.Clear();
             }
         }
+        Time = new TrainingTime(TrainingTime.Seconds(placing), TrainingTime.Seconds(updating));
         return new Checkpoint(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, episode, _options.Seed, trainedOn);
     }
 }
