@@ -36,6 +36,39 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Metrics_match_a_direct_count_over_random_batches_of_a_stream()
+    {
+        var rng = new SplitMix64(17);
+        var analyzer = new BatchAnalyzer();
+        var previous = new HashSet<(int, int)>();
+        for (int batch = 0; batch < 30; batch++)
+        {
+            int n = 1 + (int)(rng.NextDouble() * 300), p = 7;
+            var keys = new int[n];
+            var blocks = new int[n];
+            for (int i = 0; i < n; i++)
+            {
+                keys[i] = (int)(rng.NextDouble() * rng.NextDouble() * 60);
+                blocks[i] = rng.NextDouble() < 0.7 ? keys[i] % p : (int)(rng.NextDouble() * p);
+            }
+            var m = analyzer.Analyze(keys, blocks, p);
+            var pairs = new HashSet<(int, int)>();
+            for (int i = 0; i < n; i++) pairs.Add((keys[i], blocks[i]));
+            var distinct = keys.Distinct().ToArray();
+            var previousKeys = previous.Select(x => x.Item1).ToHashSet();
+            int migration = Enumerable.Range(0, n).Count(i => previousKeys.Contains(keys[i]) && !previous.Contains((keys[i], blocks[i])));
+            int fragments(int k) => pairs.Count(x => x.Item1 == k);
+            Assert.Equal(distinct.Length, m.Keys);
+            Assert.Equal((double)pairs.Count / distinct.Length, m.Replication, 12);
+            Assert.Equal((double)keys.Sum(k => fragments(k)) / n, m.WeightedReplication, 12);
+            Assert.Equal(distinct.Count(k => fragments(k) > 1), m.SplitKeys);
+            Assert.Equal(pairs.Count - distinct.Length, m.ExtraFragments);
+            Assert.Equal(migration, m.Migration);
+            previous = pairs;
+        }
+    }
+
+    [Fact]
     public void Imbalance_is_max_over_mean_minus_one()
     {
         var m = new BatchAnalyzer().Analyze([1, 2, 3, 4, 5, 6, 7, 8], [0, 0, 0, 0, 0, 0, 1, 2], 4);

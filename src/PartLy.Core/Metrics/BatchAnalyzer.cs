@@ -15,6 +15,10 @@ public sealed class BatchAnalyzer
     private long[] _keyPreviousBatch = new long[1024];
     private int[] _keyCount = new int[1024];
     private int[] _keyFragments = new int[1024];
+    // The block of the key's last tuple in this batch, and whether a tuple there migrates: a key's next tuple on the
+    // same block needs no lookup.
+    private int[] _keyLastBlock = new int[1024];
+    private bool[] _keyLastMigrates = new bool[1024];
     private int[] _touched = new int[256];
     private long[] _streamSizes = [];
     private ulong[] _streamKeyBlocks = new ulong[1024];
@@ -64,18 +68,24 @@ public sealed class BatchAnalyzer
                 _keyBatch[key] = stamp;
                 _keyCount[key] = 0;
                 _keyFragments[key] = 0;
+                _keyLastBlock[key] = -1;
                 if (distinctKeys == _touched.Length) Array.Resize(ref _touched, _touched.Length * 2);
                 _touched[distinctKeys++] = key;
             }
             _keyCount[key]++;
-            if (_pairs.Add(key, block))
+            if (_keyLastBlock[key] != block)
             {
-                pairs++;
-                _keyFragments[key]++;
-                _distinct[block]++;
-                MarkStream(key, block);
+                _keyLastBlock[key] = block;
+                if (_pairs.Add(key, block))
+                {
+                    pairs++;
+                    _keyFragments[key]++;
+                    _distinct[block]++;
+                    MarkStream(key, block);
+                }
+                _keyLastMigrates[key] = _keyPreviousBatch[key] == stamp - 1 && !_previousPairs.Contains(key, block);
             }
-            if (_keyPreviousBatch[key] == stamp - 1 && !_previousPairs.Contains(key, block)) migration++;
+            if (_keyLastMigrates[key]) migration++;
         }
 
         long weighted = 0;
@@ -146,6 +156,8 @@ public sealed class BatchAnalyzer
         Array.Resize(ref _keyPreviousBatch, size);
         Array.Resize(ref _keyCount, size);
         Array.Resize(ref _keyFragments, size);
+        Array.Resize(ref _keyLastBlock, size);
+        Array.Resize(ref _keyLastMigrates, size);
         Array.Resize(ref _streamKeyBlocks, size * Math.Max(1, _streamWords));
     }
 }
