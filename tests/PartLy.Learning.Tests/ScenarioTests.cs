@@ -68,6 +68,47 @@ public class ScenarioTests
     }
 
     [Fact]
+    public void Online_a_key_expected_to_fill_several_blocks_reserves_them_and_other_keys_stay_off()
+    {
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Online, new CostWeights()));
+        // Batch 0 teaches the world that key 7 sends half of a batch; in batch 1 it is expected to send 500 of 1,000
+        // tuples over P = 10 blocks of capacity 100: its first block and four whole blocks more.
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 2 == 0 ? 7 : 100 + i;
+        var observation = new Observation(PartitionerScenario.MaxCandidates, PartitionerScenario.FeatureCount, scenario.GlobalFeatures);
+        for (int batch = 0; batch < 2; batch++)
+        {
+            world.BeginBatch(keys, 10, 1000, batch);
+            while (scenario.Advance(world))
+            {
+                scenario.Observe(PartitionerScenario.Agent, world, observation);
+                int key = world.Keys[world.Cursor];
+                scenario.Act(PartitionerScenario.Agent, world, 0);
+                if (batch == 1 && key == 7 && world.Key(7).Fragments == 1 && world.Key(7).Seen == 1)
+                {
+                    Assert.True(world.HasPlan(7));
+                    int reserved = 0;
+                    for (int b = 0; b < 10; b++)
+                        if (b != world.Key(7).Block && world.PlannedQuota(7, b) == 100) { reserved++; Assert.Equal(0, world.Free(b, 100)); }
+                    Assert.Equal(4, reserved);
+                }
+            }
+            world.EndBatch();
+        }
+        // The other keys went to the blocks nobody reserved: key 7's blocks hold key 7 and at most the overflow.
+        int blocksWithKey7Only = 0;
+        for (int b = 0; b < 10; b++)
+        {
+            bool others = false;
+            for (int i = 0; i < keys.Length; i++) others |= world.Blocks[i] == b && keys[i] != 7;
+            if (!others) blocksWithKey7Only++;
+        }
+        Assert.True(blocksWithKey7Only >= 4, $"{blocksWithKey7Only} blocks hold key 7 alone");
+        Assert.Equal(0.0, world.LastMetrics.SizeImbalance, 12);
+    }
+
+    [Fact]
     public void Pk2_places_each_key_only_on_its_two_candidates()
     {
         using var env = Env(new Pk2Scenario(), 10);

@@ -121,9 +121,9 @@ public sealed class PartitionWorld
     /// <summary>
     /// Lays out the expected tuples of the batch's hot keys, largest first, over the blocks in order, each block up to
     /// capacity (the greedy fill). The planned tuples are committed to their blocks, so that cold keys go elsewhere and
-    /// hot keys find whole blocks waiting. Buffered only: planned on estimates from earlier batches (online), the
-    /// reservations cost more fragments than they saved in our measurements, so online hot keys commit their expected
-    /// tuples one block at a time instead (<see cref="OpenFragment"/>).
+    /// hot keys find whole blocks waiting. Buffered only: planned for every hot key on estimates from earlier batches
+    /// (online), the reservations cost more fragments than they saved in our measurements; online, only a key expected
+    /// to fill whole further blocks reserves them, at its first decision (<see cref="ReserveAhead"/>).
     /// </summary>
     private void PlanReservations()
     {
@@ -163,6 +163,58 @@ public sealed class PartitionWorld
     }
 
     public bool HasPlan(int key) => _planBatch[key] == _stamp;
+
+    /// <summary>
+    /// Online, when a key opens its first fragment on <paramref name="block"/> and is expected to send more than that
+    /// block's room plus a whole block: reserves the room of <paramref name="block"/> and of as many whole further
+    /// blocks as its expected overflow fills (the blocks holding the fewest keys, then the least loaded), so that
+    /// other keys settle elsewhere instead of being split when this key fills those blocks.
+    /// </summary>
+    public void ReserveAhead(int key, int block, int capacity)
+    {
+        ref var state = ref _keyStates[key];
+        if (Mode != InformationMode.Online || HasPlan(key) || state.Fragments > 0) return;
+        int room = Math.Max(0, Free(block, capacity));
+        int overflow = state.Remaining - room;
+        int whole = Math.Min(overflow / capacity, Partitions - 1);
+        if (whole < 1) return;
+        _planBatch[key] = _stamp;
+        _planFirst[key] = _planFragments;
+        _planLength[key] = 0;
+        AddPlanned(key, block, Math.Min(state.Remaining, room));
+        if (_reserved.Length < Partitions) _reserved = new bool[Partitions];
+        else Array.Clear(_reserved, 0, Partitions);
+        _reserved[block] = true;
+        for (int n = 0; n < whole; n++)
+        {
+            int best = -1;
+            for (int b = 0; b < Partitions; b++)
+            {
+                // Only a block nobody has committed tuples to: its whole room goes to this key.
+                if (_reserved[b] || Committed[b] > 0 || Loads[b] >= capacity) continue;
+                if (best < 0 || Distinct[b] < Distinct[best] || (Distinct[b] == Distinct[best] && Loads[b] < Loads[best])) best = b;
+            }
+            if (best < 0) break;
+            _reserved[best] = true;
+            AddPlanned(key, best, capacity - Loads[best]);
+        }
+    }
+
+    private bool[] _reserved = [];
+
+    private void AddPlanned(int key, int block, int quota)
+    {
+        if (_planFragments == _planBlock.Length)
+        {
+            Array.Resize(ref _planBlock, _planFragments * 2);
+            Array.Resize(ref _planQuota, _planFragments * 2);
+        }
+        _planBlock[_planFragments] = block;
+        _planQuota[_planFragments++] = quota;
+        _planLength[key]++;
+        Committed[block] += quota;
+        RefreshRoom(block);
+    }
 
     /// <summary>Tuples the key's plan still reserves on <paramref name="block"/>.</summary>
     public int PlannedQuota(int key, int block)

@@ -11,7 +11,9 @@ namespace PartLy.Learning.Scenarios;
 /// <see cref="PartitionWorld"/>). Each time a hot key needs a block (its first tuple, or its block is full) the agent
 /// picks among up to seven candidates: the next block of its reservation, a block that held the key in the last batch, the block with the most free room, the block
 /// that fits its expected remainder most tightly, its two hash choices, and the least loaded block. The key then
-/// fills that block up to capacity. One shared network scores each candidate from scale-free features, so the policy
+/// fills that block up to capacity; online, a key expected to send more than its first block's room plus a whole
+/// block also reserves as many whole blocks ahead (<see cref="PartitionWorld.ReserveAhead"/>), so that the other keys
+/// settle elsewhere instead of being split when it fills them. One shared network scores each candidate from scale-free features, so the policy
 /// does not depend on P. Cold keys need no decision: they return to last batch's block while it has free room for them (locality), else
 /// take the block with the most free room (capacity minus load minus what hot keys have committed to it).
 /// </summary>
@@ -143,6 +145,7 @@ public sealed class PartitionerScenario : IScenario
         if ((uint)action >= (uint)world.CandidateCount)
             throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is not among the {world.CandidateCount} candidates");
         int key = world.Keys[world.Cursor], block = world.Candidates[action];
+        world.ReserveAhead(key, block, world.Capacity(world.Cursor));
         world.OpenFragment(key, block, committed: true);
         world.Place(block);
     }
