@@ -6,7 +6,7 @@
 #   dotnet pwsh run.ps1 bench --workload zipf:z=1.0,keys=10000 --partitions 10
 # (No param block: arguments such as --out must reach partly untouched, not bind to PowerShell's common parameters.)
 $ErrorActionPreference = 'Stop'
-$arguments = if ($args.Count -eq 0) { @('train') } else { $args }
+[string[]]$arguments = if ($args.Count -eq 0) { 'train' } else { $args }
 dotnet build (Join-Path $PSScriptRoot 'src/PartLy.Cli/PartLy.Cli.csproj') -c Release --nologo -v quiet | Out-Host
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 & dotnet (Join-Path $PSScriptRoot 'src/PartLy.Cli/bin/Release/net10.0/partly.dll') @arguments
