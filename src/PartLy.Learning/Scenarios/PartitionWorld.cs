@@ -251,6 +251,7 @@ public sealed class PartitionWorld
         state.Seen = 0;
         state.Fragments = 0;
         state.Mode = 0;
+        state.PlanEntry = -1;
         state.Remaining = PredictedCount(ref state, key);
         return true;
     }
@@ -313,8 +314,16 @@ public sealed class PartitionWorld
         }
         if (_planFragments > 0 && _planBatch[key] == _stamp)
         {
-            for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
-                if (_planBlock[f] == block && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; break; }
+            // A plan holds each block at most once; the entry of the key's last planned placement is checked first.
+            int f = state.PlanEntry;
+            if (f < 0 || _planBlock[f] != block)
+            {
+                f = -1;
+                for (int e = _planFirst[key], end = e + _planLength[key]; e < end; e++)
+                    if (_planBlock[e] == block) { f = e; break; }
+                state.PlanEntry = f;
+            }
+            if (f >= 0 && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; }
         }
         if (state.PlacedBlock != block)
         {
@@ -467,6 +476,7 @@ public struct KeyState
     /// <summary>A scenario's mark for the key in this batch (0 at its first tuple; 1 = its fragment's expected tuples are committed).</summary>
     public byte Mode;
     internal int PlacedBlock;
+    internal int PlanEntry;
     internal int LastFragments;
     internal long Stamp;
     internal long ShareBatch;

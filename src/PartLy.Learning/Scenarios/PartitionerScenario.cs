@@ -8,7 +8,8 @@ namespace PartLy.Learning.Scenarios;
 /// The general partitioner scenario: one agent places the fragments of hot keys, for any P. A key is hot when it is
 /// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
 /// block's capacity in this batch. Before the batch, the world reserves room for the expected hot keys (see
-/// <see cref="PartitionWorld"/>). Each time a hot key needs a block (its first tuple, or its block is full) the agent
+/// <see cref="PartitionWorld"/>). Each time a hot key needs a block (its first tuple, or its block is full, unless a reservation of its own has room
+/// left, which it follows without a decision) the agent
 /// picks among up to seven candidates: the next block of its reservation, a block that held the key in the last batch, the block with the most free room, the block
 /// that fits its expected remainder most tightly, its two hash choices, and the least loaded block. The key then
 /// fills that block up to capacity; online, a key expected to send more than its first block's room plus a whole
@@ -51,7 +52,15 @@ public sealed class PartitionerScenario : IScenario
                 world.Place(block);
                 continue;
             }
-            if (hot) return true;
+            if (hot)
+            {
+                // A key with a reservation moves on to its next reserved block without a decision.
+                int planned = block >= 0 ? world.PlannedBlock(key, capacity) : -1;
+                if (planned < 0) return true;
+                world.OpenFragment(key, planned, committed: true);
+                world.Place(planned);
+                continue;
+            }
             int expected = Math.Max(state.Remaining, 1);
             int last = state.LastBlock - 1;
             int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] + expected <= capacity
