@@ -7,16 +7,17 @@ namespace PartLy.Learning.Scenarios;
 /// <summary>
 /// The general partitioner scenario: one agent places the fragments of hot keys, for any P. A key is hot when it is
 /// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
-/// block's capacity in this batch. Before the batch, the world reserves room for the expected hot keys (see
-/// <see cref="PartitionWorld"/>). Each time a hot key needs a block (its first tuple, or its block is full, unless a reservation of its own has room
-/// left, which it follows without a decision) the agent
-/// picks among up to seven candidates: the next block of its reservation, a block that held the key in the last batch, the block with the most free room, the block
-/// that fits its expected remainder most tightly, its two hash choices, and the least loaded block. The key then
-/// fills that block up to capacity; online, a key expected to send more than its first block's room plus a whole
-/// block also reserves as many whole blocks ahead (<see cref="PartitionWorld.ReserveAhead"/>), so that the other keys
-/// settle elsewhere instead of being split when it fills them. One shared network scores each candidate from scale-free features, so the policy
-/// does not depend on P. Cold keys need no decision: they return to last batch's block while it has free room for them (locality), else
-/// take the block with the most free room (capacity minus load minus what hot keys have committed to it).
+/// block's capacity in this batch. Reservations keep room for the hottest keys: buffered, the world lays out every
+/// hot key's count before the batch; online, a key expected to send more than its first block's room plus a whole
+/// block reserves that many whole blocks at its first decision (<see cref="PartitionWorld.ReserveAhead"/>), so that
+/// other keys settle elsewhere instead of being split when it fills them. A key whose block is full moves on to its
+/// next reserved block without a decision. Otherwise, each time a hot key needs a block (its first tuple, or its
+/// block is full) the agent picks among up to seven candidates: the next block of its reservation, a block that held
+/// the key in the last batch, the block with the most free room, the block that fits its expected remainder most
+/// tightly, its two hash choices, and the least loaded block; the key then fills that block up to capacity. One
+/// shared network scores each candidate from scale-free features, so the policy does not depend on P. Cold keys need
+/// no decision: they return to last batch's block while it has free room for them (locality), else take the block
+/// with the most free room (capacity minus load minus what hot keys have committed to it).
 /// </summary>
 public sealed class PartitionerScenario : IScenario
 {
