@@ -37,7 +37,7 @@ internal static class RoutingWorkload
 }
 
 /// <summary>Routing throughput of every baseline on one core: 1,000,000 Zipf(z = 1.0, 10,000 keys) tuples; tuples per second = 1 / mean.</summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class RoutingBenchmarks
 {
     private int[][] _batches = [];
@@ -63,7 +63,7 @@ public class RoutingBenchmarks
 /// Routing throughput of a learned policy (the general scenario, online) on the same workload. The policy is trained
 /// briefly in setup: routing cost depends on how many decisions it takes, not on how good its weights are.
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class LearnedRoutingBenchmarks
 {
     private int[][] _batches = [];

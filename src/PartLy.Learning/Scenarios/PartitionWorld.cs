@@ -43,6 +43,10 @@ public sealed class PartitionWorld
     // The (key, block) pairs of the keys split in the batch so far (a key on one block is known from its KeyState).
     private PairSet _splitPairs = new();
     private PairSet _previousSplitPairs = new();
+    // Each key's blocks in the batch as a list (KeyState.FragmentHead, then Next), and the previous batch's.
+    private int[] _fragmentBlock = new int[1024], _fragmentNext = new int[1024];
+    private int[] _previousFragmentBlock = new int[1024], _previousFragmentNext = new int[1024];
+    private int _fragmentCount;
     private bool _previousValid;
 
     /// <summary>The blocks behind the candidate actions of the last observation.</summary>
@@ -108,6 +112,10 @@ public sealed class PartitionWorld
         _roomCapacity = -1;
         (_previousSplitPairs, _splitPairs) = (_splitPairs, _previousSplitPairs);
         _splitPairs.Clear(Tuples);
+        (_previousFragmentBlock, _fragmentBlock) = (_fragmentBlock, _previousFragmentBlock);
+        (_previousFragmentNext, _fragmentNext) = (_fragmentNext, _previousFragmentNext);
+        if (_fragmentBlock.Length < Tuples) { _fragmentBlock = new int[Blocks.Length]; _fragmentNext = new int[Blocks.Length]; }
+        _fragmentCount = 0;
         _stamp++;
         _touchedCount = 0;
         if (_touched.Length < Tuples) _touched = new int[Blocks.Length];
@@ -252,6 +260,7 @@ public sealed class PartitionWorld
         state.Fragments = 0;
         state.Mode = 0;
         state.PlanEntry = -1;
+        state.FragmentHead = 0;
         state.Remaining = PredictedCount(ref state, key);
         return true;
     }
@@ -336,6 +345,9 @@ public sealed class PartitionWorld
             state.PlacedBlock = block;
             if (newBlock)
             {
+                _fragmentBlock[_fragmentCount] = block;
+                _fragmentNext[_fragmentCount] = state.FragmentHead - 1;
+                state.FragmentHead = ++_fragmentCount;
                 Distinct[block]++;
                 DistinctTotal++;
                 if (++state.Fragments > 1) ExtraFragments++;
@@ -385,9 +397,13 @@ public sealed class PartitionWorld
         int last = _keyStates[key].LastBlock - 1;
         if (last < Partitions && Loads[last] < capacity) return last;
         if (_keyStates[key].LastFragments == 1) return -1;
-        for (int b = 0; b < Partitions; b++)
-            if (Loads[b] < capacity && _previousSplitPairs.Contains(key, b)) return b;
-        return -1;
+        int best = -1;
+        for (int f = _keyStates[key].LastFragmentHead - 1; f >= 0; f = _previousFragmentNext[f])
+        {
+            int b = _previousFragmentBlock[f];
+            if (b < Partitions && Loads[b] < capacity && (best < 0 || b < best)) best = b;
+        }
+        return best;
     }
 
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
@@ -439,6 +455,7 @@ public sealed class PartitionWorld
             state.ShareBatch = next;
             state.LastBlock = state.PlacedBlock + 1;
             state.LastFragments = state.Fragments;
+            state.LastFragmentHead = state.FragmentHead;
         }
         return LastMetrics;
     }
@@ -477,6 +494,8 @@ public struct KeyState
     public byte Mode;
     internal int PlacedBlock;
     internal int PlanEntry;
+    internal int FragmentHead;
+    internal int LastFragmentHead;
     internal int LastFragments;
     internal long Stamp;
     internal long ShareBatch;
