@@ -31,10 +31,7 @@ public sealed class PartitionActor : ReceiveActor
     {
         _aggregates.Clear();
         foreach (int key in block.Keys.AsSpan())
-        {
-            _aggregates.TryGetValue(key, out int count);
-            _aggregates[key] = count + 1;
-        }
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_aggregates, key, out _)++;
         if (_fault?.Invoke(block) == true) throw new BlockProcessingException($"injected failure on block {block.Block} of batch {block.Sequence}");
         int tuples = block.Keys.Length, distinct = _aggregates.Count;
         Sender.Tell(new BlockProcessed(block.Sequence, block.Block, tuples, distinct, _cost.BlockTime(tuples, distinct)));
