@@ -147,22 +147,12 @@ public sealed class PartitionWorld
         {
             if (block == Partitions) break;
             EnsureKeys(key);
-            _planBatch[key] = _stamp;
-            _planFirst[key] = _planFragments;
-            _planLength[key] = 0;
+            StartPlan(key);
             int left = count;
             while (left > 0 && block < Partitions)
             {
                 int take = Math.Min(left, room);
-                if (_planFragments == _planBlock.Length)
-                {
-                    Array.Resize(ref _planBlock, _planFragments * 2);
-                    Array.Resize(ref _planQuota, _planFragments * 2);
-                }
-                _planBlock[_planFragments] = block;
-                _planQuota[_planFragments++] = take;
-                _planLength[key]++;
-                Committed[block] += take;
+                AddPlanned(key, block, take);
                 left -= take;
                 room -= take;
                 if (room == 0) { block++; room = _baseCapacity; }
@@ -186,9 +176,7 @@ public sealed class PartitionWorld
         int overflow = state.Remaining - room;
         int whole = Math.Min(overflow / capacity, Partitions - 1);
         if (whole < 1) return;
-        _planBatch[key] = _stamp;
-        _planFirst[key] = _planFragments;
-        _planLength[key] = 0;
+        StartPlan(key);
         AddPlanned(key, block, Math.Min(state.Remaining, room));
         if (_reserved.Length < Partitions) _reserved = new bool[Partitions];
         else Array.Clear(_reserved, 0, Partitions);
@@ -210,6 +198,14 @@ public sealed class PartitionWorld
 
     private bool[] _reserved = [];
 
+    private void StartPlan(int key)
+    {
+        _planBatch[key] = _stamp;
+        _planFirst[key] = _planFragments;
+        _planLength[key] = 0;
+    }
+
+    /// <summary>Appends a block with its quota to the key's plan (started last) and commits the quota to the block.</summary>
     private void AddPlanned(int key, int block, int quota)
     {
         if (_planFragments == _planBlock.Length)
