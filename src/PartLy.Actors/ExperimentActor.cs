@@ -101,8 +101,7 @@ public sealed class ExperimentActor : ReceiveActor
         Receive<RunExperiment>(_ =>
         {
             _requester = Sender;
-            if (_spec.Training.Batches > 0) StartTraining();
-            else StartTest();
+            Start(_spec.Training.Batches > 0 ? StartTraining : StartTest);
         });
         Receive<BatchCompleted>(Completed);
         Receive<PhaseCompleted>(PhaseDone);
@@ -113,7 +112,7 @@ public sealed class ExperimentActor : ReceiveActor
             if (_phase == "train-final")
             {
                 _trainSeconds = _clock.Elapsed.TotalSeconds; // training ends with the last update
-                StartTest();
+                Start(StartTest);
             }
             else if (_phase == "stopping") Reply(stopped: true);
         });
@@ -150,6 +149,16 @@ public sealed class ExperimentActor : ReceiveActor
         _weights.Scorer.AsSpan().CopyTo(copy.Scorer.Parameters);
         _weights.Value.AsSpan().CopyTo(copy.Value.Parameters);
         return copy;
+    }
+
+    /// <summary>Starts a phase; actors that cannot be created (a misconfigured dispatcher) end the experiment with the reason.</summary>
+    private void Start(Action start)
+    {
+        try { start(); }
+        catch (Exception e) when (e is Akka.Configuration.ConfigurationException or ActorInitializationException)
+        {
+            Fail(e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message);
+        }
     }
 
     private void StartTraining()

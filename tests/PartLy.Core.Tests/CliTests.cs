@@ -165,6 +165,7 @@ public class CliTests
     [InlineData("partly.train.batches must be at least 1", "partly.train.batches = -5")]
     [InlineData("partly.train.partitions: a list of P values", "partly.train.partitions = [10, 0]")]
     [InlineData("Could not resolve dispatcher type Nonsense", "partly.runtime.partition-dispatcher.type = Nonsense")]
+    [InlineData("Could not resolve dispatcher type Nonsense", "partly.runtime.loop-dispatcher.type = Nonsense")]
     public void A_bad_configuration_value_exits_non_zero_naming_the_key(string message, string line)
     {
         string conf = TempPath(".conf"), dir = TempPath("");
