@@ -88,6 +88,10 @@ public sealed record Checkpoint(
     public LearnedPartitioner CreatePartitioner(CostWeights? weights = null, InformationMode? mode = null) =>
         new(ScenarioRegistry.Create(Scenario), Policy, new ScenarioOptions(mode ?? Mode, weights ?? Weights));
 
+    /// <summary>This policy's scenario and mode with a fixed choice instead of the policy (an ablation).</summary>
+    public LearnedPartitioner CreateFixedChoice(string choice, ulong seed) =>
+        LearnedPartitioner.WithFixedChoice(ScenarioRegistry.Create(Scenario), new ScenarioOptions(Mode, Weights), choice, seed);
+
     private static T Get<T>(JsonObject doc, string name, string path) =>
         doc[name] is { } node ? node.GetValue<T>() : throw new InputException($"{path}: corrupt policy: missing '{name}'");
 

@@ -106,11 +106,13 @@ public class CliTests
         Assert.Equal("learned", doc.RootElement.GetProperty("results")[0].GetProperty("strategy").GetString());
 
         string json = TempPath(".json");
-        (code, error) = Run("evaluate", "--quiet", "--runtime", runtime, "--policy", Path.Combine(dir, "policy.json"),
+        (code, error) = Run("evaluate", "--quiet", "--runtime", runtime, "--policy", Path.Combine(dir, "policy.json"), "--ablation",
             "--strategies", "greedy", "--tuples", "10000", "--partitions", "10", "--json", json);
         Assert.True(code == 0, error);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
-        Assert.Equal(new[] { "learned", "greedy" }, report.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("strategy").GetString()));
+        var rows = report.RootElement.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(new[] { "learned", "rules-first", "rules-random", "greedy" }, rows.Select(r => r.GetProperty("strategy").GetString()));
+        Assert.All(rows[..3], r => Assert.Equal(0.0, r.GetProperty("batch_imbalance_mean").GetDouble(), 9));
     }
 
     [Theory]
@@ -119,6 +121,7 @@ public class CliTests
     [InlineData("--algo 'dqn' is not one of ppo, reinforce", "train", "--algo", "dqn")]
     [InlineData("--runtime 'cluster' is not one of actors, direct", "train", "--runtime", "cluster")]
     [InlineData("evaluate needs --policy FILE", "evaluate")]
+    [InlineData("--ablation needs --policy FILE", "bench", "--ablation")]
     [InlineData("policy file not found", "evaluate", "--policy", "/no/such/policy.json")]
     [InlineData("--config /no/such.conf: file not found", "train", "--config", "/no/such.conf")]
     public void Bad_train_and_evaluate_input_exits_non_zero_with_a_message(string message, params string[] args)

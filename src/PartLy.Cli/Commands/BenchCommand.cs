@@ -45,6 +45,10 @@ public sealed class BenchSettings : StreamSettings
     [Description("A trained policy (from 'partly train') to run beside the strategies, as the row 'learned'.")]
     public string? Policy { get; init; }
 
+    [CommandOption("--ablation")]
+    [Description("With --policy: also run the policy's scenario with fixed choices instead of the network (rows rules-first: the first candidate; rules-random: a random one), to show what the learned choice adds.")]
+    public bool Ablation { get; init; }
+
     [CommandOption("--runtime <NAME>")]
     [Description("With --policy: actors (also run the policy through the embedded ActorSystem and report its end-to-end figures) or direct. Default: actors for evaluate, direct for bench.")]
     public string? Runtime { get; init; }
@@ -74,7 +78,17 @@ public sealed class BenchCommand : Command<BenchSettings>
         var policy = settings.ParseBatch();
         using var source = settings.OpenSource();
         Checkpoint? checkpoint = settings.Policy is null ? null : Checkpoint.Load(settings.Policy);
-        if (checkpoint is not null) entries.Insert(0, new BenchEntry("learned", checkpoint.CreatePartitioner()));
+        if (settings.Ablation && checkpoint is null) throw new InputException("--ablation needs --policy FILE");
+        if (checkpoint is not null)
+        {
+            entries.Insert(0, new BenchEntry("learned", checkpoint.CreatePartitioner()));
+            if (settings.Ablation)
+                for (int i = 0; i < LearnedPartitioner.FixedChoices.Count; i++)
+                {
+                    string choice = LearnedPartitioner.FixedChoices[i];
+                    entries.Insert(1 + i, new BenchEntry($"rules-{choice}", checkpoint.CreateFixedChoice(choice, settings.Seed)));
+                }
+        }
         if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, policy, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench", "tuples",
             progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress.Advance, cancellationToken, weights));
