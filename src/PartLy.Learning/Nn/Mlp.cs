@@ -191,7 +191,20 @@ public sealed class Mlp
         ref float xRef = ref MemoryMarshal.GetReference(x);
         for (int r = 0; r < rows; r += 4)
         {
-            // A group of fewer than four rows repeats its last row in the spare lanes and stores only its own rows.
+            if (r == rows - 1)
+            {
+                // A single row (a forward pass for the backward pass, or the last of a group): one chain.
+                ref float xr = ref Unsafe.Add(ref xRef, r * nIn);
+                for (int o = 0; o < nOut; o += Vector256<float>.Count)
+                {
+                    var a = Vector256.LoadUnsafe(ref bRef, (nuint)o);
+                    for (int i = 0; i < nIn; i++)
+                        a += Vector256.Create(Unsafe.Add(ref xr, i)) * Vector256.LoadUnsafe(ref wRef, (nuint)(i * nOut + o));
+                    (tanh ? Tanh(a) : a).StoreUnsafe(ref yRef, (nuint)(r * nOut + o));
+                }
+                break;
+            }
+            // A group of two or three rows repeats its last row in the spare lanes and stores only its own rows.
             int last = rows - 1;
             ref float x0 = ref Unsafe.Add(ref xRef, r * nIn);
             ref float x1 = ref Unsafe.Add(ref xRef, Math.Min(r + 1, last) * nIn);
