@@ -153,11 +153,25 @@ public sealed class Mlp
             var gw = gradient.Slice(_weightOffset[l], nIn * nOut);
             var gb = gradient.Slice(_biasOffset[l], nOut);
             for (int o = 0; o < nOut; o++) gb[o] += delta[o];
-            for (int i = 0; i < nIn; i++)
-                if (x[i] != 0) Axpy(x[i], delta, gw.Slice(i * nOut, nOut));
-            if (l == 0) break;
             var previous = back[..nIn];
-            for (int i = 0; i < nIn; i++) previous[i] = Dot(w.Slice(i * nOut, nOut), delta);
+            if (nOut == 1)
+            {
+                // The output layer of a scorer: one weight per input, no vectors to speak of.
+                float d = delta[0];
+                for (int i = 0; i < nIn; i++)
+                {
+                    if (x[i] != 0) gw[i] += x[i] * d;
+                    previous[i] = w[i] * d;
+                }
+            }
+            else
+            {
+                for (int i = 0; i < nIn; i++)
+                    if (x[i] != 0) Axpy(x[i], delta, gw.Slice(i * nOut, nOut));
+                if (l > 0)
+                    for (int i = 0; i < nIn; i++) previous[i] = Dot(w.Slice(i * nOut, nOut), delta);
+            }
+            if (l == 0) break;
             for (int i = 0; i < nIn; i++) previous[i] *= 1 - x[i] * x[i];
             var swap = front;
             front = back;
