@@ -57,7 +57,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
         _experiment = experiment;
         _fault = fault;
         var scenario = ScenarioRegistry.Create(settings.Options.Scenario);
-        _env = new PartitionEnv(scenario, _feed, new ScenarioOptions(settings.Options.Mode, settings.Options.Weights, settings.Options.Cost),
+        _env = new PartitionEnv(scenario, _feed, settings.Options.ScenarioOptions,
             scoreReference: settings.Training, observeGlobals: settings.Training);
         _random = new SplitMix64(Trainer.ActionSeed(settings.Options.Seed));
         if (settings.Training) _buffer = Trainer.NewBuffer(scenario);

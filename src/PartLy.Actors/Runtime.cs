@@ -13,7 +13,7 @@ public sealed record StreamDefaults(string Workload, int Partitions, string Batc
 
 /// <summary>What <c>partly train</c> does unless flags say otherwise (HOCON <c>partly.train</c>).</summary>
 public sealed record TrainDefaults(string Scenario, string Mode, int Batches, int TestBatches, IReadOnlyList<double> Skews,
-    IReadOnlyList<int> Partitions, int Keys, int Segment);
+    IReadOnlyList<int> Partitions, int Keys, int Segment, double Slack);
 
 /// <summary>The settings the runtime reads from HOCON (hocon/partly.conf, then a user file, then flags).</summary>
 public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, CostModel Cost, int Window, double TuplesPerSecond, Config Hocon,
@@ -71,7 +71,9 @@ public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, C
                 Skews: p.HasPath("train.skews") ? p.GetDoubleList("train.skews").ToArray() : [0.8, 1.0, 1.5, 2.0],
                 Partitions: p.HasPath("train.partitions") ? p.GetIntList("train.partitions").ToArray() : [10, 50],
                 Keys: AtLeast(p.GetInt("train.keys", 10_000), 1, "partly.train.keys"),
-                Segment: AtLeast(p.GetInt("train.segment", 100), 1, "partly.train.segment"));
+                Segment: AtLeast(p.GetInt("train.segment", 100), 1, "partly.train.segment"),
+                Slack: p.GetDouble("train.slack", 0));
+            if (!(train.Slack is >= 0 and < 1)) throw new InputException($"partly.train.slack must be at least 0 and below 1, got {train.Slack.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             if (train.Skews.Count == 0) throw new InputException("partly.train.skews: empty list");
             if (train.Partitions.Count == 0 || train.Partitions.Any(x => x < 1)) throw new InputException("partly.train.partitions: a list of P values, each at least 1");
             return new RuntimeConfig(learner, reward, cost, window, p.GetDouble("runtime.source-tuples-per-second", 0), config, stream, train);

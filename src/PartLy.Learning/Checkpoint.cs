@@ -16,7 +16,7 @@ namespace PartLy.Learning;
 /// </summary>
 public sealed record Checkpoint(
     string Scenario, InformationMode Mode, CostWeights Weights, LearnerOptions Learner,
-    CandidatePolicy Policy, long TrainedBatches, ulong Seed, string TrainedOn)
+    CandidatePolicy Policy, long TrainedBatches, ulong Seed, string TrainedOn, double Slack = 0)
 {
     public const string Format = "partly-policy";
     public const int Version = 1;
@@ -29,6 +29,7 @@ public sealed record Checkpoint(
             ["version"] = Version,
             ["scenario"] = Scenario,
             ["mode"] = Mode == InformationMode.Online ? "online" : "buffered",
+            ["slack"] = Slack,
             ["cost_weights"] = JsonSerializer.SerializeToNode(Weights),
             ["learner"] = JsonSerializer.SerializeToNode(Learner),
             ["trained_batches"] = TrainedBatches,
@@ -75,8 +76,11 @@ public sealed record Checkpoint(
             };
             var weights = doc["cost_weights"].Deserialize<CostWeights>() ?? throw new InputException($"{path}: missing cost_weights");
             var learner = doc["learner"].Deserialize<LearnerOptions>() ?? throw new InputException($"{path}: missing learner");
+            // Written since the capacity slack exists; a policy without it was trained with exact capacity.
+            double slack = doc["slack"] is { } s ? s.GetValue<double>() : 0;
+            if (!(slack is >= 0 and < 1)) throw new InputException($"{path}: slack {slack} is not in [0, 1)");
             return new Checkpoint(scenarioName, mode, weights, learner, policy, Get<long>(doc, "trained_batches", path),
-                Get<ulong>(doc, "seed", path), Get<string>(doc, "trained_on", path));
+                Get<ulong>(doc, "seed", path), Get<string>(doc, "trained_on", path), slack);
         }
         catch (TrainingDivergedException) { throw new InputException($"{path}: the policy holds non-finite weights"); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
@@ -86,11 +90,11 @@ public sealed record Checkpoint(
     }
 
     public LearnedPartitioner CreatePartitioner(CostWeights? weights = null, InformationMode? mode = null) =>
-        new(ScenarioRegistry.Create(Scenario), Policy, new ScenarioOptions(mode ?? Mode, weights ?? Weights));
+        new(ScenarioRegistry.Create(Scenario), Policy, new ScenarioOptions(mode ?? Mode, weights ?? Weights, Slack: Slack));
 
     /// <summary>This policy's scenario and mode with a fixed choice instead of the policy (an ablation).</summary>
     public LearnedPartitioner CreateFixedChoice(string choice, ulong seed) =>
-        LearnedPartitioner.WithFixedChoice(ScenarioRegistry.Create(Scenario), new ScenarioOptions(Mode, Weights), choice, seed);
+        LearnedPartitioner.WithFixedChoice(ScenarioRegistry.Create(Scenario), new ScenarioOptions(Mode, Weights, Slack: Slack), choice, seed);
 
     private static T Get<T>(JsonObject doc, string name, string path) =>
         doc[name] is { } node ? node.GetValue<T>() : throw new InputException($"{path}: corrupt policy: missing '{name}'");

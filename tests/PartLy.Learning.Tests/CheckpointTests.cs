@@ -15,7 +15,7 @@ public class CheckpointTests
     {
         var policy = new CandidatePolicy(PartitionerScenario.FeatureCount, 6, PartitionerScenario.MaxCandidates, hidden: 12, seed: 3);
         return new Checkpoint(PartitionerScenario.ScenarioName, InformationMode.Buffered, new CostWeights(Migration: 0.5),
-            new LearnerOptions(LearningRate: 1e-3, Hidden: 12), policy, 123, 42, "zipf");
+            new LearnerOptions(LearningRate: 1e-3, Hidden: 12), policy, 123, 42, "zipf", Slack: 0.02);
     }
 
     [Fact]
@@ -31,6 +31,7 @@ public class CheckpointTests
         Assert.Equal(0.5, loaded.Weights.Migration);
         Assert.Equal(1e-3, loaded.Learner.LearningRate);
         Assert.Equal(123, loaded.TrainedBatches);
+        Assert.Equal(0.02, loaded.Slack);
         Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + "*.tmp"));
     }
 

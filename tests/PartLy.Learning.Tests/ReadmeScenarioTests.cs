@@ -40,7 +40,7 @@ public sealed class LeastLoadedOrHash : IScenario          // every key chooses:
     public void Act(string agent, PartitionWorld world, int action)
     {
         int key = world.Keys[world.Cursor], block = world.Candidates[action];
-        world.OpenFragment(key, block, committed: false);
+        world.OpenFragment(key, block, commitCount: false);
         world.Place(block);
     }
     public double Reward(string agent, PartitionWorld world) => -world.Cost;

@@ -108,6 +108,131 @@ public class ScenarioTests
         Assert.Equal(0.0, world.LastMetrics.SizeImbalance, 12);
     }
 
+    [Theory]
+    [InlineData(1000, 10, 0.0, 100)]
+    [InlineData(1001, 10, 0.0, 101)]
+    [InlineData(1000, 10, 0.01, 101)]
+    [InlineData(10000, 10, 0.01, 1010)]
+    [InlineData(1000, 50, 0.01, 20)]
+    public void Capacity_takes_the_slack_but_never_rounds_it_up(int tuples, int partitions, double slack, int capacity) =>
+        Assert.Equal(capacity, PartitionWorld.BlockCapacity(tuples, partitions, slack));
+
+    [Fact]
+    public void With_slack_a_count_based_batch_stays_within_it()
+    {
+        using var env = new PartitionEnv(new PartitionerScenario(),
+            new SourceFeed(() => new SyntheticSource("zipf", 2000, 1.0, 40_000, 3), new BatchPolicy.ByCount(2000), 10),
+            new ScenarioOptions(InformationMode.Online, new CostWeights(), Slack: 0.02));
+        var rng = new SplitMix64(6);
+        for (int episode = 0; episode < 10; episode++)
+        {
+            PlayRandom(env, rng);
+            Assert.InRange(env.World.LastMetrics.SizeImbalance, 0, 0.02 + 1e-12);
+        }
+    }
+
+    /// <summary>Batch 0 (tuple i on block (i + shift) mod P) teaches the world each key's share; batch 1 repeats the same keys.</summary>
+    private static PartitionWorld TaughtWorld(int[] keys, int partitions, int shift = 0)
+    {
+        var world = new PartitionWorld(InformationMode.Online, new CostWeights());
+        world.BeginBatch(keys, partitions, keys.Length, 0);
+        for (int i = 0; i < keys.Length; i++) world.Place((i + shift) % partitions);
+        world.EndBatch();
+        world.BeginBatch(keys, partitions, keys.Length, 1);
+        return world;
+    }
+
+    [Fact]
+    public void Online_a_block_expects_its_keys_share_of_the_tuples_left()
+    {
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 10 == 0 ? 1 : 1000 + i;
+        var world = TaughtWorld(keys, 4);
+        world.Touch(1);
+        world.OpenFragment(1, 2, commitCount: false);
+        Assert.Equal(0.1 * 1000, world.Expected(2), 3);
+        Assert.Equal(250 - 0.1 * 1000, world.Free(2, 250), 3);
+        world.Place(2);
+        Assert.Equal(0.1 * 999, world.Expected(2), 3);
+        Assert.Equal(250 - 1 - 0.1 * 999, world.Free(2, 250), 3);
+        foreach (int block in new[] { 0, 0, 1, 1, 3, 3 }) world.Place(block);
+        // Block 2 has the least load but expects key 1's tuples: a cold key goes to the first of the others.
+        Assert.Equal(0, world.Roomiest(250));
+        world.OpenFragment(1, 3, commitCount: false);
+        Assert.Equal(0, world.Expected(2), 9);
+        Assert.Equal(0.1 * 993, world.Expected(3), 3);
+        Assert.Equal(2, world.Roomiest(250));
+    }
+
+    [Fact]
+    public void Online_a_hot_key_leaves_room_for_what_its_blocks_other_keys_still_send()
+    {
+        // Key 8 sends every twentieth tuple (50 of 1,000, cold at capacity 250), key 7 every other tuple (500, hot).
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 20 == 0 ? 8 : i % 2 == 1 ? 7 : 1000 + i;
+        var scenario = new PartitionerScenario();
+        // Key 7's last tuple of batch 0 lands on block 0, where key 8 (arriving first) settles in batch 1.
+        var world = TaughtWorld(keys, 4, shift: 1);
+        var observation = new Observation(PartitionerScenario.MaxCandidates, PartitionerScenario.FeatureCount, scenario.GlobalFeatures);
+        int key8Block = -1;
+        while (scenario.Advance(world))
+        {
+            scenario.Observe(PartitionerScenario.Agent, world, observation);
+            int key = world.Keys[world.Cursor], action = 0;
+            key8Block = world.Key(8).Block;
+            // Key 7's first decision: put it where key 8 is; later ones: the block with the most room for it.
+            for (int n = 0; n < world.CandidateCount; n++)
+                if (world.Key(7).Fragments == 0
+                        ? world.Candidates[n] == key8Block
+                        : world.RoomFor(key, world.Candidates[n], 250) > world.RoomFor(key, world.Candidates[action], 250))
+                    action = n;
+            scenario.Act(PartitionerScenario.Agent, world, action);
+        }
+        Assert.Equal(0, key8Block);
+        var metrics = world.EndBatch();
+        int key7There = 0;
+        var key8Blocks = new HashSet<int>();
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (keys[i] == 7 && world.Blocks[i] == key8Block) key7There++;
+            if (keys[i] == 8) key8Blocks.Add(world.Blocks[i]);
+        }
+        // Filling the block to capacity would have split key 8 (key 7 arrives ten times faster); it stops short.
+        Assert.InRange(key7There, 1, 250 - 50);
+        Assert.Single(key8Blocks);
+        Assert.Equal(0.0, metrics.SizeImbalance, 12);
+    }
+
+    [Fact]
+    public void The_roomiest_block_is_the_first_of_the_most_room_with_and_without_simd()
+    {
+        var rng = new SplitMix64(9);
+        foreach (int p in new[] { 8, 10, 50, 64 })
+        {
+            int padded = (p + 7) & ~7;
+            for (int trial = 0; trial < 200; trial++)
+            {
+                var room = new float[padded];
+                var shares = new float[padded];
+                Array.Fill(room, -1e30f);
+                for (int b = 0; b < p; b++)
+                {
+                    room[b] = rng.NextInt(5) == 0 ? -1e30f : rng.NextInt(40);
+                    shares[b] = rng.NextInt(3) == 0 ? 0 : rng.NextInt(8) / 100f;
+                }
+                float slope = -rng.NextInt(300);
+                int expected = 0;
+                float best = float.NegativeInfinity;
+                for (int b = 0; b < padded; b++)
+                {
+                    float v = room[b] + shares[b] * slope;
+                    if (v > best) { best = v; expected = b; }
+                }
+                Assert.Equal(expected, RoomArgmax.Of(room, shares, slope));
+            }
+        }
+    }
+
     [Fact]
     public void Pk2_places_each_key_only_on_its_two_candidates()
     {

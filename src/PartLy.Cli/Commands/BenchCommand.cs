@@ -104,7 +104,7 @@ public sealed class BenchCommand : Command<BenchSettings>
     {
         var config = settings.Configuration;
         PartLy.Actors.Runtime.ConfigureLogging(null, verbose: false);
-        var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel);
+        var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel, checkpoint.Slack);
         var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
         var spec = new ExperimentSpec(options, () => throw new InvalidOperationException("no training phase"),
             () => new SourceFeed(settings.OpenSource, policy, settings.Partitions, loop: false), long.MaxValue,

@@ -44,6 +44,10 @@ public sealed class TrainSettings : StreamSettings
     [Description("Keys of the training mix's Zipf streams. Default partly.train.keys (10,000).")]
     public int? KeysOption { get; init; }
 
+    [CommandOption("--slack <FRACTION>")]
+    [Description("Imbalance the blocks may take so that fewer keys split: block capacity ⌊(1 + slack)·E/P⌋, so λ ≤ slack. 0 balances exactly. Default partly.train.slack.")]
+    public double? SlackOption { get; init; }
+
     [CommandOption("--segment <N>")]
     [Description("Batches per stream in the training mix before a new stream (skew, P, seed) starts. Default partly.train.segment (100).")]
     public int? SegmentOption { get; init; }
@@ -54,6 +58,7 @@ public sealed class TrainSettings : StreamSettings
     public int TestBatches => TestBatchesOption ?? Configuration.Train.TestBatches;
     public int Keys => KeysOption ?? Configuration.Train.Keys;
     public int Segment => SegmentOption ?? Configuration.Train.Segment;
+    public double Slack => SlackOption ?? Configuration.Train.Slack;
 
     public IReadOnlyList<double> Skews => TrainSkews is null ? Configuration.Train.Skews : ParseList(TrainSkews, "--train-skews", double.Parse);
     public IReadOnlyList<int> MixPartitions => TrainPartitions is null ? Configuration.Train.Partitions : ParseList(TrainPartitions, "--train-partitions", int.Parse);
@@ -120,6 +125,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var weights = s.CostWeights is null ? config.Reward : CostWeights.Parse(s.CostWeights);
         ScenarioRegistry.Create(s.Scenario);
         if (s.TestBatches < 1) throw new InputException($"--test-batches must be at least 1, got {s.TestBatches}");
+        if (!(s.Slack is >= 0 and < 1)) throw new InputException($"--slack must be at least 0 and below 1, got {s.Slack.ToString(CultureInfo.InvariantCulture)}");
         if (s.Hidden is < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
         if (s.EpisodesPerUpdate is < 1) throw new InputException($"--episodes-per-update must be at least 1, got {s.EpisodesPerUpdate}");
         if (s.LearningRate is <= 0) throw new InputException($"--lr must be above 0, got {s.LearningRate}");
@@ -140,7 +146,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         PartLy.Actors.Runtime.ConfigureLogging(s.LogFile, s.Verbose);
         string outDir = s.Out ?? Path.Combine("runs", $"{s.Scenario}-{s.Mode.ToLowerInvariant()}-seed{s.Seed}");
         var policy = s.ParseBatch();
-        var options = new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed, config.Cost);
+        var options = new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed, config.Cost, s.Slack);
         string trainedOn = DescribeTraining(s);
         // Open both streams once now, so that a bad workload or trace fails before training starts.
         using (OpenTrainingFeed(s, policy)) { }
@@ -227,7 +233,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
-        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, trainedOn);
+        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, trainedOn, options.Slack);
         return (checkpoint, episodes, run, run.TrainTime);
     }
 

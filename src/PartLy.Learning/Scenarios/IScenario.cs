@@ -39,7 +39,7 @@ public interface IScenario
 }
 
 /// <summary>What a scenario's world is made of.</summary>
-public sealed record ScenarioOptions(PartLy.Core.Partitioning.InformationMode Mode, CostWeights Weights, PartLy.Core.Metrics.CostModel? Cost = null);
+public sealed record ScenarioOptions(PartLy.Core.Partitioning.InformationMode Mode, CostWeights Weights, PartLy.Core.Metrics.CostModel? Cost = null, double Slack = 0);
 
 /// <summary>The scenarios by name; a user registers a new one here.</summary>
 public static class ScenarioRegistry

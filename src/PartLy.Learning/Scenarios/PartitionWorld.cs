@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 
@@ -18,15 +19,24 @@ public sealed class PartitionWorld
     private readonly KeyCounts _counts = new();
     private long _stamp;
 
-    public PartitionWorld(InformationMode mode, CostWeights weights, CostModel? cost = null)
+    public PartitionWorld(InformationMode mode, CostWeights weights, CostModel? cost = null, double slack = 0)
     {
+        if (!(slack >= 0 && slack < 1)) throw new ArgumentOutOfRangeException(nameof(slack), slack, "capacity slack must be in [0, 1)");
         Mode = mode;
         Weights = weights;
+        Slack = slack;
         _analyzer = new BatchAnalyzer(cost);
     }
 
     public InformationMode Mode { get; }
     public CostWeights Weights { get; }
+
+    /// <summary>The imbalance the blocks may take: capacity is ⌊(1 + slack)·E/P⌋, never below ⌈E/P⌉ (so λ ≤ slack).</summary>
+    public double Slack { get; }
+
+    /// <summary>Block capacity for <paramref name="tuples"/> tuples over <paramref name="partitions"/> blocks with the given slack.</summary>
+    public static int BlockCapacity(int tuples, int partitions, double slack) =>
+        Math.Max((tuples + partitions - 1) / partitions, (int)Math.Floor((1 + slack) * tuples / partitions + 1e-9));
 
     // The batch being placed.
     public int[] Keys { get; private set; } = [];
@@ -38,8 +48,14 @@ public sealed class PartitionWorld
     public long BatchIndex { get; private set; }
     public int[] Loads { get; private set; } = [];
     public int[] Distinct { get; private set; } = [];
-    /// <summary>Tuples that hot keys are expected still to send to each block (their open fragments).</summary>
+    /// <summary>
+    /// Tuples committed to each block as counts: the reservations, and buffered (where counts are exact) the
+    /// remaining tuples of the keys whose open fragment is there.
+    /// </summary>
     public int[] Committed { get; private set; } = [];
+    // Online: the summed expected shares of the keys whose open fragment is on each block. A key's tuples arrive at its
+    // share of the batch whatever it sent so far, so a block expects share × tuples left more (see Expected).
+    private float[] _shares = [];
     // The (key, block) pairs of the keys split in the batch so far (a key on one block is known from its KeyState).
     private PairSet _splitPairs = new();
     private PairSet _previousSplitPairs = new();
@@ -102,13 +118,24 @@ public sealed class PartitionWorld
         keys.CopyTo(Keys);
         Partitions = partitions;
         ExpectedTuples = expectedTuples > 0 ? expectedTuples : Tuples;
-        _baseCapacity = (ExpectedTuples + partitions - 1) / partitions;
+        _baseCapacity = BlockCapacity(ExpectedTuples, partitions, Slack);
         BatchIndex = index;
         Cursor = 0;
         ExtraFragments = 0;
         DistinctTotal = 0;
-        if (Loads.Length != partitions) { Loads = new int[partitions]; Distinct = new int[partitions]; Committed = new int[partitions]; _room = new int[partitions]; }
-        else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); }
+        if (Loads.Length != partitions)
+        {
+            Loads = new int[partitions];
+            Distinct = new int[partitions];
+            Committed = new int[partitions];
+            // Padded to whole vectors: the padding never has room (see RoomArgmax).
+            int padded = (partitions + 7) & ~7;
+            _shares = new float[padded];
+            _room = new float[padded];
+            Array.Fill(_room, Full);
+            _scratch = new float[partitions];
+        }
+        else { Array.Clear(Loads); Array.Clear(Distinct); Array.Clear(Committed); Array.Clear(_shares); }
         _roomCapacity = -1;
         (_previousSplitPairs, _splitPairs) = (_splitPairs, _previousSplitPairs);
         _splitPairs.Clear(Tuples);
@@ -172,7 +199,7 @@ public sealed class PartitionWorld
     {
         ref var state = ref _keyStates[key];
         if (Mode != InformationMode.Online || HasPlan(key) || state.Fragments > 0) return;
-        int room = Math.Max(0, Free(block, capacity));
+        int room = Math.Max(0, (int)Free(block, capacity));
         int overflow = state.Remaining - room;
         int whole = Math.Min(overflow / capacity, Partitions - 1);
         if (whole < 1) return;
@@ -229,6 +256,19 @@ public sealed class PartitionWorld
         return 0;
     }
 
+    /// <summary>Gives up what is left of the key's reservation on a block it leaves (the block's other keys take that room).</summary>
+    public void ReleasePlanned(int key, int block)
+    {
+        if (_planBatch[key] != _stamp) return;
+        for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
+            if (_planBlock[f] == block && _planQuota[f] > 0)
+            {
+                Committed[block] -= _planQuota[f];
+                _planQuota[f] = 0;
+                RefreshRoom(block);
+            }
+    }
+
     /// <summary>The first block of the key's plan with quota left and room under <paramref name="capacity"/>, or −1.</summary>
     public int PlannedBlock(int key, int capacity)
     {
@@ -255,9 +295,12 @@ public sealed class PartitionWorld
         state.Seen = 0;
         state.Fragments = 0;
         state.Mode = 0;
+        state.Holding = Holding.None;
+        state.FillsBlock = false;
         state.PlanEntry = -1;
         state.FragmentHead = 0;
         state.Remaining = PredictedCount(ref state, key);
+        state.ExpectedShare = Mode == InformationMode.Online && state.ShareBatch != 0 ? (float)(state.Share * Decay(BatchIndex - state.ShareBatch)) : 0;
         return true;
     }
 
@@ -280,27 +323,65 @@ public sealed class PartitionWorld
     /// <summary>(1 − smoothing)^batches: how much of a share is left after that many batches without the key.</summary>
     private static double Decay(long batches) => batches <= 0 ? 1 : batches < Decays.Length ? Decays[batches] : 0;
 
-    /// <summary>Free room of a block: capacity minus load minus what hot keys have committed to it.</summary>
-    public int Free(int block, int capacity) => capacity - Loads[block] - Committed[block];
+    /// <summary>Tuples of the batch still expected after the cursor.</summary>
+    public int TuplesLeft => Math.Max(0, ExpectedTuples - Cursor);
 
-    /// <summary>Moves a key's open fragment to <paramref name="block"/> (its remaining expected tuples go along).</summary>
-    public void OpenFragment(int key, int block, bool committed)
+    /// <summary>Tuples the keys with an open fragment on the block are expected still to send there (online).</summary>
+    public double Expected(int block) => _shares[block] * (double)TuplesLeft;
+
+    /// <summary>Free room of a block: capacity minus its load, its commitments and what its keys are expected still to send.</summary>
+    public double Free(int block, int capacity) => capacity - Loads[block] - Committed[block] - Expected(block);
+
+    /// <summary>The block's free room as the key sees it: its own commitment there counts as room.</summary>
+    public double RoomFor(int key, int block, int capacity)
+    {
+        ref var state = ref _keyStates[key];
+        double room = Free(block, capacity) + PlannedQuota(key, block);
+        if (state.Block != block) return room;
+        return state.Holding switch
+        {
+            Holding.Count => room + state.Remaining,
+            Holding.Share => room + state.ExpectedShare * (double)TuplesLeft,
+            _ => room,
+        };
+    }
+
+    /// <summary>
+    /// Moves a key's open fragment to <paramref name="block"/>; what the key is expected still to send goes along
+    /// (online its share of the tuples left; buffered, where counts are exact, its remaining tuples when
+    /// <paramref name="commitCount"/>). A key with a reservation has its tuples in the plan already.
+    /// </summary>
+    public void OpenFragment(int key, int block, bool commitCount)
     {
         ref var state = ref _keyStates[key];
         int old = state.Block;
-        if (old >= 0 && state.Mode == 1)
-        {
-            Committed[old] -= state.Remaining;
-            RefreshRoom(old);
-        }
+        if (old >= 0) Release(ref state, old);
         state.Block = block;
-        state.Mode = (byte)(committed ? 1 : 0);
-        if (committed && !HasPlan(key))
+        state.FillsBlock = false;
+        if (HasPlan(key)) state.Holding = Holding.None;
+        else if (Mode == InformationMode.Online)
         {
-            Committed[block] += state.Remaining;
-            RefreshRoom(block);
+            state.Holding = Holding.Share;
+            _shares[block] += state.ExpectedShare;
         }
-        else state.Mode = 0;
+        else if (commitCount)
+        {
+            state.Holding = Holding.Count;
+            Committed[block] += state.Remaining;
+        }
+        else state.Holding = Holding.None;
+        RefreshRoom(block);
+    }
+
+    private void Release(ref KeyState state, int block)
+    {
+        switch (state.Holding)
+        {
+            case Holding.Count: Committed[block] -= state.Remaining; break;
+            case Holding.Share: _shares[block] -= state.ExpectedShare; break;
+        }
+        state.Holding = Holding.None;
+        RefreshRoom(block);
     }
 
     /// <summary>Places the tuple at <see cref="Cursor"/> on a block and advances.</summary>
@@ -315,7 +396,7 @@ public sealed class PartitionWorld
         if (state.Remaining > 0)
         {
             state.Remaining--;
-            if (state.Mode == 1 && state.Block == block) Committed[block]--;
+            if (state.Holding == Holding.Count && state.Block == block) Committed[block]--;
         }
         if (_planFragments > 0 && _planBatch[key] == _stamp)
         {
@@ -353,9 +434,11 @@ public sealed class PartitionWorld
         Cursor = i + 1;
     }
 
-    // Free room per block for the blocks under capacity (Full for the others), kept current for Roomiest.
-    private const int Full = int.MinValue / 4;
-    private int[] _room = [];
+    // Capacity minus load and commitments per block for the blocks under capacity (Full for the others), kept current
+    // for Roomiest and BestFit, which subtract what the blocks' keys are expected still to send.
+    private const float Full = -1e30f;
+    private float[] _room = [];
+    private float[] _scratch = [];
     private int _roomCapacity = -1;
 
     private void RefreshRoom(int block)
@@ -405,20 +488,23 @@ public sealed class PartitionWorld
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
     public int Roomiest(int capacity)
     {
-        var room = Room(capacity);
-        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax<int>(room);
-        return room[best] == Full ? -1 : best;
+        if (capacity != _roomCapacity) Room(capacity);
+        int best = RoomArgmax.Of(_room, _shares, -(float)TuplesLeft);
+        return _room[best] == Full ? -1 : best;
     }
 
-    /// <summary>Free room per block at this capacity (<see cref="Full"/> for blocks at capacity).</summary>
-    private ReadOnlySpan<int> Room(int capacity)
+    /// <summary>Free room per block at this capacity (at most <see cref="Full"/> for blocks at capacity).</summary>
+    private ReadOnlySpan<float> Room(int capacity)
     {
         if (capacity != _roomCapacity)
         {
             _roomCapacity = capacity;
             for (int b = 0; b < Partitions; b++) RefreshRoom(b);
         }
-        return _room.AsSpan(0, Partitions);
+        var room = _scratch.AsSpan(0, Partitions);
+        float slope = -(float)TuplesLeft;
+        for (int b = 0; b < room.Length; b++) room[b] = _room[b] + _shares[b] * slope;
+        return room;
     }
 
     /// <summary>Block with the least load (the first on ties).</summary>
@@ -428,10 +514,11 @@ public sealed class PartitionWorld
     public int BestFit(int tuples, int capacity)
     {
         var room = Room(capacity);
-        int best = -1, bestFree = int.MaxValue;
+        int best = -1;
+        float bestFree = float.MaxValue;
         for (int b = 0; b < room.Length; b++)
         {
-            int free = room[b];
+            float free = room[b];
             if (free >= tuples && free < bestFree) { bestFree = free; best = b; }
         }
         return best;
@@ -486,8 +573,13 @@ public struct KeyState
     public int Fragments;
     /// <summary>Block of the key's last tuple in the previous batch plus one; 0 when it had none.</summary>
     public int LastBlock;
-    /// <summary>A scenario's mark for the key in this batch (0 at its first tuple; 1 = its fragment's expected tuples are committed).</summary>
+    /// <summary>A scenario's mark for the key in this batch (0 at its first tuple).</summary>
     public byte Mode;
+    /// <summary>The key fills its open fragment's block to capacity (it was given a block without room for it).</summary>
+    public bool FillsBlock;
+    internal Holding Holding;
+    /// <summary>The key's share of this batch expected from earlier batches (online).</summary>
+    internal float ExpectedShare;
     internal int PlacedBlock;
     internal int PlanEntry;
     internal int FragmentHead;
@@ -502,5 +594,57 @@ public struct KeyState
         ShareBatch = 0;
         Share = 0;
         LastBlock = 0;
+    }
+}
+
+/// <summary>How a key's expected remaining tuples are held against its open fragment's block.</summary>
+internal enum Holding : byte
+{
+    None,
+    /// <summary>As a count in <see cref="PartitionWorld.Committed"/> (buffered: exact counts).</summary>
+    Count,
+    /// <summary>As its expected share of the tuples left (online).</summary>
+    Share,
+}
+
+/// <summary>The block with the most room, room[b] + shares[b]·slope, over arrays padded to whole vectors.</summary>
+internal static class RoomArgmax
+{
+    /// <summary>The first block of the maximum (the same result with and without SIMD: multiply, then add, no fusing).</summary>
+    public static int Of(float[] room, float[] shares, float slope)
+    {
+        if (Vector256.IsHardwareAccelerated && room.Length >= Vector256<float>.Count)
+        {
+            var bestValue = Vector256.Create(float.NegativeInfinity);
+            var bestIndex = Vector256<int>.Zero;
+            var index = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+            var step = Vector256.Create(Vector256<float>.Count);
+            var slopes = Vector256.Create(slope);
+            for (int b = 0; b < room.Length; b += Vector256<float>.Count)
+            {
+                var value = Vector256.LoadUnsafe(ref room[b]) + Vector256.LoadUnsafe(ref shares[b]) * slopes;
+                var greater = Vector256.GreaterThan(value, bestValue);
+                bestValue = Vector256.ConditionalSelect(greater, value, bestValue);
+                bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), index, bestIndex);
+                index += step;
+            }
+            // The maximum over the lanes, then the smallest index among the lanes that hold it.
+            var max = Vector256.Max(bestValue, Vector256.Shuffle(bestValue, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+            max = Vector256.Max(max, Vector256.Shuffle(max, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+            max = Vector256.Max(max, Vector256.Shuffle(max, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
+            var candidates = Vector256.ConditionalSelect(Vector256.Equals(bestValue, max).AsInt32(), bestIndex, Vector256.Create(int.MaxValue));
+            var min = Vector256.Min(candidates, Vector256.Shuffle(candidates, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+            min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+            min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
+            return min.ToScalar();
+        }
+        int first = 0;
+        float top = float.NegativeInfinity;
+        for (int b = 0; b < room.Length; b++)
+        {
+            float v = room[b] + shares[b] * slope;
+            if (v > top) { top = v; first = b; }
+        }
+        return first;
     }
 }

@@ -31,7 +31,7 @@ public sealed class PartitionerScenario : IScenario
     public CandidateSpace ActionSpace { get; } = new(MaxCandidates, FeatureCount);
     public int GlobalFeatures => 6;
 
-    public PartitionWorld MakeWorld(ScenarioOptions options) => new(options.Mode, options.Weights, options.Cost);
+    public PartitionWorld MakeWorld(ScenarioOptions options) => new(options.Mode, options.Weights, options.Cost, options.Slack);
 
     public void ResetWorld(PartitionWorld world) { }
 
@@ -56,9 +56,11 @@ public sealed class PartitionerScenario : IScenario
             if (hot)
             {
                 // A key with a reservation moves on to its next reserved block without a decision.
+                if (block >= 0) world.ReleasePlanned(key, block);
                 int planned = block >= 0 ? world.PlannedBlock(key, capacity) : -1;
                 if (planned < 0) return true;
-                world.OpenFragment(key, planned, committed: true);
+                world.OpenFragment(key, planned, commitCount: true);
+                state.FillsBlock = world.RoomFor(key, planned, capacity) <= 0;
                 world.Place(planned);
                 continue;
             }
@@ -67,19 +69,22 @@ public sealed class PartitionerScenario : IScenario
             int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] + expected <= capacity
                 ? last
                 : world.Roomiest(capacity);
-            world.OpenFragment(key, target, committed: false);
+            world.OpenFragment(key, target, commitCount: false);
             world.Place(target);
         }
         return false;
     }
 
     /// <summary>
-    /// A hot key keeps filling its block up to capacity; buffered, where its reservation is exact, only while the
-    /// reservation there lasts or the block has unreserved room (online reservations are estimates, and holding them
-    /// strictly costs more fragments than it saves).
+    /// Whether a hot key keeps its block. Online, while the block has room for it beyond what the block's other keys
+    /// are expected still to send (else filling it would split them), or when it was given the block without such
+    /// room (it then fills it to capacity). Buffered, where reservations are exact, while its reservation there lasts
+    /// or the block has unreserved room.
     /// </summary>
     private static bool OwnsRoom(PartitionWorld world, int key, int block, int capacity) =>
-        world.Mode == InformationMode.Online || !world.HasPlan(key) || world.PlannedQuota(key, block) > 0 || world.Free(block, capacity) > 0;
+        world.Mode == InformationMode.Online
+            ? world.Key(key).FillsBlock || world.RoomFor(key, block, capacity) > 0
+            : !world.HasPlan(key) || world.PlannedQuota(key, block) > 0 || world.Free(block, capacity) > 0;
 
     public void Observe(string agent, PartitionWorld world, Observation observation)
     {
@@ -117,7 +122,7 @@ public sealed class PartitionerScenario : IScenario
     public static void DescribeBlock(Span<float> row, PartitionWorld world, int key, int block, int capacity, int remaining, bool hashChoice, bool planned)
     {
         float perCapacity = 1f / capacity;
-        int free = world.Free(block, capacity);
+        float free = (float)world.Free(block, capacity);
         row[0] = world.Loads[block] * perCapacity;
         row[1] = free * perCapacity;
         row[2] = remaining * perCapacity;
@@ -134,7 +139,8 @@ public sealed class PartitionerScenario : IScenario
     internal static void FillGlobals(PartitionWorld world, int key, int capacity, float[] globals)
     {
         int p = world.Partitions, maxLoad = 0;
-        long free = 0, committed = 0;
+        double free = 0;
+        long committed = 0;
         for (int b = 0; b < p; b++)
         {
             maxLoad = Math.Max(maxLoad, world.Loads[b]);
@@ -144,7 +150,7 @@ public sealed class PartitionerScenario : IScenario
         float c = capacity;
         globals[0] = (float)world.Cursor / world.ExpectedTuples;
         globals[1] = maxLoad / c;
-        globals[2] = free / (c * p);
+        globals[2] = (float)(free / (c * p));
         globals[3] = world.Key(key).Remaining / c;
         globals[4] = world.ExtraFragments / (float)p;
         globals[5] = committed / (c * p);
@@ -155,8 +161,10 @@ public sealed class PartitionerScenario : IScenario
         if ((uint)action >= (uint)world.CandidateCount)
             throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is not among the {world.CandidateCount} candidates");
         int key = world.Keys[world.Cursor], block = world.Candidates[action];
-        world.ReserveAhead(key, block, world.Capacity(world.Cursor));
-        world.OpenFragment(key, block, committed: true);
+        int capacity = world.Capacity(world.Cursor);
+        world.ReserveAhead(key, block, capacity);
+        world.OpenFragment(key, block, commitCount: true);
+        world.Key(key).FillsBlock = world.RoomFor(key, block, capacity) <= 0;
         world.Place(block);
     }
 

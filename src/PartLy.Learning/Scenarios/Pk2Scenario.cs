@@ -19,7 +19,7 @@ public sealed class Pk2Scenario : IScenario
     public CandidateSpace ActionSpace { get; } = new(3, PartitionerScenario.FeatureCount);
     public int GlobalFeatures => 6;
 
-    public PartitionWorld MakeWorld(ScenarioOptions options) => new(options.Mode, options.Weights, options.Cost);
+    public PartitionWorld MakeWorld(ScenarioOptions options) => new(options.Mode, options.Weights, options.Cost, options.Slack);
 
     public void ResetWorld(PartitionWorld world) { }
 
@@ -59,7 +59,7 @@ public sealed class Pk2Scenario : IScenario
             var b = observation.Row(1);
             var split = observation.Row(2);
             float c = capacity;
-            int free = world.Free(h0, capacity) + world.Free(h1, capacity);
+            float free = (float)(world.Free(h0, capacity) + world.Free(h1, capacity));
             split[0] = (a[0] + b[0]) / 2;
             split[1] = free / c;
             split[2] = remaining / c;
@@ -83,12 +83,12 @@ public sealed class Pk2Scenario : IScenario
         if ((uint)action >= (uint)count) throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is not among the {count} actions");
         if (action < world.CandidateCount)
         {
-            world.OpenFragment(key, world.Candidates[action], committed: false);
+            world.OpenFragment(key, world.Candidates[action], commitCount: false);
             world.Place(world.Candidates[action]);
             return;
         }
         int h0 = world.Candidates[0], h1 = world.Candidates[1];
-        world.OpenFragment(key, h0, committed: false);
+        world.OpenFragment(key, h0, commitCount: false);
         world.Key(key).Mode = Split;
         world.Place(world.Loads[h1] < world.Loads[h0] ? h1 : h0);
     }

@@ -8,7 +8,12 @@ namespace PartLy.Learning.Training;
 
 /// <summary>What a training session is.</summary>
 public sealed record TrainingOptions(
-    string Scenario, InformationMode Mode, CostWeights Weights, LearnerOptions Learner, int Batches, ulong Seed, CostModel? Cost = null);
+    string Scenario, InformationMode Mode, CostWeights Weights, LearnerOptions Learner, int Batches, ulong Seed, CostModel? Cost = null,
+    double Slack = 0)
+{
+    /// <summary>What the scenario's world is made of under these options.</summary>
+    public ScenarioOptions ScenarioOptions => new(Mode, Weights, Cost, Slack);
+}
 
 /// <summary>Time a training run spent placing batches (episodes, with the policy's decisions) and updating the policy.</summary>
 public sealed record TrainingTime(double PlacingSeconds, double UpdateSeconds)
@@ -70,7 +75,7 @@ public sealed class Trainer
 
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
-        using var env = new PartitionEnv(_scenario, feed, new ScenarioOptions(_options.Mode, _options.Weights, _options.Cost), scoreReference: true);
+        using var env = new PartitionEnv(_scenario, feed, _options.ScenarioOptions, scoreReference: true);
         long episode = 0, placing = 0, updating = 0;
         for (; episode < _options.Batches; episode++)
         {
@@ -91,6 +96,6 @@ public sealed class Trainer
             }
         }
         Time = new TrainingTime(TrainingTime.Seconds(placing), TrainingTime.Seconds(updating));
-        return new Checkpoint(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, episode, _options.Seed, trainedOn);
+        return new Checkpoint(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, episode, _options.Seed, trainedOn, _options.Slack);
     }
 }
