@@ -1,14 +1,18 @@
 #!/usr/bin/env pwsh
 # The quality grid of PROBLEM.md section 5: every strategy and a trained policy on Zipf z x P x batch size, online.
-# Writes one bench JSON per cell under -Out and prints a markdown table: the policy against the best online baseline.
+# Writes one bench JSON per cell under -Out and prints a markdown table: the policy against the best online baseline;
+# with -Ablation, a second table: the policy against its scenario's rules with a fixed choice (first, random).
 #   dotnet pwsh bench/grid.ps1 -Policy runs/default/policy.json [-Tuples 1000000] [-Out runs/grid]
+#       [-Strategies 'all,greedy:slack=0.01'] [-Ablation]
 param(
     [Parameter(Mandatory = $true)][string]$Policy,
     [long]$Tuples = 1000000,
     [string]$Out = 'runs/grid',
     [double[]]$Skews = @(0.8, 1.0, 1.5, 2.0),
     [int[]]$Partitions = @(10, 50),
-    [int[]]$Batches = @(1000, 10000)
+    [int[]]$Batches = @(1000, 10000),
+    [string]$Strategies = 'all',
+    [switch]$Ablation
 )
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot -Parent
@@ -22,11 +26,11 @@ $inv = [System.Globalization.CultureInfo]::InvariantCulture
 foreach ($z in $Skews) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
     $json = Join-Path $Out ("z{0}-p{1}-b{2}.json" -f $z.ToString($inv), $p, $b)
     & dotnet $partly bench --quiet --runtime direct --policy $Policy --workload ("zipf:z={0},keys=10000" -f $z.ToString($inv)) `
-        --partitions $p --batch $b --tuples $Tuples --json $json | Out-Null
+        --partitions $p --batch $b --tuples $Tuples --strategies $Strategies --json $json @(if ($Ablation) { '--ablation' }) | Out-Null
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     $report = Get-Content $json -Raw | ConvertFrom-Json
     $learned = $report.results | Where-Object { $_.strategy -eq 'learned' }
-    $online = $report.results | Where-Object { $_.mode -eq 'online' -and $_.strategy -ne 'learned' }
+    $online = $report.results | Where-Object { $_.mode -eq 'online' -and $_.strategy -notin 'learned', 'rules-first', 'rules-random' }
     $bestLambda = $online | Sort-Object batch_imbalance_mean | Select-Object -First 1
     $balancing = $online | Where-Object { $_.batch_imbalance_mean -le 0.2 } | Sort-Object batch_replication_mean | Select-Object -First 1
     $floor = $report.bounds.replication_floor_mean
@@ -34,3 +38,14 @@ foreach ($z in $Skews) { foreach ($p in $Partitions) { foreach ($b in $Batches) 
         $learned.batch_imbalance_mean, $learned.batch_replication_mean, $bestLambda.batch_imbalance_mean, $bestLambda.strategy,
         $balancing.batch_replication_mean, $balancing.strategy, $floor, ($learned.batch_replication_mean / $floor)
 } } }
+if ($Ablation) {
+    ''
+    '| z | P | batch | learned repl | rules, first candidate | rules, random candidate |'
+    '|---|---|---|---|---|---|'
+    foreach ($z in $Skews) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
+        $report = Get-Content (Join-Path $Out ("z{0}-p{1}-b{2}.json" -f $z.ToString($inv), $p, $b)) -Raw | ConvertFrom-Json
+        $repl = @{}
+        foreach ($r in $report.results) { $repl[$r.strategy] = $r.batch_replication_mean }
+        '| {0} | {1} | {2} | {3:F3} | {4:F3} | {5:F3} |' -f $z, $p, $b, $repl['learned'], $repl['rules-first'], $repl['rules-random']
+    } } }
+}

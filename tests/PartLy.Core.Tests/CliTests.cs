@@ -1,3 +1,4 @@
+using PartLy.Core.Partitioning;
 using System.Text.Json;
 using PartLy.Cli;
 
@@ -47,6 +48,21 @@ public class CliTests
         var lines = File.ReadAllLines(csv);
         Assert.Equal(5, lines.Length);
         Assert.StartsWith("strategy,name,mode", lines[0]);
+    }
+
+    [Fact]
+    public void All_lists_every_strategy_and_a_greedy_with_slack_stays_within_it()
+    {
+        string json = TempPath(".json");
+        var (code, error) = Run("bench", "--quiet", "--workload", "zipf:z=1.0,keys=1000", "--tuples", "20000", "--batch", "2000",
+            "--partitions", "10", "--strategies", "all,greedy:slack=0.02", "--json", json);
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var results = doc.RootElement.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("strategy").GetString()!);
+        Assert.Equal(Strategies.Names.Count + 1, results.Count);
+        Assert.Equal(0.0, results["greedy"].GetProperty("batch_imbalance_max").GetDouble(), 12);
+        double slackMax = results["greedy:slack=0.02"].GetProperty("batch_imbalance_max").GetDouble();
+        Assert.InRange(slackMax, 1e-9, 0.02 + 1e-9);
     }
 
     [Fact]

@@ -115,7 +115,7 @@ public class ScenarioTests
     [InlineData(10000, 10, 0.01, 1010)]
     [InlineData(1000, 50, 0.01, 20)]
     public void Capacity_takes_the_slack_but_never_rounds_it_up(int tuples, int partitions, double slack, int capacity) =>
-        Assert.Equal(capacity, PartitionWorld.BlockCapacity(tuples, partitions, slack));
+        Assert.Equal(capacity, BlockCapacity.Of(tuples, partitions, slack));
 
     [Fact]
     public void With_slack_a_count_based_batch_stays_within_it()

@@ -15,7 +15,7 @@ namespace PartLy.Cli.Commands;
 public sealed class BenchSettings : StreamSettings
 {
     [CommandOption("--strategies <LIST>")]
-    [Description("Comma-separated strategies, each with optional parameters (pkg:d=5,d-choices:theta=0.01); default: all. See 'partly strategies'.")]
+    [Description("Comma-separated strategies, each with optional parameters (pkg:d=5,d-choices:theta=0.01); 'all' is every strategy with its defaults (all,greedy:slack=0.01); default: all. See 'partly strategies'.")]
     public string? Strategies { get; init; }
 
     [CommandOption("--cost <COEFFICIENTS>")]
@@ -118,7 +118,10 @@ public sealed class BenchCommand : Command<BenchSettings>
     }
 }
 
-/// <summary>Parses a --strategies list; a piece with '=' but no ':' continues the parameters of the piece before it.</summary>
+/// <summary>
+/// Parses a --strategies list; a piece with '=' but no ':' continues the parameters of the piece before it, and
+/// <c>all</c> stands for every strategy with its defaults.
+/// </summary>
 public static class StrategyList
 {
     public static List<BenchEntry> Parse(string? text)
@@ -129,6 +132,7 @@ public static class StrategyList
             foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 if (piece.Contains('=') && !piece.Contains(':') && specs.Count > 0) specs[^1] += "," + piece;
+                else if (piece.Equals("all", StringComparison.OrdinalIgnoreCase)) specs.AddRange(Strategies.Names);
                 else specs.Add(piece);
             }
         if (specs.Count == 0) throw new InputException("--strategies: no strategy given");

@@ -3,21 +3,23 @@ namespace PartLy.Core.Partitioning;
 /// <summary>
 /// The capacity-aware online greedy of PROBLEM.md section 5: a tuple goes to the block already holding its key (the
 /// key's newest fragment in this batch) while that block is under capacity, else it opens a fragment on the least
-/// loaded block. Capacity is ⌈E/P⌉ for the expected batch size E, raised to ⌈(m+1)/P⌉ once m tuples have
+/// loaded block. Capacity is ⌈E/P⌉ for the expected batch size E (with a slack, ⌊(1 + slack)·E/P⌋), raised to ⌈(m+1)/P⌉ once m tuples have
 /// arrived beyond it, so batches larger than expected stay balanced.
 /// </summary>
-public sealed class CapacityGreedy : Partitioner
+public sealed class CapacityGreedy(double slack = 0) : Partitioner
 {
     private long[] _keyBatch = [];
     private int[] _keyBlock = [];
 
-    public override string Name => "Greedy";
+    private readonly double _slack = slack;
+
+    public override string Name => _slack == 0 ? "Greedy" : $"Greedy (slack {_slack.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
 
     protected override void Route(in BatchContext context, ReadOnlySpan<int> keys, Span<int> blocks)
     {
         int p = context.Partitions;
         long stamp = context.Index + 1;
-        int expectedCapacity = (context.ExpectedTuples + p - 1) / p;
+        int expectedCapacity = BlockCapacity.Of(context.ExpectedTuples, p, _slack);
         var loads = Loads;
         for (int i = 0; i < keys.Length; i++)
         {

@@ -34,10 +34,6 @@ public sealed class PartitionWorld
     /// <summary>The imbalance the blocks may take: capacity is ⌊(1 + slack)·E/P⌋, never below ⌈E/P⌉ (so λ ≤ slack).</summary>
     public double Slack { get; }
 
-    /// <summary>Block capacity for <paramref name="tuples"/> tuples over <paramref name="partitions"/> blocks with the given slack.</summary>
-    public static int BlockCapacity(int tuples, int partitions, double slack) =>
-        Math.Max((tuples + partitions - 1) / partitions, (int)Math.Floor((1 + slack) * tuples / partitions + 1e-9));
-
     // The batch being placed.
     public int[] Keys { get; private set; } = [];
     public int[] Blocks { get; private set; } = [];
@@ -118,7 +114,7 @@ public sealed class PartitionWorld
         keys.CopyTo(Keys);
         Partitions = partitions;
         ExpectedTuples = expectedTuples > 0 ? expectedTuples : Tuples;
-        _baseCapacity = BlockCapacity(ExpectedTuples, partitions, Slack);
+        _baseCapacity = BlockCapacity.Of(ExpectedTuples, partitions, Slack);
         BatchIndex = index;
         Cursor = 0;
         ExtraFragments = 0;
