@@ -7,17 +7,18 @@ namespace PartLy.Learning.Scenarios;
 /// <summary>
 /// The general partitioner scenario: one agent places the fragments of hot keys, for any P. A key is hot when it is
 /// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
-/// block's capacity in this batch. Reservations keep room for the hottest keys: buffered, the world lays out every
-/// hot key's count before the batch; online, a key expected to send more than its first block's room plus a whole
-/// block reserves that many whole blocks at its first decision (<see cref="PartitionWorld.ReserveAhead"/>), so that
-/// other keys settle elsewhere instead of being split when it fills them. A key whose block is full moves on to its
-/// next reserved block without a decision. Otherwise, each time a hot key needs a block (its first tuple, or its
-/// block is full) the agent picks among up to seven candidates: the next block of its reservation, a block that held
-/// the key in the last batch, the block with the most free room, the block that fits its expected remainder most
-/// tightly, its two hash choices, and the least loaded block; the key then fills that block up to capacity. One
-/// shared network scores each candidate from scale-free features, so the policy does not depend on P. Cold keys need
-/// no decision: they return to last batch's block while it has free room for them (locality), else take the block
-/// with the most free room (capacity minus load minus what hot keys have committed to it).
+/// block's capacity in this batch. Every key with an open fragment holds what it is expected still to send against
+/// that block (online its share of the tuples left, buffered its remaining count), so free room means capacity minus
+/// load minus what the block's keys will still send. Reservations keep room for the hottest keys: buffered, the world
+/// lays out every hot key's count before the batch; online, a key expected to send more than its first block's room
+/// plus a whole block reserves that many whole blocks at its first decision (<see cref="PartitionWorld.ReserveAhead"/>).
+/// A hot key keeps its block while the block has room for it (online, it stops short of what the block's other keys
+/// will still send, instead of filling the block and splitting them), then moves on to its next reserved block
+/// without a decision. Otherwise the agent picks among up to seven candidates: the next block of its reservation, a
+/// block that held the key in the last batch, the block with the most free room, the block that fits its expected
+/// remainder most tightly, its two hash choices, and the least loaded block. One shared network scores each candidate
+/// from scale-free features, so the policy does not depend on P. Cold keys need no decision: they take the block with
+/// the most free room (when migration is charged, last batch's block while their expected tuples fit there).
 /// </summary>
 public sealed class PartitionerScenario : IScenario
 {
@@ -69,7 +70,7 @@ public sealed class PartitionerScenario : IScenario
             int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] + expected <= capacity
                 ? last
                 : world.Roomiest(capacity);
-            world.OpenFragment(key, target, commitCount: false);
+            world.OpenFragment(key, target, commitCount: true);
             world.Place(target);
         }
         return false;
