@@ -154,7 +154,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 
         var fresh = Trainer.NewPolicy(ScenarioRegistry.Create(s.Scenario), options);
         int weightCount = fresh.Scorer.Parameters.Length + fresh.Value.Parameters.Length;
-        AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(s.Scenario)} ({mode.ToString().ToLowerInvariant()}, {weightCount} weights, {learner.Algorithm}, {(actors ? "actors" : "direct loop")}) on {Markup.Escape(trainedOn)}: {s.Batches:N0} batches");
+        AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(s.Scenario)} ({mode.ToString().ToLowerInvariant()}, slack {s.Slack.ToString(CultureInfo.InvariantCulture)}, {weightCount} weights, {learner.Algorithm}, {(actors ? "actors" : "direct loop")}) on {Markup.Escape(trainedOn)}: {s.Batches:N0} batches");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Checkpoint checkpoint;
         List<EpisodeRecord> episodes;
