@@ -437,6 +437,13 @@ public sealed class PartitionWorld
     private float[] _scratch = [];
     private int _roomCapacity = -1;
 
+    private void RefreshRooms(int capacity)
+    {
+        if (capacity == _roomCapacity) return;
+        _roomCapacity = capacity;
+        for (int b = 0; b < Partitions; b++) RefreshRoom(b);
+    }
+
     private void RefreshRoom(int block)
     {
         if (_roomCapacity >= 0)
@@ -484,7 +491,7 @@ public sealed class PartitionWorld
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
     public int Roomiest(int capacity)
     {
-        if (capacity != _roomCapacity) Room(capacity);
+        RefreshRooms(capacity);
         int best = RoomArgmax.Of(_room, _shares, -(float)TuplesLeft);
         return _room[best] == Full ? -1 : best;
     }
@@ -492,11 +499,7 @@ public sealed class PartitionWorld
     /// <summary>Free room per block at this capacity (at most <see cref="Full"/> for blocks at capacity).</summary>
     private ReadOnlySpan<float> Room(int capacity)
     {
-        if (capacity != _roomCapacity)
-        {
-            _roomCapacity = capacity;
-            for (int b = 0; b < Partitions; b++) RefreshRoom(b);
-        }
+        RefreshRooms(capacity);
         var room = _scratch.AsSpan(0, Partitions);
         float slope = -(float)TuplesLeft;
         for (int b = 0; b < room.Length; b++) room[b] = _room[b] + _shares[b] * slope;
