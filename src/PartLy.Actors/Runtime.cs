@@ -73,7 +73,7 @@ public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, C
                 Keys: AtLeast(p.GetInt("train.keys", 10_000), 1, "partly.train.keys"),
                 Segment: AtLeast(p.GetInt("train.segment", 100), 1, "partly.train.segment"),
                 Slack: p.GetDouble("train.slack", 0));
-            if (!(train.Slack is >= 0 and < 1)) throw new InputException($"partly.train.slack must be at least 0 and below 1, got {train.Slack.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            if (!PartLy.Core.Partitioning.BlockCapacity.IsValidSlack(train.Slack)) throw new InputException($"partly.train.slack must be at least 0 and below 1, got {train.Slack.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
             if (train.Skews.Count == 0) throw new InputException("partly.train.skews: empty list");
             if (train.Partitions.Count == 0 || train.Partitions.Any(x => x < 1)) throw new InputException("partly.train.partitions: a list of P values, each at least 1");
             return new RuntimeConfig(learner, reward, cost, window, p.GetDouble("runtime.source-tuples-per-second", 0), config, stream, train);

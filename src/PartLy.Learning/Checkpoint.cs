@@ -78,7 +78,7 @@ public sealed record Checkpoint(
             var learner = doc["learner"].Deserialize<LearnerOptions>() ?? throw new InputException($"{path}: missing learner");
             // Written since the capacity slack exists; a policy without it was trained with exact capacity.
             double slack = doc["slack"] is { } s ? s.GetValue<double>() : 0;
-            if (!(slack is >= 0 and < 1)) throw new InputException($"{path}: slack {slack} is not in [0, 1)");
+            if (!BlockCapacity.IsValidSlack(slack)) throw new InputException($"{path}: slack {slack} is not in [0, 1)");
             return new Checkpoint(scenarioName, mode, weights, learner, policy, Get<long>(doc, "trained_batches", path),
                 Get<ulong>(doc, "seed", path), Get<string>(doc, "trained_on", path), slack);
         }

@@ -125,7 +125,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var weights = s.CostWeights is null ? config.Reward : CostWeights.Parse(s.CostWeights);
         ScenarioRegistry.Create(s.Scenario);
         if (s.TestBatches < 1) throw new InputException($"--test-batches must be at least 1, got {s.TestBatches}");
-        if (!(s.Slack is >= 0 and < 1)) throw new InputException($"--slack must be at least 0 and below 1, got {s.Slack.ToString(CultureInfo.InvariantCulture)}");
+        if (!BlockCapacity.IsValidSlack(s.Slack)) throw new InputException($"--slack must be at least 0 and below 1, got {s.Slack.ToString(CultureInfo.InvariantCulture)}");
         if (s.Hidden is < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
         if (s.EpisodesPerUpdate is < 1) throw new InputException($"--episodes-per-update must be at least 1, got {s.EpisodesPerUpdate}");
         if (s.LearningRate is <= 0) throw new InputException($"--lr must be above 0, got {s.LearningRate}");

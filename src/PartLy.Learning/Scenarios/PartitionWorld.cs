@@ -21,7 +21,7 @@ public sealed class PartitionWorld
 
     public PartitionWorld(InformationMode mode, CostWeights weights, CostModel? cost = null, double slack = 0)
     {
-        if (!(slack >= 0 && slack < 1)) throw new ArgumentOutOfRangeException(nameof(slack), slack, "capacity slack must be in [0, 1)");
+        if (!BlockCapacity.IsValidSlack(slack)) throw new ArgumentOutOfRangeException(nameof(slack), slack, "capacity slack must be in [0, 1)");
         Mode = mode;
         Weights = weights;
         Slack = slack;

@@ -60,8 +60,7 @@ public sealed class PartitionerScenario : IScenario
                 if (block >= 0) world.ReleasePlanned(key, block);
                 int planned = block >= 0 ? world.PlannedBlock(key, capacity) : -1;
                 if (planned < 0) return true;
-                world.OpenFragment(key, planned, commitCount: true);
-                state.FillsBlock = world.RoomFor(key, planned, capacity) <= 0;
+                OpenHotFragment(world, key, planned, capacity);
                 world.Place(planned);
                 continue;
             }
@@ -164,9 +163,15 @@ public sealed class PartitionerScenario : IScenario
         int key = world.Keys[world.Cursor], block = world.Candidates[action];
         int capacity = world.Capacity(world.Cursor);
         world.ReserveAhead(key, block, capacity);
+        OpenHotFragment(world, key, block, capacity);
+        world.Place(block);
+    }
+
+    /// <summary>Opens a hot key's fragment; given a block without room for it, the key fills that block to capacity.</summary>
+    private static void OpenHotFragment(PartitionWorld world, int key, int block, int capacity)
+    {
         world.OpenFragment(key, block, commitCount: true);
         world.Key(key).FillsBlock = world.RoomFor(key, block, capacity) <= 0;
-        world.Place(block);
     }
 
     public double Reward(string agent, PartitionWorld world) => -world.Cost;
