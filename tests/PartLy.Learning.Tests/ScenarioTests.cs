@@ -108,6 +108,95 @@ public class ScenarioTests
         Assert.Equal(0.0, world.LastMetrics.SizeImbalance, 12);
     }
 
+    /// <summary>Plays the batch begun in <paramref name="world"/> to its end, always taking the first candidate.</summary>
+    private static BatchMetrics PlayFirst(IScenario scenario, PartitionWorld world)
+    {
+        var observation = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+        while (scenario.Advance(world))
+        {
+            scenario.Observe(scenario.Agents[0], world, observation);
+            scenario.Act(scenario.Agents[0], world, 0);
+        }
+        return world.EndBatch();
+    }
+
+    private static HashSet<int> BlocksOf(PartitionWorld world, int key)
+    {
+        var blocks = new HashSet<int>();
+        for (int i = 0; i < world.Tuples; i++) if (world.Keys[i] == key) blocks.Add(world.Blocks[i]);
+        return blocks;
+    }
+
+    [Fact]
+    public void Buffered_the_greedy_fill_layout_lands_where_its_keys_were_last_batch()
+    {
+        // Key 7 sends 200 of 400 tuples, key 8 sends 100, the rest once each; P = 4 blocks of capacity 100. Batch 0
+        // puts key 7 on blocks 2 and 3 and key 8 on block 1; the fill lays key 7 out first, on its first two blocks.
+        var keys = new int[400];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 2 == 0 ? 7 : i % 4 == 1 ? 8 : 1000 + i;
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Buffered, new CostWeights()));
+        world.BeginBatch(keys, 4, keys.Length, 0);
+        int seven = 0;
+        for (int i = 0; i < keys.Length; i++) world.Place(keys[i] switch { 7 => seven++ < 100 ? 2 : 3, 8 => 1, _ => 0 });
+        world.EndBatch();
+
+        world.BeginBatch(keys, 4, keys.Length, 1);
+        Assert.Equal(100, world.PlannedQuota(7, 2));
+        Assert.Equal(100, world.PlannedQuota(7, 3));
+        Assert.Equal(100, world.PlannedQuota(8, 1));
+        var metrics = PlayFirst(scenario, world);
+        Assert.Equal(new HashSet<int> { 2, 3 }, BlocksOf(world, 7));
+        Assert.Equal(new HashSet<int> { 1 }, BlocksOf(world, 8));
+        Assert.Equal(0.0, metrics.SizeImbalance, 12);
+        Assert.Equal(0.0, metrics.MigrationFraction, 12);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void Online_with_migration_charged_a_key_reserves_the_blocks_that_held_it_last_batch(double migration)
+    {
+        // Key 7 sends half of 1,000 tuples over P = 10 blocks of capacity 100; batch 0 puts it on blocks 5 to 9.
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 2 == 0 ? 7 : 100 + i;
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Online, new CostWeights(Migration: migration)));
+        world.BeginBatch(keys, 10, keys.Length, 0);
+        for (int i = 0; i < keys.Length; i++) world.Place(keys[i] == 7 ? 5 + i / 200 : i / 200);
+        world.EndBatch();
+
+        world.BeginBatch(keys, 10, keys.Length, 1);
+        var metrics = PlayFirst(scenario, world);
+        var held = BlocksOf(world, 7);
+        Assert.Equal(0.0, metrics.SizeImbalance, 12);
+        // Its first block is the last batch's (the first candidate); the four reserved ones follow the charge.
+        if (migration > 0) Assert.Equal(new HashSet<int> { 5, 6, 7, 8, 9 }, held);
+        else Assert.NotEqual(new HashSet<int> { 5, 6, 7, 8, 9 }, held);
+    }
+
+    [Fact]
+    public void With_migration_charged_a_cold_key_does_not_return_to_a_block_reserved_for_another()
+    {
+        // Buffered: key 7 (300 of 400 tuples) is laid out over blocks 0 to 2, then renamed onto blocks 1 to 3, where it
+        // was; key 9 (two tuples) was on block 1 last batch, but block 1 is now reserved whole for key 7.
+        var keys = new int[400];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 4 != 0 ? 7 : i < 8 ? 9 : 1000 + i;
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Buffered, new CostWeights(Migration: 1)));
+        world.BeginBatch(keys, 4, keys.Length, 0);
+        int seven = 0;
+        for (int i = 0; i < keys.Length; i++) world.Place(keys[i] switch { 7 => 1 + seven++ / 100, 9 => 1, _ => 0 });
+        world.EndBatch();
+
+        world.BeginBatch(keys, 4, keys.Length, 1);
+        Assert.Equal(100, world.PlannedQuota(7, 1));
+        var metrics = PlayFirst(scenario, world);
+        Assert.Equal(new HashSet<int> { 1, 2, 3 }, BlocksOf(world, 7));
+        Assert.Equal(new HashSet<int> { 0 }, BlocksOf(world, 9));
+        Assert.Equal(0.0, metrics.SizeImbalance, 12);
+    }
+
     [Theory]
     [InlineData(1000, 10, 0.0, 100)]
     [InlineData(1001, 10, 0.0, 101)]

@@ -18,7 +18,7 @@ namespace PartLy.Learning.Scenarios;
 /// block that held the key in the last batch, the block with the most free room, the block that fits its expected
 /// remainder most tightly, its two hash choices, and the least loaded block. One shared network scores each candidate
 /// from scale-free features, so the policy does not depend on P. Cold keys need no decision: they take the block with
-/// the most free room (when migration is charged, last batch's block while their expected tuples fit there).
+/// the most free room (when migration is charged, last batch's block while its free room holds their expected tuples).
 /// </summary>
 public sealed class PartitionerScenario : IScenario
 {
@@ -66,7 +66,7 @@ public sealed class PartitionerScenario : IScenario
             }
             int expected = Math.Max(state.Remaining, 1);
             int last = state.LastBlock - 1;
-            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] + expected <= capacity
+            int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] < capacity && world.Free(last, capacity) >= expected
                 ? last
                 : world.Roomiest(capacity);
             world.OpenFragment(key, target, commitCount: true);
