@@ -321,6 +321,9 @@ public sealed class PartitionWorld
     public int PlannedQuota(int key, int block)
     {
         if (_planBatch[key] != _stamp) return 0;
+        ref var state = ref _keyStates[key];
+        // Place keeps the plan entry of the key's last block (−1 when its plan does not hold that block).
+        if (state.Stamp == _stamp && state.PlacedBlock == block) return state.PlanEntry >= 0 ? _planQuota[state.PlanEntry] : 0;
         for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
             if (_planBlock[f] == block) return _planQuota[f];
         return 0;
