@@ -1,9 +1,10 @@
 #!/usr/bin/env pwsh
-# The quality grid of PROBLEM.md section 5: every strategy and a trained policy on Zipf z x P x batch size, online.
-# Writes one bench JSON per cell under -Out and prints a markdown table: the policy against the best online baseline;
-# with -Ablation, a second table: the policy against its scenario's rules with a fixed choice (first, random).
+# The quality grid of PROBLEM.md section 5: every strategy and a trained policy on Zipf z x P x batch size, online
+# (or, with -Trace, on a real stream x P x batch size). Writes one bench JSON per cell under -Out and prints a markdown
+# table: the policy against the best online baseline; with -Ablation, a second table: the policy against its
+# scenario's rules with a fixed choice (first, random).
 #   dotnet pwsh bench/grid.ps1 -Policy runs/default/policy.json [-Tuples 1000000] [-Out runs/grid]
-#       [-Strategies 'all,greedy:slack=0.01'] [-Ablation]
+#       [-Strategies 'all,greedy:slack=0.01'] [-Ablation] [-Trace FILE [-Format words|lines]]
 param(
     [Parameter(Mandatory = $true)][string]$Policy,
     [long]$Tuples = 1000000,
@@ -12,20 +13,28 @@ param(
     [int[]]$Partitions = @(10, 50),
     [int[]]$Batches = @(1000, 10000),
     [string]$Strategies = 'all',
-    [switch]$Ablation
+    [switch]$Ablation,
+    [string]$Trace,
+    [ValidateSet('lines', 'words')][string]$Format = 'words'
 )
 $ErrorActionPreference = 'Stop'
+if ($Trace -and -not (Test-Path -LiteralPath $Trace -PathType Leaf)) { [Console]::Error.WriteLine("grid.ps1: -Trace: no such file: $Trace"); exit 2 }
 $root = Split-Path $PSScriptRoot -Parent
 dotnet build (Join-Path $root 'src/PartLy.Cli/PartLy.Cli.csproj') -c Release --nologo -v quiet | Out-Host
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 $partly = Join-Path $root 'src/PartLy.Cli/bin/Release/net10.0/partly.dll'
 New-Item -ItemType Directory -Force -Path $Out | Out-Null
 $inv = [System.Globalization.CultureInfo]::InvariantCulture
+# One stream per row group: each Zipf skew, or the trace.
+$streams = @(if ($Trace) { , @('text', @('--trace', $Trace, '--format', $Format)) }
+    else { foreach ($z in $Skews) { , @($z.ToString($inv), @('--workload', ("zipf:z={0},keys=10000" -f $z.ToString($inv)))) } })
+function CellFile($name, $p, $b) { Join-Path $Out ("{0}-p{1}-b{2}.json" -f $(if ($name -eq 'text') { 'text' } else { "z$name" }), $p, $b) }
 '| z | P | batch | learned λ / repl | best online λ (strategy) | lowest repl of balancing online (strategy) | fragment floor | learned repl / floor |'
 '|---|---|---|---|---|---|---|---|'
-foreach ($z in $Skews) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
-    $json = Join-Path $Out ("z{0}-p{1}-b{2}.json" -f $z.ToString($inv), $p, $b)
-    & dotnet $partly bench --quiet --runtime direct --policy $Policy --workload ("zipf:z={0},keys=10000" -f $z.ToString($inv)) `
+foreach ($stream in $streams) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
+    $z, $streamArgs = $stream
+    $json = CellFile $z $p $b
+    & dotnet $partly bench --quiet --runtime direct --policy $Policy @streamArgs `
         --partitions $p --batch $b --tuples $Tuples --strategies $Strategies --json $json @(if ($Ablation) { '--ablation' }) | Out-Null
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     $report = Get-Content $json -Raw | ConvertFrom-Json
@@ -42,8 +51,9 @@ if ($Ablation) {
     ''
     '| z | P | batch | learned repl | rules, first candidate | rules, random candidate |'
     '|---|---|---|---|---|---|'
-    foreach ($z in $Skews) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
-        $report = Get-Content (Join-Path $Out ("z{0}-p{1}-b{2}.json" -f $z.ToString($inv), $p, $b)) -Raw | ConvertFrom-Json
+    foreach ($stream in $streams) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
+        $z = $stream[0]
+        $report = Get-Content (CellFile $z $p $b) -Raw | ConvertFrom-Json
         $repl = @{}
         foreach ($r in $report.results) { $repl[$r.strategy] = $r.batch_replication_mean }
         '| {0} | {1} | {2} | {3:F3} | {4:F3} | {5:F3} |' -f $z, $p, $b, $repl['learned'], $repl['rules-first'], $repl['rules-random']

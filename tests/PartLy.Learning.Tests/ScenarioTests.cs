@@ -197,6 +197,78 @@ public class ScenarioTests
         Assert.Equal(0.0, metrics.SizeImbalance, 12);
     }
 
+    [Fact]
+    public void Online_a_key_nobody_expected_keeps_its_block_while_it_has_room()
+    {
+        // Batch 0 teaches that key 1 sends half of a batch; key 9 is new in batch 1, where it sends a quarter (hot by
+        // what it sends, 250 of capacity 500, P = 2). Key 1's first decision joins key 9's block, whose free room then
+        // goes to key 1's expected tuples: key 9 stays there anyway until the block is full.
+        var taught = new int[1000];
+        for (int i = 0; i < taught.Length; i++) taught[i] = i % 2 == 1 ? 1 : 1000 + i;
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 2 == 1 ? 1 : i % 4 == 0 ? 9 : 5000 + i;
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Online, new CostWeights()));
+        world.BeginBatch(taught, 2, taught.Length, 0);
+        for (int i = 0; i < taught.Length; i++) world.Place(i % 2);
+        world.EndBatch();
+
+        world.BeginBatch(keys, 2, keys.Length, 1);
+        var observation = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+        while (scenario.Advance(world))
+        {
+            scenario.Observe(PartitionerScenario.Agent, world, observation);
+            int action = 0;
+            if (world.Keys[world.Cursor] == 1 && world.Key(1).Fragments == 0)
+                for (int n = 0; n < world.CandidateCount; n++) if (world.Candidates[n] == world.Key(9).Block) action = n;
+            scenario.Act(PartitionerScenario.Agent, world, action);
+        }
+        world.EndBatch();
+        int first = world.Blocks[0];
+        Assert.Equal(first, world.Blocks[1]);
+        var loads = new int[2];
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (keys[i] == 9 && world.Blocks[i] != first) Assert.Equal(500, loads[first]);
+            loads[world.Blocks[i]]++;
+        }
+    }
+
+    [Fact]
+    public void A_hot_key_may_return_to_a_block_that_already_holds_it()
+    {
+        // P = 4, capacity 100. The hot key (half of the last batch) left block 0 with room for block 1, which is now
+        // full; block 3 is nearly full, block 2 empty. Its hash choices avoid block 0, so only the rule offers it.
+        int hot = 7;
+        while (Murmur3.Candidate(hot, 0, 4) == 0 || Murmur3.Candidate(hot, 1, 4) == 0) hot++;
+        var taught = new int[400];
+        for (int i = 0; i < taught.Length; i++) taught[i] = i % 2 == 0 ? hot : 1000 + i;
+        var keys = new int[400];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i < 5 || i == 202 ? hot : 5000 + i;
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Online, new CostWeights()));
+        world.BeginBatch(taught, 4, taught.Length, 0);
+        for (int i = 0; i < taught.Length; i++) world.Place(i % 4);
+        world.EndBatch();
+
+        world.BeginBatch(keys, 4, keys.Length, 1);
+        world.Touch(hot);
+        world.OpenFragment(hot, 0, commitCount: false);
+        for (int i = 0; i < 3; i++) world.Place(0);
+        world.OpenFragment(hot, 1, commitCount: false);
+        for (int i = 3; i < 103; i++) world.Place(1);
+        for (int i = 103; i < 202; i++) world.Place(3);
+        Assert.Equal(100, world.Loads[1]);
+
+        var observation = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+        scenario.Observe(PartitionerScenario.Agent, world, observation);
+        int action = Array.IndexOf(world.Candidates, 0, 0, world.CandidateCount);
+        Assert.True(action >= 0, "the block that holds the key and has room is a candidate");
+        scenario.Act(PartitionerScenario.Agent, world, action);
+        Assert.Equal(2, world.Key(hot).Fragments);
+        Assert.Equal(0, world.Blocks[202]);
+    }
+
     [Theory]
     [InlineData(1000, 10, 0.0, 100)]
     [InlineData(1001, 10, 0.0, 101)]
