@@ -565,26 +565,6 @@ public sealed class PartitionWorld
         return best;
     }
 
-    /// <summary>
-    /// Of the blocks that already hold the key in this batch, other than its open fragment's, the one under capacity
-    /// with the most free room, or −1: where the key can go without a new fragment.
-    /// </summary>
-    public int HeldWithRoom(int key, int capacity)
-    {
-        ref var state = ref _keyStates[key];
-        if (state.Stamp != _stamp || state.Fragments < 2) return -1;
-        int best = -1;
-        double bestFree = double.NegativeInfinity;
-        for (int f = state.FragmentHead - 1; f >= 0; f = _fragmentNext[f])
-        {
-            int b = _fragmentBlock[f];
-            if (b == state.Block || Loads[b] >= capacity) continue;
-            double free = Free(b, capacity);
-            if (free > bestFree) { bestFree = free; best = b; }
-        }
-        return best;
-    }
-
     /// <summary>Of the blocks under capacity, the one with the most free room (the first on ties).</summary>
     public int Roomiest(int capacity)
     {

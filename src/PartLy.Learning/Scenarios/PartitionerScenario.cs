@@ -12,13 +12,11 @@ namespace PartLy.Learning.Scenarios;
 /// load minus what the block's keys will still send. Reservations keep room for the hottest keys: buffered, the world
 /// lays out every hot key's count before the batch; online, a key expected to send more than its first block's room
 /// plus a whole block reserves that many whole blocks at its first decision (<see cref="PartitionWorld.ReserveAhead"/>).
-/// A hot key keeps its block while the block has room for it (online, a key expected to be hot stops short of what
-/// the block's other keys will still send, instead of filling the block and splitting them; a key hot only by what it
-/// sent, whose future nobody expected, keeps its block while it is under capacity), then moves on to its next
-/// reserved block without a decision. Otherwise the agent picks among up to eight candidates: the next block of its
-/// reservation, a block that held the key in the last batch, the block with the most free room, the block that fits
-/// its expected remainder most tightly, its two hash choices, the least loaded block, and a block that already holds
-/// the key in this batch and has room (no new fragment). One shared network scores each candidate
+/// A hot key keeps its block while the block has room for it (online, it stops short of what the block's other keys
+/// will still send, instead of filling the block and splitting them), then moves on to its next reserved block
+/// without a decision. Otherwise the agent picks among up to seven candidates: the next block of its reservation, a
+/// block that held the key in the last batch, the block with the most free room, the block that fits its expected
+/// remainder most tightly, its two hash choices, and the least loaded block. One shared network scores each candidate
 /// from scale-free features, so the policy does not depend on P. Cold keys need no decision: they take the block with
 /// the most free room (when migration is charged, last batch's block while its free room holds their expected tuples).
 /// </summary>
@@ -26,13 +24,10 @@ public sealed class PartitionerScenario : IScenario
 {
     public const string ScenarioName = "partitioner";
     public const int FeatureCount = 11;
-    public const int MaxCandidates = 8;
+    public const int MaxCandidates = 7;
     public const string Agent = "partitioner_0";
 
     public string Name => ScenarioName;
-    /// <summary>The mark of a key expected to be hot at its first tuple (not only once it has sent enough).</summary>
-    private const byte ExpectedHot = 1;
-
     public IReadOnlyList<string> Agents { get; } = [Agent];
     public CandidateSpace ActionSpace { get; } = new(MaxCandidates, FeatureCount);
     public int GlobalFeatures => 6;
@@ -50,12 +45,11 @@ public sealed class PartitionerScenario : IScenario
             int i = world.Cursor, key = keys[i];
             int c = world.Capacity(i);
             if (c != capacity) { capacity = c; hotThreshold = (int)Math.Ceiling(PartitionWorld.HotFraction * c); }
-            bool first = world.Touch(key);
+            world.Touch(key);
             ref var state = ref world.Key(key);
-            if (first && state.Remaining >= hotThreshold) state.Mode = ExpectedHot;
             int block = state.Block;
             bool hot = state.Seen + state.Remaining >= hotThreshold;
-            if (block >= 0 && loads[block] < capacity && (!hot || state.Mode != ExpectedHot || OwnsRoom(world, key, block, capacity)))
+            if (block >= 0 && loads[block] < capacity && (!hot || OwnsRoom(world, key, block, capacity)))
             {
                 world.Place(block);
                 continue;
@@ -82,7 +76,7 @@ public sealed class PartitionerScenario : IScenario
     }
 
     /// <summary>
-    /// Whether a key expected to be hot keeps its block. Online, while the block has room for it beyond what the block's other keys
+    /// Whether a hot key keeps its block. Online, while the block has room for it beyond what the block's other keys
     /// are expected still to send (else filling it would split them), or when it was given the block without such
     /// room (it then fills it to capacity). Buffered, where reservations are exact, while its reservation there lasts
     /// or the block has unreserved room.
@@ -109,8 +103,6 @@ public sealed class PartitionerScenario : IScenario
         if (world.Loads[h0] < capacity) world.AddCandidate(h0);
         if (world.Loads[h1] < capacity) world.AddCandidate(h1);
         world.AddCandidate(world.LeastLoaded());
-        int held = world.HeldWithRoom(key, capacity);
-        if (held >= 0) world.AddCandidate(held);
 
         observation.Count = world.CandidateCount;
         for (int n = 0; n < world.CandidateCount; n++)
