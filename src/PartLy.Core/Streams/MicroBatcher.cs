@@ -39,7 +39,9 @@ public abstract record BatchPolicy
 /// <param name="Index">0-based position of the batch in the stream.</param>
 /// <param name="Keys">The batch's keys; never modified after the batch is made.</param>
 /// <param name="ExpectedTuples">What an online partitioner may assume about the batch size before it sees the batch:
-/// the configured size for count-based batches, the previous batch's size for time-based ones (0 for the first).</param>
+/// for count-based batches their size (a batch is cut when it is full, or at the end of the stream, so its size is
+/// known when it is emitted: the configured size, smaller only for a stream's last batch), the previous batch's size
+/// for time-based ones (0 for the first).</param>
 public sealed record MicroBatch(long Index, int[] Keys, int ExpectedTuples)
 {
     public int Count => Keys.Length;
@@ -81,8 +83,8 @@ public sealed class MicroBatcher
         int expected;
         if (_policy is BatchPolicy.ByCount byCount)
         {
-            expected = byCount.Tuples;
             while (_collect.Count < byCount.Tuples && Fill()) _collect.Add(_keys[_chunkPosition++]);
+            expected = _collect.Count;
         }
         else
         {
