@@ -14,7 +14,7 @@ public sealed class PartitionWorld
     private const double ShareSmoothing = 0.5;
 
     /// <summary>A key is hot when it is expected to send at least this fraction of a block's capacity.</summary>
-    public const double HotFraction = 0.25;
+    public const double HotFraction = 0.75;
     private readonly BatchAnalyzer _analyzer;
     private readonly KeyCounts _counts = new();
     private long _stamp;

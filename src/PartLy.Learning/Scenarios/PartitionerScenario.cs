@@ -6,7 +6,7 @@ namespace PartLy.Learning.Scenarios;
 
 /// <summary>
 /// The general partitioner scenario: one agent places the fragments of hot keys, for any P. A key is hot when it is
-/// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least a quarter of a
+/// expected (from earlier batches online, from the batch's counts buffered) or seen to send at least three quarters of a
 /// block's capacity in this batch. Every key with an open fragment holds what it is expected still to send against
 /// that block (online its share of the tuples left, buffered its remaining count), so free room means capacity minus
 /// load minus what the block's keys will still send. Reservations keep room for the hottest keys: buffered, the world
