@@ -197,6 +197,57 @@ public class ScenarioTests
         Assert.Equal(0.0, metrics.SizeImbalance, 12);
     }
 
+    /// <summary>
+    /// Batch b of a stream where key 1 sends every seventh tuple (a seventh of the batch, cold at P = 4) and every other
+    /// key is new, sending <paramref name="burst"/> tuples in a row.
+    /// </summary>
+    private static int[] NewKeysBatch(int b, int burst)
+    {
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 7 == 0 ? 1 : 10_000 + b * 1000 + i / burst;
+        return keys;
+    }
+
+    [Theory]
+    [InlineData(4, true)]
+    [InlineData(1, false)]
+    public void A_world_learns_whether_new_keys_come_in_bursts(int burst, bool bursts)
+    {
+        var world = new PartitionWorld(InformationMode.Online, new CostWeights());
+        for (int b = 0; b < 8; b++)
+        {
+            world.BeginBatch(NewKeysBatch(b, burst), 4, 1000, b);
+            for (int i = 0; i < 1000; i++) world.Place(i % 4);
+            world.EndBatch();
+        }
+        world.BeginBatch(NewKeysBatch(8, burst), 4, 1000, 8);
+        Assert.Equal(bursts, world.NewKeysBurst);
+    }
+
+    [Fact]
+    public void When_new_keys_burst_a_key_expected_to_send_nothing_more_takes_the_least_loaded_block()
+    {
+        var scenario = new PartitionerScenario();
+        var world = scenario.MakeWorld(new ScenarioOptions(InformationMode.Online, new CostWeights()));
+        for (int b = 0; b < 8; b++)
+        {
+            world.BeginBatch(NewKeysBatch(b, 4), 4, 1000, b);
+            PlayFirst(scenario, world);
+        }
+        var keys = NewKeysBatch(8, 4);
+        world.BeginBatch(keys, 4, 1000, 8);
+        Assert.True(world.NewKeysBurst);
+        PlayFirst(scenario, world);
+        var loads = new int[4];
+        var seen = new HashSet<int>();
+        // Each new key's first tuple lands on a least loaded block, even the one where key 1 is still expected.
+        for (int i = 0; i < keys.Length; i++)
+        {
+            if (keys[i] != 1 && seen.Add(keys[i])) Assert.Equal(loads.Min(), loads[world.Blocks[i]]);
+            loads[world.Blocks[i]]++;
+        }
+    }
+
     [Theory]
     [InlineData(1000, 10, 0.0, 100)]
     [InlineData(1001, 10, 0.0, 101)]

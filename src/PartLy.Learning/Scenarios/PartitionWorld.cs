@@ -100,6 +100,7 @@ public sealed class PartitionWorld
         for (int k = 0; k < _keyStates.Length; k++) _keyStates[k].ForgetStream();
         _previousValid = false;
         BatchIndex = 0;
+        _newKeysSent = _newKeysLeft = 0;
     }
 
     /// <summary>Starts placing a batch.</summary>
@@ -374,6 +375,7 @@ public sealed class PartitionWorld
         state.FragmentHead = 0;
         state.Remaining = PredictedCount(ref state, key);
         state.ExpectedShare = Mode == InformationMode.Online && state.ShareBatch != 0 ? (float)(state.Share * Decay(BatchIndex - state.ShareBatch)) : 0;
+        state.TuplesLeftAtFirst = TuplesLeft;
         return true;
     }
 
@@ -390,6 +392,18 @@ public sealed class PartitionWorld
         double decay = Decay(BatchIndex - state.ShareBatch);
         return (int)Math.Round(state.Share * decay * ExpectedTuples);
     }
+
+    // Over recent batches: tuples that keys the stream had not seen sent after their first, and the tuples left then.
+    private double _newKeysSent, _newKeysLeft;
+
+    /// <summary>
+    /// Whether keys new to the stream come in bursts: over recent batches, a new key went on to send at least one more
+    /// tuple per batch's worth of tuples left (word streams) rather than next to nothing (a Zipf stream's new keys).
+    /// </summary>
+    public bool NewKeysBurst => Mode == InformationMode.Online && BatchIndex > NewKeysWarmup && _newKeysSent / _newKeysLeft * ExpectedTuples >= 1;
+
+    /// <summary>Batches of a stream before <see cref="NewKeysBurst"/> may say yes (one batch's new keys are too few to tell).</summary>
+    private const int NewKeysWarmup = 5;
 
     private static readonly double[] Decays = Enumerable.Range(0, 64).Select(k => Math.Pow(1 - ShareSmoothing, k)).ToArray();
 
@@ -606,9 +620,11 @@ public sealed class PartitionWorld
         if (measure) LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), Blocks.AsSpan(0, Tuples), Partitions);
         _previousValid = true;
         long next = BatchIndex + 1;
+        double newSent = 0, newLeft = 0;
         for (int t = 0; t < _touchedCount; t++)
         {
             ref var state = ref _keyStates[_touched[t]];
+            if (state.ExpectedShare == 0) { newSent += state.Seen - 1; newLeft += state.TuplesLeftAtFirst; }
             double observed = (double)state.Seen / Tuples;
             state.Share = state.ShareBatch == 0 ? observed : (1 - ShareSmoothing) * (state.Share * Decay(BatchIndex - state.ShareBatch)) + ShareSmoothing * observed;
             state.ShareBatch = next;
@@ -616,8 +632,16 @@ public sealed class PartitionWorld
             state.LastFragments = state.Fragments;
             state.LastFragmentHead = state.FragmentHead;
         }
+        if (BatchIndex > 0)
+        {
+            // In a stream's first batch every key is new: that says nothing about the keys that are new later.
+            _newKeysSent = NewKeysMemory * _newKeysSent + newSent;
+            _newKeysLeft = NewKeysMemory * _newKeysLeft + newLeft;
+        }
         return LastMetrics;
     }
+
+    private const double NewKeysMemory = 0.9;
 
     public double Cost => Weights.Cost(LastMetrics);
 
@@ -656,6 +680,7 @@ public struct KeyState
     internal Holding Holding;
     /// <summary>The key's share of this batch expected from earlier batches (online).</summary>
     internal float ExpectedShare;
+    internal int TuplesLeftAtFirst;
     internal int PlacedBlock;
     internal int PlanEntry;
     internal int FragmentHead;

@@ -18,7 +18,9 @@ namespace PartLy.Learning.Scenarios;
 /// block that held the key in the last batch, the block with the most free room, the block that fits its expected
 /// remainder most tightly, its two hash choices, and the least loaded block. One shared network scores each candidate
 /// from scale-free features, so the policy does not depend on P. Cold keys need no decision: they take the block with
-/// the most free room (when migration is charged, last batch's block while its free room holds their expected tuples).
+/// the most free room (when migration is charged, last batch's block while its free room holds their expected tuples;
+/// in a stream whose new keys come in bursts, as words do, a key expected to send nothing more takes the least loaded
+/// block, since a burst needs room now rather than room net of what other keys send over the rest of the batch).
 /// </summary>
 public sealed class PartitionerScenario : IScenario
 {
@@ -68,7 +70,7 @@ public sealed class PartitionerScenario : IScenario
             int last = state.LastBlock - 1;
             int target = world.Weights.Migration > 0 && block < 0 && last >= 0 && last < world.Partitions && loads[last] < capacity && world.Free(last, capacity) >= expected
                 ? last
-                : world.Roomiest(capacity);
+                : block < 0 && state.Remaining == 0 && world.NewKeysBurst ? world.LeastLoaded() : world.Roomiest(capacity);
             world.OpenFragment(key, target, commitCount: true);
             world.Place(target);
         }
