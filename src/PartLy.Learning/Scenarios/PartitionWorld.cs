@@ -400,7 +400,7 @@ public sealed class PartitionWorld
     /// Whether keys new to the stream come in bursts: over recent batches, a new key went on to send at least one more
     /// tuple per batch's worth of tuples left (word streams) rather than next to nothing (a Zipf stream's new keys).
     /// </summary>
-    public bool NewKeysBurst => Mode == InformationMode.Online && BatchIndex > NewKeysWarmup && _newKeysSent / _newKeysLeft * ExpectedTuples >= 1;
+    public bool NewKeysBurst => Mode == InformationMode.Online && BatchIndex > NewKeysWarmup && _newKeysLeft > 0 && _newKeysSent / _newKeysLeft * ExpectedTuples >= 1;
 
     /// <summary>Batches of a stream before <see cref="NewKeysBurst"/> may say yes (one batch's new keys are too few to tell).</summary>
     private const int NewKeysWarmup = 5;
