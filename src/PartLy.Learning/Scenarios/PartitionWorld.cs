@@ -196,14 +196,10 @@ public sealed class PartitionWorld
         foreach (var (key, _) in _planOrder)
         {
             if (!HasPlan(key) || !InLastBatch(key)) continue;
-            ref var state = ref _keyStates[key];
+            // The key's blocks of the last batch (its fragment list holds every one, a single one too).
             for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
-            {
-                if (state.LastFragments == 1) AddOverlap(_planBlock[f], state.LastBlock - 1, _planQuota[f]);
-                else
-                    for (int e = state.LastFragmentHead - 1; e >= 0; e = _previousFragmentNext[e])
-                        AddOverlap(_planBlock[f], _previousFragmentBlock[e], _planQuota[f]);
-            }
+                for (int e = _keyStates[key].LastFragmentHead - 1; e >= 0; e = _previousFragmentNext[e])
+                    AddOverlap(_planBlock[f], _previousFragmentBlock[e], _planQuota[f]);
         }
         if (_overlap.Count == 0) return;
         // One entry per (laid-out block, block) pair with the tuples they share, most first.
