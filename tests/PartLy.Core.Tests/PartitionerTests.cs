@@ -138,6 +138,61 @@ public class PartitionerTests
     }
 
     [Fact]
+    public void A_slack_below_one_tuple_per_block_is_spent_every_few_batches()
+    {
+        // 1% of a 20-tuple block is a fifth of a tuple: every fifth batch may hold 21, so the mean λ is the slack.
+        var budget = new SlackBudget(0.01);
+        var capacities = new int[10];
+        double imbalance = 0;
+        for (int batch = 0; batch < capacities.Length; batch++)
+        {
+            capacities[batch] = budget.Capacity(1000, 50);
+            budget.Spend(capacities[batch], 1000, 50);
+            imbalance += capacities[batch] * 50 / 1000.0 - 1;
+        }
+        Assert.Equal(new[] { 20, 20, 20, 20, 21, 20, 20, 20, 20, 21 }, capacities);
+        Assert.Equal(0.01, imbalance / capacities.Length, 12);
+    }
+
+    [Fact]
+    public void An_unspent_slack_grants_one_tuple_more_at_most()
+    {
+        var budget = new SlackBudget(0.01);
+        for (int batch = 0; batch < 100; batch++) budget.Spend(20, 1000, 50);
+        Assert.Equal(21, budget.Capacity(1000, 50));
+        // ⌈T/P⌉ above (1 + slack)·T/P is not the budget's doing: it is not charged to later batches.
+        var uneven = new SlackBudget(0.01);
+        for (int batch = 0; batch < 10; batch++)
+        {
+            Assert.Equal(34, uneven.Capacity(1000, 30));
+            uneven.Spend(34, 1000, 30);
+        }
+        var exact = new SlackBudget(0);
+        exact.Spend(20, 1000, 50);
+        Assert.Equal(20, exact.Capacity(1000, 50));
+    }
+
+    [Fact]
+    public void The_greedy_with_a_slack_keeps_its_mean_imbalance_within_it()
+    {
+        const int p = 50;
+        var batches = TestStreams.ZipfBatches(1.5, 10_000, 1000, 50_000);
+        var analyzer = new BatchAnalyzer();
+        var greedy = Strategies.Create("greedy:slack=0.01");
+        double imbalance = 0, max = 0;
+        foreach (var b in batches)
+        {
+            var blocks = new int[b.Count];
+            greedy.Partition(new BatchContext(b.Index, p, b.ExpectedTuples), b.Keys, blocks);
+            double batchImbalance = analyzer.Analyze(b.Keys, blocks, p).SizeImbalance;
+            imbalance += batchImbalance;
+            max = Math.Max(max, batchImbalance);
+        }
+        Assert.InRange(imbalance / batches.Count, 0.005, 0.01 + 1e-12);
+        Assert.Equal(0.05, max, 12);
+    }
+
+    [Fact]
     public void Prompt_reaches_the_fragment_floor_on_skewed_batches()
     {
         const int p = 50;

@@ -305,6 +305,24 @@ public class ScenarioTests
     }
 
     [Fact]
+    public void Online_a_key_beyond_its_reservation_holds_its_share_of_the_tuples_left()
+    {
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 2 == 0 ? 7 : 1000 + i;
+        var world = TaughtWorld(keys, 10);
+        world.Touch(7);
+        // Key 7 is expected to send 500 tuples: block 0 and four whole blocks of 100 hold them.
+        world.ReserveAhead(7, 0, 100);
+        world.OpenFragment(7, 0, commitCount: true);
+        Assert.Equal(0, world.Expected(0), 9);
+        int beyond = Enumerable.Range(0, 10).First(b => world.PlannedQuota(7, b) == 0);
+        // Where the plan did not foresee it, the block expects its share, as for a key without a reservation.
+        world.OpenFragment(7, beyond, commitCount: true);
+        Assert.Equal(0.5 * 1000, world.Expected(beyond), 3);
+        Assert.Equal(100 - 0.5 * 1000, world.Free(beyond, 100), 3);
+    }
+
+    [Fact]
     public void Online_a_hot_key_leaves_room_for_what_its_blocks_other_keys_still_send()
     {
         // Key 8 sends every twentieth tuple (50 of 1,000, cold at capacity 250), key 7 every other tuple (500, hot).

@@ -45,7 +45,7 @@ public sealed class TrainSettings : StreamSettings
     public int? KeysOption { get; init; }
 
     [CommandOption("--slack <FRACTION>")]
-    [Description("Imbalance the blocks may take so that fewer keys split: block capacity ⌊(1 + slack)·E/P⌋, so λ ≤ slack. 0 balances exactly. Default partly.train.slack.")]
+    [Description("Imbalance the blocks may take so that fewer keys split: block capacity ⌊(1 + slack)·E/P⌋, with a fraction of a tuple carried to later batches, so the mean λ ≤ slack. 0 balances exactly. Default partly.train.slack.")]
     public double? SlackOption { get; init; }
 
     [CommandOption("--segment <N>")]

@@ -3,8 +3,9 @@ namespace PartLy.Core.Partitioning;
 /// <summary>
 /// The capacity-aware online greedy of PROBLEM.md section 5: a tuple goes to the block already holding its key (the
 /// key's newest fragment in this batch) while that block is under capacity, else it opens a fragment on the least
-/// loaded block. Capacity is ⌈E/P⌉ for the expected batch size E (with a slack, ⌊(1 + slack)·E/P⌋), raised to ⌈(m+1)/P⌉ once m tuples have
-/// arrived beyond it, so batches larger than expected stay balanced.
+/// loaded block. Capacity is ⌈E/P⌉ for the expected batch size E (with a slack, ⌊(1 + slack)·E/P⌋, the slack spent
+/// over batches by a <see cref="SlackBudget"/>), raised to ⌈(m+1)/P⌉ once m tuples have arrived beyond it, so batches
+/// larger than expected stay balanced.
 /// </summary>
 public sealed class CapacityGreedy(double slack = 0) : Partitioner
 {
@@ -12,6 +13,7 @@ public sealed class CapacityGreedy(double slack = 0) : Partitioner
     private int[] _keyBlock = [];
 
     private readonly double _slack = slack;
+    private readonly SlackBudget _budget = new(slack);
 
     public override string Name => _slack == 0 ? "Greedy" : $"Greedy (slack {_slack.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
 
@@ -19,7 +21,7 @@ public sealed class CapacityGreedy(double slack = 0) : Partitioner
     {
         int p = context.Partitions;
         long stamp = context.Index + 1;
-        int expectedCapacity = BlockCapacity.Of(context.ExpectedTuples, p, _slack);
+        int expectedCapacity = _budget.Capacity(context.ExpectedTuples, p);
         var loads = Loads;
         for (int i = 0; i < keys.Length; i++)
         {
@@ -38,5 +40,8 @@ public sealed class CapacityGreedy(double slack = 0) : Partitioner
             blocks[i] = block;
             loads[block]++;
         }
+        int maxLoad = 0;
+        foreach (int load in loads) maxLoad = Math.Max(maxLoad, load);
+        _budget.Spend(maxLoad, keys.Length, p);
     }
 }

@@ -21,7 +21,7 @@ public static class Strategies
         new("cam", "key stays where it is unless overloaded, else less loaded", [], _ => new CardinalityAware(affinity: true)),
         new("dkg", "heavy hitters mapped explicitly, never splits (theta)", ["theta"], s => new DistributionAwareKeyGrouping(s.OptionalDouble("theta", 1e-9, 0.999))),
         new("ch-bl", "consistent hashing with bounded loads (eps, vnodes)", ["eps", "vnodes"], s => new BoundedLoadConsistentHashing(s.Double("eps", 0.25, 1e-6, 100), s.Int("vnodes", 100, 1, 10000))),
-        new("greedy", "capacity-aware online greedy (slack: capacity (1+slack)·E/P)", ["slack"], s => new CapacityGreedy(s.Double("slack", 0, 0, 0.999))),
+        new("greedy", "capacity-aware online greedy (slack: capacity (1+slack)·E/P, mean λ ≤ slack)", ["slack"], s => new CapacityGreedy(s.Double("slack", 0, 0, 0.999))),
         new("prompt", "buffered: hot keys in block-sized shares, best-fit rest", [], _ => new Prompt()),
         new("greedy-fill", "buffered: sorted keys fill blocks to capacity", [], _ => new GreedyFill()),
     ];

@@ -21,18 +21,21 @@ public sealed class PartitionWorld
 
     public PartitionWorld(InformationMode mode, CostWeights weights, CostModel? cost = null, double slack = 0)
     {
-        if (!BlockCapacity.IsValidSlack(slack)) throw new ArgumentOutOfRangeException(nameof(slack), slack, "capacity slack must be in [0, 1)");
         Mode = mode;
         Weights = weights;
-        Slack = slack;
+        _slackBudget = new SlackBudget(slack);
         _analyzer = new BatchAnalyzer(cost);
     }
 
     public InformationMode Mode { get; }
     public CostWeights Weights { get; }
 
-    /// <summary>The imbalance the blocks may take: capacity is ⌊(1 + slack)·E/P⌋, never below ⌈E/P⌉ (so λ ≤ slack).</summary>
-    public double Slack { get; }
+    /// <summary>
+    /// The mean imbalance the blocks may take: capacity is ⌊(1 + slack)·E/P⌋, never below ⌈E/P⌉, with the slack that
+    /// rounding leaves carried to later batches (<see cref="SlackBudget"/>).
+    /// </summary>
+    public double Slack => _slackBudget.Slack;
+    private readonly SlackBudget _slackBudget;
 
     // The batch being placed.
     public int[] Keys { get; private set; } = [];
@@ -101,6 +104,7 @@ public sealed class PartitionWorld
         _previousValid = false;
         BatchIndex = 0;
         _newKeysSent = _newKeysLeft = 0;
+        _slackBudget.Reset();
     }
 
     /// <summary>Starts placing a batch.</summary>
@@ -115,7 +119,7 @@ public sealed class PartitionWorld
         keys.CopyTo(Keys);
         Partitions = partitions;
         ExpectedTuples = expectedTuples > 0 ? expectedTuples : Tuples;
-        _baseCapacity = BlockCapacity.Of(ExpectedTuples, partitions, Slack);
+        _baseCapacity = _slackBudget.Capacity(ExpectedTuples, partitions);
         BatchIndex = index;
         Cursor = 0;
         ExtraFragments = 0;
@@ -292,6 +296,14 @@ public sealed class PartitionWorld
 
     private bool[] _reserved = [];
 
+    /// <summary>Whether the key's plan has an entry on the block (its tuples there are committed by the plan).</summary>
+    private bool PlanHolds(int key, int block)
+    {
+        for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
+            if (_planBlock[f] == block) return true;
+        return false;
+    }
+
     private void StartPlan(int key)
     {
         _planBatch[key] = _stamp;
@@ -432,7 +444,8 @@ public sealed class PartitionWorld
     /// <summary>
     /// Moves a key's open fragment to <paramref name="block"/>; what the key is expected still to send goes along
     /// (online its share of the tuples left; buffered, where counts are exact, its remaining tuples when
-    /// <paramref name="commitCount"/>). A key with a reservation has its tuples in the plan already.
+    /// <paramref name="commitCount"/>). A key with a reservation has its tuples on its planned blocks in the plan already; online, on a block beyond its plan it holds
+    /// its share like any key, so that other keys leave room for the tuples its plan did not foresee.
     /// </summary>
     public void OpenFragment(int key, int block, bool commitCount)
     {
@@ -441,7 +454,7 @@ public sealed class PartitionWorld
         if (old >= 0) Release(ref state, old);
         state.Block = block;
         state.FillsBlock = false;
-        if (HasPlan(key)) state.Holding = Holding.None;
+        if (HasPlan(key) && (Mode != InformationMode.Online || PlanHolds(key, block))) state.Holding = Holding.None;
         else if (Mode == InformationMode.Online)
         {
             state.Holding = Holding.Share;
@@ -615,6 +628,9 @@ public sealed class PartitionWorld
     {
         if (measure) LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), Blocks.AsSpan(0, Tuples), Partitions);
         _previousValid = true;
+        int maxLoad = 0;
+        foreach (int load in Loads) maxLoad = Math.Max(maxLoad, load);
+        _slackBudget.Spend(maxLoad, Tuples, Partitions);
         long next = BatchIndex + 1;
         double newSent = 0, newLeft = 0;
         for (int t = 0; t < _touchedCount; t++)
