@@ -305,6 +305,29 @@ public class ScenarioTests
     }
 
     [Fact]
+    public void Online_a_reservation_rounds_a_remainder_up_and_gives_back_what_the_key_will_not_send()
+    {
+        // Key 7 sends 0.43 of a batch: 430 of 1,000 tuples over blocks of 100, its first block and 3.3 blocks more.
+        var keys = new int[1000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 100 < 43 ? 7 : 1000 + i;
+        var world = TaughtWorld(keys, 10);
+        world.Touch(7);
+        world.ReserveAhead(7, 0, 100);
+        world.OpenFragment(7, 0, commitCount: true);
+        int Reserved() => Enumerable.Range(0, 10).Sum(b => world.PlannedQuota(7, b));
+        // A remainder of 30 tuples (over a quarter of a block) takes a fourth whole block.
+        Assert.Equal(500, Reserved());
+        Assert.Equal(4, Enumerable.Range(1, 9).Count(b => world.PlannedQuota(7, b) == 100));
+        // Its first tuple: 429 more expected of the 999 tuples left; it keeps √429 / 2 above that, the rest goes back.
+        world.Place(0);
+        double expected = 0.43 * 999;
+        Assert.Equal((int)Math.Ceiling(expected + 0.5 * Math.Sqrt(expected)), Reserved());
+        // Its furthest block gave the room back: other keys may use it.
+        int furthest = Enumerable.Range(1, 9).Where(b => world.PlannedQuota(7, b) > 0).Min(b => world.PlannedQuota(7, b));
+        Assert.InRange(furthest, 1, 99);
+    }
+
+    [Fact]
     public void Online_a_key_beyond_its_reservation_holds_its_share_of_the_tuples_left()
     {
         var keys = new int[1000];

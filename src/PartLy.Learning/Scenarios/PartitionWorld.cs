@@ -251,9 +251,10 @@ public sealed class PartitionWorld
 
     /// <summary>
     /// Online, when a key opens its first fragment on <paramref name="block"/> and is expected to send more than that
-    /// block's room plus a whole block: reserves the room of <paramref name="block"/> and of as many whole further
-    /// blocks as its expected overflow fills (the blocks holding the fewest keys, then the least loaded), so that
-    /// other keys settle elsewhere instead of being split when this key fills those blocks.
+    /// block's room plus a whole block (or plus a quarter of one): reserves the room of <paramref name="block"/> and of
+    /// as many whole further blocks as its expected overflow fills, rounded up from a quarter of a block (the blocks
+    /// holding the fewest keys, then the least loaded), so that other keys settle elsewhere instead of being split when
+    /// this key fills those blocks. As the batch goes on, the key gives back what it is no longer expected to send.
     /// </summary>
     public void ReserveAhead(int key, int block, int capacity)
     {
@@ -261,7 +262,10 @@ public sealed class PartitionWorld
         if (Mode != InformationMode.Online || HasPlan(key) || state.Fragments > 0) return;
         int room = Math.Max(0, (int)Free(block, capacity));
         int overflow = state.Remaining - room;
-        int whole = Math.Min(overflow / capacity, Partitions - 1);
+        // A remainder of a quarter of a block or more takes one whole block more (Place gives back what the key does
+        // not need), unless new keys come in bursts: then expectations miss by too much to reserve ahead of them.
+        bool roundUp = !NewKeysBurst && overflow % capacity >= RoundUpFraction * capacity;
+        int whole = Math.Min(overflow / capacity + (roundUp ? 1 : 0), Partitions - 1);
         if (whole < 1) return;
         StartPlan(key);
         AddPlanned(key, block, Math.Min(state.Remaining, room));
@@ -309,6 +313,7 @@ public sealed class PartitionWorld
         _planBatch[key] = _stamp;
         _planFirst[key] = _planFragments;
         _planLength[key] = 0;
+        _keyStates[key].PlanLeft = 0;
     }
 
     /// <summary>Appends a block with its quota to the key's plan (started last) and commits the quota to the block.</summary>
@@ -322,6 +327,7 @@ public sealed class PartitionWorld
         _planBlock[_planFragments] = block;
         _planQuota[_planFragments++] = quota;
         _planLength[key]++;
+        _keyStates[key].PlanLeft += quota;
         Committed[block] += quota;
         RefreshRoom(block);
     }
@@ -346,6 +352,7 @@ public sealed class PartitionWorld
             if (_planBlock[f] == block && _planQuota[f] > 0)
             {
                 Committed[block] -= _planQuota[f];
+                _keyStates[key].PlanLeft -= _planQuota[f];
                 _planQuota[f] = 0;
                 RefreshRoom(block);
             }
@@ -494,7 +501,8 @@ public sealed class PartitionWorld
             state.Remaining--;
             if (state.Holding == Holding.Count && state.Block == block) Committed[block]--;
         }
-        if (_planFragments > 0 && _planBatch[key] == _stamp)
+        bool planned = _planFragments > 0 && _planBatch[key] == _stamp;
+        if (planned)
         {
             // A plan holds each block at most once; the entry of the key's last planned placement is checked first.
             int f = state.PlanEntry;
@@ -505,7 +513,7 @@ public sealed class PartitionWorld
                     if (_planBlock[e] == block) { f = e; break; }
                 state.PlanEntry = f;
             }
-            if (f >= 0 && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; }
+            if (f >= 0 && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; state.PlanLeft--; }
         }
         if (state.PlacedBlock != block)
         {
@@ -528,6 +536,35 @@ public sealed class PartitionWorld
         }
         RefreshRoom(block);
         Cursor = i + 1;
+        if (planned && state.PlanLeft > 0 && Mode == InformationMode.Online) GiveBackUnneeded(key, ref state, block);
+    }
+
+    /// <summary>Of a reservation's tuples beyond what a key is expected still to send, a quarter of a block's width.</summary>
+    private const double RoundUpFraction = 0.25;
+
+    /// <summary>A reservation keeps this many standard deviations (√ of the expected tuples) above the expectation.</summary>
+    private const double ReservationMargin = 0.5;
+
+    /// <summary>
+    /// Online, gives back the reserved tuples a key is no longer expected to send (beyond its expected remainder plus
+    /// a margin), from its furthest planned blocks first, so that other keys take that room while the batch goes on
+    /// instead of finding it only when every other block is full.
+    /// </summary>
+    private void GiveBackUnneeded(int key, ref KeyState state, int current)
+    {
+        double expected = state.ExpectedShare * (double)TuplesLeft;
+        double excess = state.PlanLeft - expected - ReservationMargin * Math.Sqrt(expected);
+        for (int f = _planFirst[key] + _planLength[key] - 1; f >= _planFirst[key] && excess >= 1; f--)
+        {
+            int b = _planBlock[f];
+            if (b == current || _planQuota[f] == 0) continue;
+            int cut = Math.Min(_planQuota[f], (int)excess);
+            _planQuota[f] -= cut;
+            Committed[b] -= cut;
+            state.PlanLeft -= cut;
+            excess -= cut;
+            RefreshRoom(b);
+        }
     }
 
     // Capacity minus load and commitments per block for the blocks under capacity (Full for the others), kept current
@@ -695,6 +732,8 @@ public struct KeyState
     internal int TuplesLeftAtFirst;
     internal int PlacedBlock;
     internal int PlanEntry;
+    /// <summary>Tuples the key's reservation still holds over all its planned blocks (valid while it has a plan in this batch).</summary>
+    internal int PlanLeft;
     internal int FragmentHead;
     internal int LastFragmentHead;
     internal int LastFragments;

@@ -11,7 +11,8 @@ namespace PartLy.Learning.Scenarios;
 /// that block (online its share of the tuples left, buffered its remaining count), so free room means capacity minus
 /// load minus what the block's keys will still send. Reservations keep room for the hottest keys: buffered, the world
 /// lays out every hot key's count before the batch; online, a key expected to send more than its first block's room
-/// plus a whole block reserves that many whole blocks at its first decision (<see cref="PartitionWorld.ReserveAhead"/>).
+/// plus a quarter of a block reserves whole blocks for it at its first decision, rounded up from a quarter of a block,
+/// and gives back, as the batch goes on, what it is no longer expected to send (<see cref="PartitionWorld.ReserveAhead"/>).
 /// A hot key keeps its block while the block has room for it (online, it stops short of what the block's other keys
 /// will still send, instead of filling the block and splitting them), then moves on to its next reserved block
 /// without a decision. Otherwise the agent picks among up to seven candidates: the next block of its reservation, a
