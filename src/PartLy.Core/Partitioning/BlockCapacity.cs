@@ -34,8 +34,7 @@ public sealed class SlackBudget
     public double Slack { get; }
 
     /// <summary>The block capacity for a batch of <paramref name="expectedTuples"/>: ⌊(1 + slack + carried λ)·E/P⌋, never below ⌈E/P⌉.</summary>
-    public int Capacity(int expectedTuples, int partitions) =>
-        Math.Max((expectedTuples + partitions - 1) / partitions, (int)Math.Floor((1 + Slack + _carry) * expectedTuples / partitions + 1e-9));
+    public int Capacity(int expectedTuples, int partitions) => BlockCapacity.Of(expectedTuples, partitions, Slack + _carry);
 
     /// <summary>Charges a finished batch's imbalance: λ = <paramref name="maxLoad"/>·P/T − 1.</summary>
     public void Spend(int maxLoad, int tuples, int partitions)

@@ -300,12 +300,12 @@ public sealed class PartitionWorld
 
     private bool[] _reserved = [];
 
-    /// <summary>Whether the key's plan has an entry on the block (its tuples there are committed by the plan).</summary>
-    private bool PlanHolds(int key, int block)
+    /// <summary>The entry of the key's plan (started in this batch) on the block, or −1: a plan holds a block at most once.</summary>
+    private int PlanEntryOf(int key, int block)
     {
         for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
-            if (_planBlock[f] == block) return true;
-        return false;
+            if (_planBlock[f] == block) return f;
+        return -1;
     }
 
     private void StartPlan(int key)
@@ -338,24 +338,20 @@ public sealed class PartitionWorld
         if (_planBatch[key] != _stamp) return 0;
         ref var state = ref _keyStates[key];
         // Place keeps the plan entry of the key's last block (−1 when its plan does not hold that block).
-        if (state.Stamp == _stamp && state.PlacedBlock == block) return state.PlanEntry >= 0 ? _planQuota[state.PlanEntry] : 0;
-        for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
-            if (_planBlock[f] == block) return _planQuota[f];
-        return 0;
+        int f = state.Stamp == _stamp && state.PlacedBlock == block ? state.PlanEntry : PlanEntryOf(key, block);
+        return f >= 0 ? _planQuota[f] : 0;
     }
 
     /// <summary>Gives up what is left of the key's reservation on a block it leaves (the block's other keys take that room).</summary>
     public void ReleasePlanned(int key, int block)
     {
         if (_planBatch[key] != _stamp) return;
-        for (int f = _planFirst[key], end = f + _planLength[key]; f < end; f++)
-            if (_planBlock[f] == block && _planQuota[f] > 0)
-            {
-                Committed[block] -= _planQuota[f];
-                _keyStates[key].PlanLeft -= _planQuota[f];
-                _planQuota[f] = 0;
-                RefreshRoom(block);
-            }
+        int f = PlanEntryOf(key, block);
+        if (f < 0 || _planQuota[f] == 0) return;
+        Committed[block] -= _planQuota[f];
+        _keyStates[key].PlanLeft -= _planQuota[f];
+        _planQuota[f] = 0;
+        RefreshRoom(block);
     }
 
     /// <summary>The first block of the key's plan with quota left and room under <paramref name="capacity"/>, or −1.</summary>
@@ -451,8 +447,9 @@ public sealed class PartitionWorld
     /// <summary>
     /// Moves a key's open fragment to <paramref name="block"/>; what the key is expected still to send goes along
     /// (online its share of the tuples left; buffered, where counts are exact, its remaining tuples when
-    /// <paramref name="commitCount"/>). A key with a reservation has its tuples on its planned blocks in the plan already; online, on a block beyond its plan it holds
-    /// its share like any key, so that other keys leave room for the tuples its plan did not foresee.
+    /// <paramref name="commitCount"/>). A key with a reservation has its tuples on its planned blocks in the plan
+    /// already; online, on a block beyond its plan it holds its share like any key, so that other keys leave room for
+    /// the tuples its plan did not foresee.
     /// </summary>
     public void OpenFragment(int key, int block, bool commitCount)
     {
@@ -461,7 +458,7 @@ public sealed class PartitionWorld
         if (old >= 0) Release(ref state, old);
         state.Block = block;
         state.FillsBlock = false;
-        if (HasPlan(key) && (Mode != InformationMode.Online || PlanHolds(key, block))) state.Holding = Holding.None;
+        if (HasPlan(key) && (Mode != InformationMode.Online || PlanEntryOf(key, block) >= 0)) state.Holding = Holding.None;
         else if (Mode == InformationMode.Online)
         {
             state.Holding = Holding.Share;
@@ -506,13 +503,7 @@ public sealed class PartitionWorld
         {
             // A plan holds each block at most once; the entry of the key's last planned placement is checked first.
             int f = state.PlanEntry;
-            if (f < 0 || _planBlock[f] != block)
-            {
-                f = -1;
-                for (int e = _planFirst[key], end = e + _planLength[key]; e < end; e++)
-                    if (_planBlock[e] == block) { f = e; break; }
-                state.PlanEntry = f;
-            }
+            if (f < 0 || _planBlock[f] != block) state.PlanEntry = f = PlanEntryOf(key, block);
             if (f >= 0 && _planQuota[f] > 0) { _planQuota[f]--; Committed[block]--; state.PlanLeft--; }
         }
         if (state.PlacedBlock != block)
