@@ -137,6 +137,14 @@ public class PartitionerTests
         }
     }
 
+    /// <summary>Block loads of a batch whose fullest block holds <paramref name="maxLoad"/>.</summary>
+    private static int[] Loads(int partitions, int maxLoad)
+    {
+        var loads = new int[partitions];
+        loads[0] = maxLoad;
+        return loads;
+    }
+
     [Fact]
     public void A_slack_below_one_tuple_per_block_is_spent_every_few_batches()
     {
@@ -147,7 +155,7 @@ public class PartitionerTests
         for (int batch = 0; batch < capacities.Length; batch++)
         {
             capacities[batch] = budget.Capacity(1000, 50);
-            budget.Spend(capacities[batch], 1000, 50);
+            budget.Spend(Loads(50, capacities[batch]), 1000);
             imbalance += capacities[batch] * 50 / 1000.0 - 1;
         }
         Assert.Equal(new[] { 20, 20, 20, 20, 21, 20, 20, 20, 20, 21 }, capacities);
@@ -158,17 +166,17 @@ public class PartitionerTests
     public void An_unspent_slack_grants_one_tuple_more_at_most()
     {
         var budget = new SlackBudget(0.01);
-        for (int batch = 0; batch < 100; batch++) budget.Spend(20, 1000, 50);
+        for (int batch = 0; batch < 100; batch++) budget.Spend(Loads(50, 20), 1000);
         Assert.Equal(21, budget.Capacity(1000, 50));
         // ⌈T/P⌉ above (1 + slack)·T/P is not the budget's doing: it is not charged to later batches.
         var uneven = new SlackBudget(0.01);
         for (int batch = 0; batch < 10; batch++)
         {
             Assert.Equal(34, uneven.Capacity(1000, 30));
-            uneven.Spend(34, 1000, 30);
+            uneven.Spend(Loads(30, 34), 1000);
         }
         var exact = new SlackBudget(0);
-        exact.Spend(20, 1000, 50);
+        exact.Spend(Loads(50, 20), 1000);
         Assert.Equal(20, exact.Capacity(1000, 50));
     }
 

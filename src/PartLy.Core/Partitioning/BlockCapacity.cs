@@ -36,10 +36,12 @@ public sealed class SlackBudget
     /// <summary>The block capacity for a batch of <paramref name="expectedTuples"/>: ⌊(1 + slack + carried λ)·E/P⌋, never below ⌈E/P⌉.</summary>
     public int Capacity(int expectedTuples, int partitions) => BlockCapacity.Of(expectedTuples, partitions, Slack + _carry);
 
-    /// <summary>Charges a finished batch's imbalance: λ = <paramref name="maxLoad"/>·P/T − 1.</summary>
-    public void Spend(int maxLoad, int tuples, int partitions)
+    /// <summary>Charges a finished batch's imbalance, λ = max load·P/T − 1, from its blocks' loads.</summary>
+    public void Spend(ReadOnlySpan<int> loads, int tuples)
     {
         if (tuples == 0) return;
+        int partitions = loads.Length, maxLoad = 0;
+        foreach (int load in loads) maxLoad = Math.Max(maxLoad, load);
         double imbalance = (double)maxLoad * partitions / tuples - 1;
         _carry = Math.Clamp(_carry + Slack - imbalance, 0, (double)partitions / tuples);
     }

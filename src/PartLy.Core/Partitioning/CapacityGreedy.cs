@@ -40,8 +40,6 @@ public sealed class CapacityGreedy(double slack = 0) : Partitioner
             blocks[i] = block;
             loads[block]++;
         }
-        int maxLoad = 0;
-        foreach (int load in loads) maxLoad = Math.Max(maxLoad, load);
-        _budget.Spend(maxLoad, keys.Length, p);
+        _budget.Spend(loads, keys.Length);
     }
 }

@@ -656,9 +656,7 @@ public sealed class PartitionWorld
     {
         if (measure) LastMetrics = _analyzer.Analyze(Keys.AsSpan(0, Tuples), Blocks.AsSpan(0, Tuples), Partitions);
         _previousValid = true;
-        int maxLoad = 0;
-        foreach (int load in Loads) maxLoad = Math.Max(maxLoad, load);
-        _slackBudget.Spend(maxLoad, Tuples, Partitions);
+        _slackBudget.Spend(Loads, Tuples);
         long next = BatchIndex + 1;
         double newSent = 0, newLeft = 0;
         for (int t = 0; t < _touchedCount; t++)
