@@ -3,6 +3,7 @@ using BenchmarkDotNet.Running;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
+using PartLy.Learning.Algorithms;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;

@@ -2,40 +2,29 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
-using PartLy.Learning.Rl;
+using PartLy.Learning.Algorithms;
+using PartLy.Learning.Policies;
+using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;
 
 namespace PartLy.Actors;
 
-/// <summary>Learner to subscribers: training cannot go on.</summary>
-public sealed record LearnerFailed(string Reason) : IPartLyMessage;
-
-/// <summary>Anyone to learner: reply with the current <see cref="PolicyWeights"/>.</summary>
-public sealed record GetWeights : IPartLyMessage
-{
-    public static GetWeights Instance { get; } = new();
-}
-
 /// <summary>
-/// The policy-gradient learner: collects the agents' episodes in a rollout buffer, updates its master copy of the
-/// policy when an episode closes an update window, and publishes the new weights (versioned) to its subscribers.
+/// The policy-gradient learner: a <see cref="Learner"/> (the one the direct loop uses) fed with the agents'
+/// episodes; when an episode closes an update window it updates its master copy of the policy and publishes the new
+/// weights (versioned) to its subscribers.
 /// </summary>
 public sealed class LearnerActor : ReceiveActor
 {
-    private readonly CandidatePolicy _policy;
-    private readonly IPolicyGradient _algorithm;
-    private readonly RolloutBuffer _buffer;
+    private readonly Learner _learner;
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private int _version;
-    private long _updateTicks;
     private bool _failed;
 
-    public LearnerActor(CandidatePolicy policy, IPolicyGradient algorithm, RolloutBuffer buffer)
+    public LearnerActor(TrainingOptions options, PolicyWeights initial)
     {
-        _policy = policy;
-        _algorithm = algorithm;
-        _buffer = buffer;
+        var policy = PolicyOf(options, initial);
+        _learner = new Learner(options, policy);
         Receive<SubscribeWeights>(_ =>
         {
             _subscribers.Add(Sender);
@@ -46,40 +35,31 @@ public sealed class LearnerActor : ReceiveActor
         Receive<EpisodeExperience>(Learn);
     }
 
-    /// <param name="policy">The learner's own copy; it owns it from now on.</param>
-    public static Props Props(CandidatePolicy policy, IPolicyGradient algorithm, RolloutBuffer buffer) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(policy, algorithm, buffer));
+    public static Props Props(TrainingOptions options, PolicyWeights initial) =>
+        Akka.Actor.Props.Create(() => new LearnerActor(options, initial));
+
+    /// <summary>The session's policy network with the given weights.</summary>
+    public static CandidatePolicy PolicyOf(TrainingOptions options, PolicyWeights weights)
+    {
+        var policy = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
+        weights.Scorer.AsSpan().CopyTo(policy.Scorer.Parameters);
+        weights.Value.AsSpan().CopyTo(policy.Value.Parameters);
+        return policy;
+    }
 
     public static PolicyWeights WeightsOf(CandidatePolicy policy, int version, double updateSeconds = 0) =>
         new(version, ImmutableCollectionsMarshal.AsImmutableArray((float[])policy.Scorer.Parameters.Clone()),
             ImmutableCollectionsMarshal.AsImmutableArray((float[])policy.Value.Parameters.Clone()), updateSeconds);
 
-    private PolicyWeights Weights() => WeightsOf(_policy, _version, TrainingTime.Seconds(_updateTicks));
+    private PolicyWeights Weights() => WeightsOf(_learner.Policy, _learner.Version, _learner.UpdateSeconds);
 
     private void Learn(EpisodeExperience episode)
     {
         if (_failed) return;
-        if (episode.Steps > 0)
-        {
-            var candidates = episode.Candidates.AsSpan();
-            var globals = episode.Globals.AsSpan();
-            int row = 0, width = _buffer.Features, g = _buffer.GlobalFeatures;
-            for (int s = 0; s < episode.Steps; s++)
-            {
-                int count = episode.Counts[s];
-                _buffer.Add(candidates.Slice(row * width, count * width), count, globals.Slice(s * g, g),
-                    episode.Actions[s], episode.LogProbabilities[s], episode.Values[s]);
-                row += count;
-            }
-            _buffer.EndEpisode(episode.Reward);
-        }
+        _learner.Add(new EpisodeSteps(episode.Candidates.ToArray(), episode.Counts.ToArray(), episode.Actions.ToArray(),
+            episode.LogProbabilities.ToArray(), episode.Values.ToArray(), episode.States.ToArray()), episode.Reward);
         if (!episode.UpdateNow) return;
-        try
-        {
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            _algorithm.Update(_buffer, _policy, episode.Progress);
-            _updateTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-        }
+        try { _learner.Update(episode.Progress); }
         catch (TrainingDivergedException e)
         {
             _failed = true;
@@ -87,8 +67,6 @@ public sealed class LearnerActor : ReceiveActor
             foreach (var subscriber in _subscribers) subscriber.Tell(new LearnerFailed(e.Message));
             return;
         }
-        _buffer.Clear();
-        _version++;
         var weights = Weights();
         foreach (var subscriber in _subscribers) subscriber.Tell(weights);
     }

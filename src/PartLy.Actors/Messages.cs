@@ -1,10 +1,64 @@
 using System.Collections.Immutable;
 using PartLy.Core.Metrics;
+using PartLy.Learning.Training;
 
 namespace PartLy.Actors;
 
 /// <summary>Marker of every PartLy message, for binding one serializer when messages cross nodes.</summary>
 public interface IPartLyMessage;
+
+// Experiment protocol: a requester runs an experiment; subscribers see each completed batch.
+
+/// <summary>Requester to experiment: run it; the reply is <see cref="ExperimentCompleted"/> or <see cref="ExperimentFailed"/>.</summary>
+public sealed record RunExperiment : IPartLyMessage
+{
+    public static RunExperiment Instance { get; } = new();
+}
+
+/// <summary>Requester to experiment: stop now and reply with what there is (the last weights the learner published).</summary>
+public sealed record StopExperiment : IPartLyMessage
+{
+    public static StopExperiment Instance { get; } = new();
+}
+
+/// <summary>Anyone to experiment: send me <see cref="ExperimentProgress"/> for every completed batch.</summary>
+public sealed record SubscribeProgress : IPartLyMessage
+{
+    public static SubscribeProgress Instance { get; } = new();
+}
+
+/// <summary>Experiment to its subscribers: a batch of a phase ("train", "test") is done.</summary>
+public sealed record ExperimentProgress(string Phase, BatchCompleted Batch) : IPartLyMessage;
+
+/// <summary>What an experiment produced. <paramref name="Stopped"/> when it was stopped before the end.</summary>
+/// <param name="TestCompletedAt">Seconds since the test phase started at which each test batch was reported.</param>
+/// <param name="TrainTime">Of <paramref name="TrainSeconds"/>, the agent's time placing batches and the learner's updating.</param>
+public sealed record ExperimentCompleted(
+    PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
+    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime) : IPartLyMessage
+{
+    /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
+    public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
+
+    /// <summary>
+    /// End-to-end tuples per second once warmed up: over the test batches after the first fifth (the first batches
+    /// pay for starting the actors and compiling the code). Runs under 100 batches are too short to tell: their
+    /// whole-run figure is returned.
+    /// </summary>
+    public double SteadyTestTuplesPerSecond
+    {
+        get
+        {
+            int n = Test.Count, skip = n / 5;
+            if (n < 100) return TestTuplesPerSecond;
+            long tuples = 0;
+            for (int i = skip; i < n; i++) tuples += Test[i].Tuples;
+            return tuples / Math.Max(TestCompletedAt[n - 1] - TestCompletedAt[skip - 1], 1e-9);
+        }
+    }
+}
+
+public sealed record ExperimentFailed(string Reason) : IPartLyMessage;
 
 // Source protocol: the consumer asks for batches (credit); the source never sends more than asked.
 
@@ -40,12 +94,12 @@ public sealed record BlockProcessed(long Sequence, int Block, int Tuples, int Di
 
 /// <summary>
 /// Agent to learner: the steps of one episode (flattened candidate features, their counts = action masks, actions,
-/// log-probabilities and values when taken, global features) and its reward from the partition reports.
+/// log-probabilities and values when taken, global states) and its reward from the partition reports.
 /// <paramref name="UpdateNow"/> closes an update window; <paramref name="Progress"/> is the fraction of training done.
 /// </summary>
 public sealed record EpisodeExperience(
     long Sequence, ImmutableArray<float> Candidates, ImmutableArray<int> Counts, ImmutableArray<int> Actions,
-    ImmutableArray<float> LogProbabilities, ImmutableArray<float> Values, ImmutableArray<float> Globals,
+    ImmutableArray<float> LogProbabilities, ImmutableArray<float> Values, ImmutableArray<float> States,
     double Reward, bool UpdateNow, double Progress) : IPartLyMessage
 {
     public int Steps => Actions.Length;
@@ -61,7 +115,16 @@ public sealed record SubscribeWeights : IPartLyMessage
     public static SubscribeWeights Instance { get; } = new();
 }
 
-// Experiment protocol.
+/// <summary>Anyone to learner: reply with the current <see cref="PolicyWeights"/>.</summary>
+public sealed record GetWeights : IPartLyMessage
+{
+    public static GetWeights Instance { get; } = new();
+}
+
+/// <summary>Learner to subscribers: training cannot go on.</summary>
+public sealed record LearnerFailed(string Reason) : IPartLyMessage;
+
+// Agent to experiment.
 
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
 public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion) : IPartLyMessage;

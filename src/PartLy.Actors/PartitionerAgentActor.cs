@@ -4,37 +4,29 @@ using Akka.Actor;
 using Akka.Event;
 using PartLy.Core.Metrics;
 using PartLy.Core.Streams;
+using PartLy.Learning.Algorithms;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;
 
 namespace PartLy.Actors;
 
-/// <summary>What an agent does in a phase.</summary>
-/// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
-/// <param name="Training">Sample actions and send experience to the learner (else act greedily).</param>
-/// <param name="Options">The training session (scenario, mode, weights, learner, seed).</param>
-/// <param name="Batches">Batches of the phase.</param>
-/// <param name="Window">Batches the source may send ahead (flow control).</param>
-public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2);
-
 /// <summary>
 /// The partitioner agent: for each batch it asks the scheduler for the parallelism, places the tuples with its
-/// local copy of the policy (the same episode code as the direct training loop), sends each partition actor its
-/// block (one message per block), and computes the reward from the sizes and distinct keys the partitions report.
-/// Training, it sends each episode to the learner in batch order and, after a batch that closes an update window,
-/// waits for the new weights before placing the next, so that a seed gives the same numbers as the direct loop.
+/// local copy of the policy through the same <see cref="RolloutWorker"/> as the direct training loop, sends each
+/// partition actor its block (one message per block), and computes the reward from the sizes and distinct keys the
+/// partitions report. Training, it sends each episode to the learner in batch order and, after a batch that closes an
+/// update window, waits for the new weights before placing the next, so that a seed gives the same numbers as the
+/// direct loop.
 /// </summary>
 public sealed class PartitionerAgentActor : ReceiveActor
 {
+    private static readonly EpisodeSteps NoSteps = new([], [], [], [], [], []);
     private readonly AgentSettings _settings;
-    private readonly CandidatePolicy _policy;
+    private readonly Learning.Policies.CandidatePolicy _policy;
     private readonly IActorRef _source, _scheduler, _learner, _experiment;
-    private readonly Func<ProcessBlock, bool>? _fault;
     private readonly PushFeed _feed = new();
-    private readonly PartitionEnv _env;
-    private readonly SplitMix64 _random;
-    private readonly RolloutBuffer? _buffer;
+    private readonly RolloutWorker _worker;
     private readonly List<IActorRef> _partitions = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, InFlight> _inFlight = [];
@@ -45,22 +37,20 @@ public sealed class PartitionerAgentActor : ReceiveActor
     private int _version, _awaitedVersion;
     private long _placingTicks;
 
-    public PartitionerAgentActor(AgentSettings settings, CandidatePolicy policy, int policyVersion, IActorRef source, IActorRef scheduler,
-        IActorRef learner, IActorRef experiment, Func<ProcessBlock, bool>? fault)
+    public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
     {
-        _version = policyVersion;
+        _version = weights.Version;
         _settings = settings;
-        _policy = policy;
+        _policy = LearnerActor.PolicyOf(settings.Options, weights);
         _source = source;
         _scheduler = scheduler;
         _learner = learner;
         _experiment = experiment;
-        _fault = fault;
         var scenario = ScenarioRegistry.Create(settings.Options.Scenario);
-        _env = new PartitionEnv(scenario, _feed, settings.Options.ScenarioOptions,
-            scoreReference: settings.Training, observeGlobals: settings.Training);
-        _random = new SplitMix64(Trainer.ActionSeed(settings.Options.Seed));
-        if (settings.Training) _buffer = Trainer.NewBuffer(scenario);
+        IParallelEnv env = settings.Training
+            ? Trainer.TrainingEnv(scenario, _feed, settings.Options)
+            : new PartitionEnv(scenario, _feed, settings.Options.ScenarioOptions);
+        _worker = new RolloutWorker(env, _policy, Trainer.ActionSeed(settings.Options.Seed), settings.Training);
         Receive<SourceBatch>(batch =>
         {
             _waiting.Enqueue(batch);
@@ -78,23 +68,21 @@ public sealed class PartitionerAgentActor : ReceiveActor
             FinishIfDone();
         });
         Receive<StreamFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, failed.Reason)));
-        Receive<PolicyWeights>(weights =>
+        Receive<PolicyWeights>(w =>
         {
-            Adopt(weights);
+            Adopt(w);
             PlaceReady();
         });
         Receive<LearnerFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, $"training diverged: {failed.Reason}")));
     }
 
-    /// <param name="policy">The agent's own copy of the weights, at version <paramref name="policyVersion"/>.</param>
+    /// <param name="weights">The weights the agent starts from.</param>
     /// <param name="learner">The learner to send experience to and take weights from (Nobody when not training).</param>
-    /// <param name="fault">Test hook passed to the partition actors.</param>
-    public static Props Props(AgentSettings settings, CandidatePolicy policy, int policyVersion, IActorRef source, IActorRef scheduler,
-        IActorRef learner, IActorRef experiment, Func<ProcessBlock, bool>? fault = null) =>
-        Akka.Actor.Props.Create(() => new PartitionerAgentActor(settings, policy, policyVersion, source, scheduler, learner, experiment, fault));
+    public static Props Props(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment) =>
+        Akka.Actor.Props.Create(() => new PartitionerAgentActor(settings, weights, source, scheduler, learner, experiment));
 
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), _ => Directive.Restart);
+    /// <summary>A partition actor that fails is a bug: the phase fails with its message (nothing restarts into it).</summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
 
     protected override void PreStart()
     {
@@ -102,7 +90,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
         _source.Tell(new RequestBatches(_settings.Window));
     }
 
-    protected override void PostStop() => _env.Dispose();
+    protected override void PostStop() => _worker.Env.Dispose();
 
     /// <summary>
     /// Places the queued batches in order, each once the scheduler has answered for it (it is asked as soon as the
@@ -128,18 +116,15 @@ public sealed class PartitionerAgentActor : ReceiveActor
     }
 
     /// <summary>A batch whose blocks are out at the partition actors.</summary>
-    private sealed class InFlight(SourceBatch batch, int partitions, BatchMetrics metrics, int decisions, RolloutBuffer? steps, bool closesWindow, double referenceReward)
+    private sealed class InFlight(SourceBatch batch, int partitions, EpisodeOutcome outcome, bool closesWindow)
     {
-        public double ReferenceReward { get; } = referenceReward;
         public SourceBatch Batch { get; } = batch;
+        public EpisodeOutcome Outcome { get; } = outcome;
+        public bool ClosesWindow { get; } = closesWindow;
         public int[] Sizes { get; } = new int[partitions];
         public int[] Distinct { get; } = new int[partitions];
         public double SlowestBlock { get; set; }
         public int Reports { get; set; }
-        public BatchMetrics Metrics { get; } = metrics;
-        public int Decisions { get; } = decisions;
-        public (float[], int[], int[], float[], float[], float[])? Steps { get; } = steps?.Export();
-        public bool ClosesWindow { get; } = closesWindow;
     }
 
     /// <summary>
@@ -152,14 +137,12 @@ public sealed class PartitionerAgentActor : ReceiveActor
         var keys = ImmutableCollectionsMarshal.AsArray(batch.Keys)!;
         _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var (decisions, _) = EpisodeRunner.Play(_env, _policy, _random, _buffer, greedy: !_settings.Training);
+        var outcome = _worker.PlayEpisode();
         _placingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-        bool closes = _settings.Training && Trainer.ClosesUpdateWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
-        var flight = new InFlight(batch, partitions, _env.World.LastMetrics, decisions, _buffer, closes, _env.ReferenceReward);
-        _buffer?.Clear();
-        _inFlight[batch.Sequence] = flight;
+        bool closes = _settings.Training && Learner.ClosesWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
+        _inFlight[batch.Sequence] = new InFlight(batch, partitions, outcome, closes);
 
-        var blocks = _env.World.Blocks.AsSpan(0, keys.Length);
+        var blocks = outcome.Blocks.Span;
         var sizes = new int[partitions];
         foreach (int b in blocks) sizes[b]++;
         var perBlock = new int[partitions][];
@@ -167,7 +150,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
         Array.Clear(sizes);
         for (int i = 0; i < keys.Length; i++) perBlock[blocks[i]][sizes[blocks[i]]++] = keys[i];
         while (_partitions.Count < partitions)
-            _partitions.Add(Context.ActorOf(PartitionActor.Props(_settings.Options.Cost ?? CostModel.Default, _fault), $"partition-{_partitions.Count}"));
+            _partitions.Add(Context.ActorOf(PartitionActor.Props(_settings.Options.Cost ?? CostModel.Default), $"partition-{_partitions.Count}"));
         for (int b = 0; b < partitions; b++)
             _partitions[b].Tell(new ProcessBlock(batch.Sequence, b, ImmutableCollectionsMarshal.AsImmutableArray(perBlock[b])));
         if (closes) _awaitedVersion = _version + 1;
@@ -206,23 +189,24 @@ public sealed class PartitionerAgentActor : ReceiveActor
             return;
         }
         var cost = _settings.Options.Cost ?? CostModel.Default;
-        var measured = flight.Metrics with
+        var outcome = flight.Outcome;
+        var measured = outcome.Metrics with
         {
             SizeImbalance = tuples == 0 ? 0 : (double)maxSize * p / tuples - 1,
             CardinalityImbalance = pairs == 0 ? 0 : (double)maxDistinct * p / pairs - 1,
-            ProcessingTime = cost.BatchTime(flight.SlowestBlock, flight.Metrics.ExtraFragments, p),
+            ProcessingTime = cost.BatchTime(flight.SlowestBlock, outcome.Metrics.ExtraFragments, p),
         };
         double reward = -_settings.Options.Weights.Cost(measured);
         if (_settings.Training)
         {
-            var (candidates, counts, actions, logs, values, globals) = flight.Steps!.Value;
-            _learner.Tell(new EpisodeExperience(batch.Sequence, ImmutableCollectionsMarshal.AsImmutableArray(candidates),
-                ImmutableCollectionsMarshal.AsImmutableArray(counts), ImmutableCollectionsMarshal.AsImmutableArray(actions),
-                ImmutableCollectionsMarshal.AsImmutableArray(logs), ImmutableCollectionsMarshal.AsImmutableArray(values),
-                ImmutableCollectionsMarshal.AsImmutableArray(globals), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
+            var steps = outcome.Steps ?? NoSteps;
+            _learner.Tell(new EpisodeExperience(batch.Sequence, ImmutableCollectionsMarshal.AsImmutableArray(steps.Candidates),
+                ImmutableCollectionsMarshal.AsImmutableArray(steps.Counts), ImmutableCollectionsMarshal.AsImmutableArray(steps.Actions),
+                ImmutableCollectionsMarshal.AsImmutableArray(steps.LogProbabilities), ImmutableCollectionsMarshal.AsImmutableArray(steps.Values),
+                ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
         }
-        _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, flight.Decisions);
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, flight.ReferenceReward, flight.Decisions, _version));
+        _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version));
     }
 
     private void FinishIfDone()
@@ -233,5 +217,4 @@ public sealed class PartitionerAgentActor : ReceiveActor
             _completed = null;
         }
     }
-
 }

@@ -1,3 +1,4 @@
+using PartLy.Core;
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
@@ -15,12 +16,7 @@ namespace PartLy.Actors;
 /// </summary>
 public sealed class StreamSourceActor : ReceiveActor, IWithTimers
 {
-    private sealed record SendDue
-    {
-        public static SendDue Instance { get; } = new();
-    }
-
-    private readonly Func<IBatchFeed> _open;
+    private readonly FeedSpec _feedSpec;
     private readonly long _batches;
     private readonly double _tuplesPerSecond;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -32,9 +28,9 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     private DateTime _started;
     private bool _done;
 
-    public StreamSourceActor(Func<IBatchFeed> open, long batches, double tuplesPerSecond)
+    public StreamSourceActor(FeedSpec feed, long batches, double tuplesPerSecond)
     {
-        _open = open;
+        _feedSpec = feed;
         _batches = batches;
         _tuplesPerSecond = tuplesPerSecond;
         Receive<RequestBatches>(request =>
@@ -43,14 +39,14 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
             _credit += request.Count;
             SendAvailable();
         });
-        Receive<SendDue>(_ => SendAvailable());
+        Receive<PaceDue>(_ => SendAvailable());
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="tuplesPerSecond">0 for as fast as the consumer asks.</param>
-    public static Props Props(Func<IBatchFeed> open, long batches, double tuplesPerSecond = 0) =>
-        Akka.Actor.Props.Create(() => new StreamSourceActor(open, batches, tuplesPerSecond));
+    public static Props Props(FeedSpec feed, long batches, double tuplesPerSecond = 0) =>
+        Akka.Actor.Props.Create(() => new StreamSourceActor(feed, batches, tuplesPerSecond));
 
     private void SendAvailable()
     {
@@ -64,14 +60,14 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
                 var wait = due - DateTime.UtcNow;
                 if (wait > TimeSpan.Zero)
                 {
-                    if (!Timers.IsTimerActive("pace")) Timers.StartSingleTimer("pace", SendDue.Instance, wait);
+                    if (!Timers.IsTimerActive("pace")) Timers.StartSingleTimer("pace", PaceDue.Instance, wait);
                     return;
                 }
             }
             FeedItem? item;
             try
             {
-                _feed ??= _open();
+                _feed ??= _feedSpec.Open();
                 item = _feed.Next();
             }
             catch (InputException e)
@@ -102,4 +98,10 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     }
 
     protected override void PostStop() => _feed?.Dispose();
+}
+
+/// <summary>The source's own timer: the next batch is due (internal, never leaves the source).</summary>
+internal sealed record PaceDue
+{
+    public static PaceDue Instance { get; } = new();
 }

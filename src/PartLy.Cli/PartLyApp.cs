@@ -1,3 +1,4 @@
+using PartLy.Core;
 using PartLy.Cli.Commands;
 using PartLy.Core.Streams;
 using Spectre.Console;

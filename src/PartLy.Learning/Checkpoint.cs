@@ -4,7 +4,8 @@ using System.Text.Json.Nodes;
 using PartLy.Core;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
-using PartLy.Learning.Rl;
+using PartLy.Learning.Algorithms;
+using PartLy.Learning.Policies;
 using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;
 
@@ -62,7 +63,7 @@ public sealed record Checkpoint(
             var scenario = ScenarioRegistry.Create(scenarioName);
             int features = Get<int>(doc, "features", path), globals = Get<int>(doc, "globals", path);
             int maxCandidates = Get<int>(doc, "max_candidates", path), hidden = Get<int>(doc, "hidden", path);
-            if (features != scenario.ActionSpace.Features || globals != scenario.GlobalFeatures || maxCandidates != scenario.ActionSpace.MaxCandidates)
+            if (features != scenario.ActionSpace.Features || globals != scenario.StateFeatures || maxCandidates != scenario.ActionSpace.MaxCandidates)
                 throw new InputException($"{path}: the policy's shape ({features} features, {globals} globals, {maxCandidates} candidates) does not fit scenario '{scenarioName}'");
             var policy = new CandidatePolicy(features, globals, maxCandidates, hidden);
             Decode(Get<string>(doc, "scorer", path), policy.Scorer.Parameters, path, "scorer");
@@ -89,12 +90,21 @@ public sealed record Checkpoint(
         }
     }
 
-    public LearnedPartitioner CreatePartitioner(CostWeights? weights = null, InformationMode? mode = null) =>
-        new(ScenarioRegistry.Create(Scenario), Policy, new ScenarioOptions(mode ?? Mode, weights ?? Weights, Slack: Slack));
+    public ScenarioOptions ScenarioOptions(CostWeights? weights = null, InformationMode? mode = null) =>
+        new(mode ?? Mode, weights ?? Weights, Slack: Slack);
 
-    /// <summary>This policy's scenario and mode with a fixed choice instead of the policy (an ablation).</summary>
-    public LearnedPartitioner CreateFixedChoice(string choice, ulong seed) =>
-        LearnedPartitioner.WithFixedChoice(ScenarioRegistry.Create(Scenario), new ScenarioOptions(Mode, Weights, Slack: Slack), choice, seed);
+    /// <summary>The trained policy as a partitioner (its scenario's rules with the policy at every decision).</summary>
+    public Partitioner CreatePartitioner(CostWeights? weights = null, InformationMode? mode = null) =>
+        ScenarioRegistry.Create(Scenario).CreatePartitioner(Policy, ScenarioOptions(weights, mode));
+
+    /// <summary>
+    /// For the general scenario, the strategy that runs the same rules with the first candidate at every decision
+    /// (what the policy's choices are compared with); null for other scenarios.
+    /// </summary>
+    public string? RulesStrategy(string choice = "first") =>
+        Scenario != PartitionerScenario.ScenarioName ? null
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"reserving:slack={Slack},mode={(Mode == InformationMode.Online ? "online" : "buffered")},locality={(Weights.Migration > 0 ? "on" : "off")},choice={choice}");
 
     private static T Get<T>(JsonObject doc, string name, string path) =>
         doc[name] is { } node ? node.GetValue<T>() : throw new InputException($"{path}: corrupt policy: missing '{name}'");

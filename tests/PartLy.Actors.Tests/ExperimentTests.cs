@@ -10,10 +10,18 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
 {
     private async Task<(ExperimentCompleted Result, List<(string Phase, BatchCompleted Batch)> Batches)> Run(ExperimentSpec spec)
     {
-        var seen = new List<(string, BatchCompleted)>();
-        var experiment = Sys.ActorOf(ExperimentActor.Props(spec, (phase, batch) => { lock (seen) seen.Add((phase, batch)); }));
+        var subscriber = CreateTestProbe();
+        var experiment = Sys.ActorOf(ExperimentActor.Props(spec));
+        experiment.Tell(SubscribeProgress.Instance, subscriber.Ref);
         experiment.Tell(RunExperiment.Instance, TestActor);
         var result = await ExpectMsgAsync<ExperimentCompleted>(TimeSpan.FromSeconds(60));
+        int batches = result.Training.Count + result.Test.Count;
+        var seen = new List<(string, BatchCompleted)>();
+        for (int i = 0; i < batches; i++)
+        {
+            var progress = await subscriber.ExpectMsgAsync<ExperimentProgress>();
+            seen.Add((progress.Phase, progress.Batch));
+        }
         return (result, seen);
     }
 
@@ -23,9 +31,9 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
         var options = TestSupport.Options(40);
         var direct = new Trainer(options);
         var directEpisodes = new List<EpisodeRecord>();
-        direct.Run(TestSupport.Feed(), "test", directEpisodes.Add);
+        direct.Run(TestSupport.Feed().Open(), "test", directEpisodes.Add);
 
-        var (result, _) = await Run(new ExperimentSpec(options, () => TestSupport.Feed(), null, 0));
+        var (result, _) = await Run(new ExperimentSpec(options, TestSupport.Feed(), null, 0));
         Assert.Equal(40, result.Training.Count);
         for (int i = 0; i < 40; i++)
         {
@@ -47,13 +55,10 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
     public async Task An_experiment_conserves_tuples_computes_rewards_from_reports_and_adopts_published_weights()
     {
         var options = TestSupport.Options(24);
-        int failures = 0;
-        var spec = new ExperimentSpec(options, () => TestSupport.Feed(), () => TestSupport.Feed(seed: 9), 12,
-            Fault: block => block.Block == 3 && block.Sequence % 5 == 0 && Interlocked.Increment(ref failures) % 2 == 1);
+        var spec = new ExperimentSpec(options, TestSupport.Feed(), TestSupport.Feed(seed: 9), 12);
         var (result, batches) = await Run(spec);
         Assert.Equal(24, result.Training.Count);
         Assert.Equal(12, result.Test.Count);
-        Assert.True(failures > 0);
         foreach (var (_, batch) in batches)
         {
             Assert.Equal(500, batch.Metrics.Tuples);
@@ -74,7 +79,7 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
         string path = Path.Combine(Path.GetTempPath(), $"partly-actors-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(path, string.Join('\n', Enumerable.Range(0, 30).Select(i => $"k{i % 4}")) + "\n\nx\n");
         var spec = new ExperimentSpec(TestSupport.Options(10),
-            () => new SourceFeed(() => new TraceSource(path, new TraceOptions()), new BatchPolicy.ByCount(10), 4), null, 0);
+            new StreamFeedSpec(new TraceStream(path, new TraceOptions()), new BatchPolicy.ByCount(10), 4), null, 0);
         var experiment = Sys.ActorOf(ExperimentActor.Props(spec));
         experiment.Tell(RunExperiment.Instance, TestActor);
         var failed = await ExpectMsgAsync<ExperimentFailed>(TimeSpan.FromSeconds(30));
@@ -84,11 +89,12 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
     [Fact]
     public async Task Stopping_an_experiment_replies_with_the_weights_so_far()
     {
-        var spec = new ExperimentSpec(TestSupport.Options(100_000), () => TestSupport.Feed(), null, 0);
-        var tenBatches = new TaskCompletionSource();
-        var experiment = Sys.ActorOf(ExperimentActor.Props(spec, (_, batch) => { if (batch.Sequence == 10) tenBatches.TrySetResult(); }));
+        var spec = new ExperimentSpec(TestSupport.Options(100_000), TestSupport.Feed(), null, 0);
+        var subscriber = CreateTestProbe();
+        var experiment = Sys.ActorOf(ExperimentActor.Props(spec));
+        experiment.Tell(SubscribeProgress.Instance, subscriber.Ref);
         experiment.Tell(RunExperiment.Instance, TestActor);
-        await tenBatches.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await subscriber.FishForMessageAsync<ExperimentProgress>(p => p.Batch.Sequence == 10, TimeSpan.FromSeconds(30));
         experiment.Tell(StopExperiment.Instance, ActorRefs.NoSender);
         var result = await ExpectMsgAsync<ExperimentCompleted>(TimeSpan.FromSeconds(30));
         Assert.True(result.Stopped);

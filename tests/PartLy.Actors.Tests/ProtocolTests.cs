@@ -21,23 +21,9 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
     }
 
     [Fact]
-    public async Task A_partition_that_throws_is_restarted_and_processes_the_block_again()
-    {
-        int attempts = 0;
-        var partition = Sys.ActorOf(PartitionActor.Props(CostModel.Default, block => block.Sequence == 1 && Interlocked.Increment(ref attempts) == 1));
-        partition.Tell(new ProcessBlock(0, 0, [1, 2]), TestActor);
-        partition.Tell(new ProcessBlock(1, 0, [1, 1, 3]), TestActor);
-        Assert.Equal(2, (await ExpectMsgAsync<BlockProcessed>()).Tuples);
-        var retried = await ExpectMsgAsync<BlockProcessed>();
-        Assert.Equal((1L, 3, 2), (retried.Sequence, retried.Tuples, retried.DistinctKeys));
-        Assert.Equal(2, attempts);
-        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
-    }
-
-    [Fact]
     public async Task A_source_never_sends_more_batches_than_asked()
     {
-        var source = Sys.ActorOf(StreamSourceActor.Props(() => TestSupport.Feed(), 5));
+        var source = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), 5));
         source.Tell(new RequestBatches(2), TestActor);
         Assert.Equal(0, (await ExpectMsgAsync<SourceBatch>()).Sequence);
         Assert.Equal(1, (await ExpectMsgAsync<SourceBatch>()).Sequence);
@@ -59,8 +45,7 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
     {
         string path = Path.Combine(Path.GetTempPath(), $"partly-actors-{Guid.NewGuid():N}.txt");
         await File.WriteAllTextAsync(path, "a\nb\n\nc\n");
-        var source = Sys.ActorOf(StreamSourceActor.Props(() =>
-            new SourceFeed(() => new TraceSource(path, new TraceOptions()), new BatchPolicy.ByCount(2), 4), 10));
+        var source = Sys.ActorOf(StreamSourceActor.Props(new StreamFeedSpec(new TraceStream(path, new TraceOptions()), new BatchPolicy.ByCount(2), 4), 10));
         source.Tell(new RequestBatches(5), TestActor);
         var failed = await ExpectMsgAsync<StreamFailed>();
         Assert.Contains($"{path}:3: empty key", failed.Reason);
@@ -81,12 +66,11 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
     public async Task The_learner_publishes_new_weights_when_an_update_window_closes()
     {
         var options = TestSupport.Options(8);
-        var scenario = new PartitionerScenario();
-        var policy = Trainer.NewPolicy(scenario, options);
+        var policy = Trainer.NewPolicy(new PartitionerScenario(), options);
         var before = (float[])policy.Scorer.Parameters.Clone();
-        var learner = Sys.ActorOf(LearnerActor.Props(policy, new PolicyGradient(options.Learner, 1), Trainer.NewBuffer(scenario)));
+        var learner = Sys.ActorOf(LearnerActor.Props(options, LearnerActor.WeightsOf(policy, 0)));
         learner.Tell(SubscribeWeights.Instance, TestActor);
-        int f = PartitionerScenario.FeatureCount;
+        int f = CandidateFeatures.Count;
         var candidates = Enumerable.Range(0, 3 * f).Select(i => (float)(i % 7) / 7).ToImmutableArray();
         EpisodeExperience Episode(long sequence, double reward, bool update) =>
             new(sequence, candidates, [3], [1], [-1.1f], [0f], [0, 0, 0, 0, 0, 0], reward, update, 0.5);

@@ -2,6 +2,7 @@ using PartLy.Core.Metrics;
 using Akka.Configuration;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
+using PartLy.Learning.Algorithms;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;
@@ -28,6 +29,6 @@ internal static class TestSupport
         new(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(),
             new LearnerOptions(EpisodesPerUpdate: 8, Hidden: 8), batches, seed);
 
-    public static IBatchFeed Feed(ulong seed = 3, int partitions = 10) =>
-        new MixedFeed(["zipf:z=1.5,keys=2000", "zipf:z=1.0,keys=2000"], [partitions], new BatchPolicy.ByCount(500), 15, seed, 500);
+    public static FeedSpec Feed(ulong seed = 3, int partitions = 10) =>
+        new MixFeedSpec(["zipf:z=1.5,keys=2000", "zipf:z=1.0,keys=2000"], [partitions], new BatchPolicy.ByCount(500), 15, seed, 500);
 }

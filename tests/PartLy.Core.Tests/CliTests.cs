@@ -127,7 +127,9 @@ public class CliTests
         Assert.True(code == 0, error);
         using var report = JsonDocument.Parse(File.ReadAllText(json));
         var rows = report.RootElement.GetProperty("results").EnumerateArray().ToArray();
-        Assert.Equal(new[] { "learned", "rules-first", "rules-random", "greedy" }, rows.Select(r => r.GetProperty("strategy").GetString()));
+        // --ablation adds the policy's rules with the first and with a random candidate, as ordinary strategies.
+        Assert.Equal(new[] { "learned", "reserving:slack=0.01,mode=online,locality=off,choice=first",
+            "reserving:slack=0.01,mode=online,locality=off,choice=random,seed=42", "greedy" }, rows.Select(r => r.GetProperty("strategy").GetString()));
         // The policy keeps the default slack of hocon/partly.conf (0.01): λ ≤ 0.01 in every batch.
         Assert.All(rows[..3], r => Assert.InRange(r.GetProperty("batch_imbalance_max").GetDouble(), 0, 0.01 + 1e-9));
     }

@@ -254,11 +254,11 @@ public class PartitionerTests
     [Fact]
     public void Unknown_strategy_names_the_allowed_ones()
     {
-        var e = Assert.Throws<Streams.InputException>(() => Strategies.Create("pgk"));
+        var e = Assert.Throws<InputException>(() => Strategies.Create("pgk"));
         Assert.Contains("unknown strategy 'pgk'", e.Message);
         Assert.Contains("d-choices", e.Message);
-        var p = Assert.Throws<Streams.InputException>(() => Strategies.Create("pkg:q=3"));
+        var p = Assert.Throws<InputException>(() => Strategies.Create("pkg:q=3"));
         Assert.Contains("unknown parameter 'q'", p.Message);
-        Assert.Throws<Streams.InputException>(() => Strategies.Create("pkg:d=1"));
+        Assert.Throws<InputException>(() => Strategies.Create("pkg:d=1"));
     }
 }

@@ -1,7 +1,9 @@
+using PartLy.Core;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
-using PartLy.Learning.Rl;
+using PartLy.Learning.Algorithms;
+using PartLy.Learning.Policies;
 using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;
 
@@ -13,7 +15,7 @@ public class CheckpointTests
 
     private static Checkpoint Sample()
     {
-        var policy = new CandidatePolicy(PartitionerScenario.FeatureCount, 6, PartitionerScenario.MaxCandidates, hidden: 12, seed: 3);
+        var policy = new CandidatePolicy(CandidateFeatures.Count, CandidateFeatures.State.Count, PartLy.Core.Partitioning.Reserving.ReservingPartitioner.MaxCandidates, hidden: 12, seed: 3);
         return new Checkpoint(PartitionerScenario.ScenarioName, InformationMode.Buffered, new CostWeights(Migration: 0.5),
             new LearnerOptions(LearningRate: 1e-3, Hidden: 12), policy, 123, 42, "zipf", Slack: 0.02);
     }

@@ -1,5 +1,6 @@
 using PartLy.Core.Streams;
 using PartLy.Learning.Nn;
+using PartLy.Learning.Policies;
 using PartLy.Learning.Rl;
 
 namespace PartLy.Learning.Tests;
@@ -113,7 +114,8 @@ public class NetworkTests
             return -(logCoefficient * Math.Log(probabilities[action]) + entropyCoefficient * entropy);
         }
         var gradient = new float[policy.Scorer.Parameters.Length];
-        policy.AccumulatePolicyGradient(candidates, 3, action, _ => logCoefficient, entropyCoefficient, gradient);
+        policy.EvaluateActions(candidates, 3, action);
+        policy.BackpropagatePolicy(candidates, 3, action, logCoefficient, entropyCoefficient, gradient);
         var p = policy.Scorer.Parameters;
         for (int i = 0; i < p.Length; i++)
         {

@@ -1,9 +1,11 @@
+using PartLy.Core;
 using System.ComponentModel;
 using PartLy.Core.Bench;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
 using PartLy.Actors;
+using PartLy.Actors.Configuration;
 using PartLy.Learning;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Training;
@@ -83,11 +85,12 @@ public sealed class BenchCommand : Command<BenchSettings>
         {
             entries.Insert(0, new BenchEntry("learned", checkpoint.CreatePartitioner()));
             if (settings.Ablation)
-                for (int i = 0; i < LearnedPartitioner.FixedChoices.Count; i++)
-                {
-                    string choice = LearnedPartitioner.FixedChoices[i];
-                    entries.Insert(1 + i, new BenchEntry($"rules-{choice}", checkpoint.CreateFixedChoice(choice, settings.Seed)));
-                }
+            {
+                if (checkpoint.RulesStrategy() is null) throw new InputException($"--ablation: the policy's scenario '{checkpoint.Scenario}' has no rules strategy to compare with");
+                string first = checkpoint.RulesStrategy()!, random = checkpoint.RulesStrategy("random") + $",seed={settings.Seed}";
+                entries.Insert(1, new BenchEntry(first, Strategies.Create(first)));
+                entries.Insert(2, new BenchEntry(random, Strategies.Create(random)));
+            }
         }
         if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, policy, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench", "tuples",
@@ -106,11 +109,10 @@ public sealed class BenchCommand : Command<BenchSettings>
         PartLy.Actors.Runtime.ConfigureLogging(null, verbose: false);
         var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel, checkpoint.Slack);
         var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
-        var spec = new ExperimentSpec(options, () => throw new InvalidOperationException("no training phase"),
-            () => new SourceFeed(settings.OpenSource, policy, settings.Partitions, loop: false), long.MaxValue,
+        var spec = new ExperimentSpec(options, null, new StreamFeedSpec(settings.StreamSpec(), policy, settings.Partitions, Loop: false), long.MaxValue,
             InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec, config, (_, _) => progress.Advance(1), cancel).GetAwaiter().GetResult());
+            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,

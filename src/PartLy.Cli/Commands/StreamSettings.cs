@@ -1,5 +1,6 @@
+using PartLy.Core;
 using System.ComponentModel;
-using PartLy.Actors;
+using PartLy.Actors.Configuration;
 using PartLy.Core.Streams;
 using Spectre.Console.Cli;
 
@@ -78,7 +79,10 @@ public class StreamSettings : CommandSettings
     }
 
     /// <summary>Opens the chosen stream; the caller disposes it.</summary>
-    public ITupleSource OpenSource()
+    public ITupleSource OpenSource() => StreamSpec().Open();
+
+    /// <summary>The chosen stream as a serializable description (what actors are given).</summary>
+    public StreamSpec StreamSpec()
     {
         Check();
         if (Trace is not null)
@@ -97,10 +101,11 @@ public class StreamSettings : CommandSettings
                 "us" => 0.001,
                 _ => throw new InputException($"--time-unit '{TimeUnit}' is not one of ms, s, us"),
             };
-            return new TraceSource(Trace, new TraceOptions(format, Column, TimeColumn, unit), Tuples);
+            return new TraceStream(Trace, new TraceOptions(format, Column, TimeColumn, unit), Tuples);
         }
         string workload = EffectiveWorkload;
-        return Workloads.Create(workload, Tuples, Seed, TuplesPerBatch(workload));
+        Workloads.Create(workload, 1, Seed, TuplesPerBatch(workload)).Dispose();
+        return new WorkloadStream(workload, Tuples, Seed, TuplesPerBatch(workload));
     }
 
     /// <summary>

@@ -1,6 +1,9 @@
+using PartLy.Core;
 using System.ComponentModel;
 using System.Globalization;
 using PartLy.Actors;
+using PartLy.Actors.Configuration;
+using PartLy.Learning.Algorithms;
 using PartLy.Core.Bench;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
@@ -123,7 +126,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var config = s.Configuration;
         var mode = ParseMode(s.Mode);
         var weights = s.CostWeights is null ? config.Reward : CostWeights.Parse(s.CostWeights);
-        ScenarioRegistry.Create(s.Scenario);
+        if (!ScenarioRegistry.Exists(s.Scenario)) throw new InputException($"--scenario: unknown scenario '{s.Scenario}' (allowed: {string.Join(", ", ScenarioRegistry.Names)})");
         if (s.TestBatches < 1) throw new InputException($"--test-batches must be at least 1, got {s.TestBatches}");
         if (!BlockCapacity.IsValidSlack(s.Slack)) throw new InputException($"--slack must be at least 0 and below 1, got {s.Slack.ToString(CultureInfo.InvariantCulture)}");
         if (s.Hidden is < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
@@ -142,15 +145,17 @@ public sealed class TrainCommand : Command<TrainSettings>
             EpisodesPerUpdate = s.EpisodesPerUpdate ?? config.Learner.EpisodesPerUpdate,
             Hidden = s.Hidden ?? config.Learner.Hidden,
         };
-        _ = new PolicyGradient(learner, 0);
+        if (!LearnerOptions.Algorithms.Contains(learner.Algorithm)) throw new InputException($"--algo '{learner.Algorithm}' is not one of {string.Join(", ", LearnerOptions.Algorithms)}");
         PartLy.Actors.Runtime.ConfigureLogging(s.LogFile, s.Verbose);
         string outDir = s.Out ?? Path.Combine("runs", $"{s.Scenario}-{s.Mode.ToLowerInvariant()}-seed{s.Seed}");
         var policy = s.ParseBatch();
         var options = new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed, config.Cost, s.Slack);
         string trainedOn = DescribeTraining(s);
         // Open both streams once now, so that a bad workload or trace fails before training starts.
-        using (OpenTrainingFeed(s, policy)) { }
-        using (OpenTestSource(s, policy)) { }
+        var trainFeed = TrainingFeed(s, policy);
+        var testStream = TestStream(s);
+        using (trainFeed.Open()) { }
+        using (testStream.Open()) { }
 
         var fresh = Trainer.NewPolicy(ScenarioRegistry.Create(s.Scenario), options);
         int weightCount = fresh.Scorer.Parameters.Length + fresh.Value.Parameters.Length;
@@ -163,8 +168,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         try
         {
             (checkpoint, episodes, actorRun, time) = actors
-                ? TrainOnActors(s, options, config, policy, trainedOn, cancellationToken)
-                : TrainDirect(s, options, policy, trainedOn, cancellationToken);
+                ? TrainOnActors(s, options, config, trainFeed, new StreamFeedSpec(testStream, policy, s.Partitions), trainedOn, cancellationToken)
+                : TrainDirect(s, options, trainFeed, trainedOn, cancellationToken);
         }
         catch (TrainingDivergedException e)
         {
@@ -187,7 +192,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 
         var entries = new List<BenchEntry> { new("learned", checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
-        using var testSource = OpenTestSource(s, policy);
+        using var testSource = testStream.Open();
         var report = ProgressDisplay.Run(s.Quiet, null, "test", "tuples",
             progress => BenchRunner.Run(testSource, policy, s.Partitions, entries, config.Cost, s.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
@@ -205,31 +210,31 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
-    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainDirect(TrainSettings s, TrainingOptions options, BatchPolicy policy,
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainDirect(TrainSettings s, TrainingOptions options, FeedSpec trainFeed,
         string trainedOn, CancellationToken cancel)
     {
         var trainer = new Trainer(options);
         var episodes = new List<EpisodeRecord>(s.Batches);
-        using var feed = OpenTrainingFeed(s, policy);
+        using var feed = trainFeed.Open();
         var checkpoint = ProgressDisplay.Run(s.Quiet, s.Batches, "train", "batches", progress =>
             trainer.Run(feed, trainedOn, e => Record(episodes, e, progress), cancel));
         return (checkpoint, episodes, null, trainer.Time);
     }
 
     private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainOnActors(TrainSettings s, TrainingOptions options, RuntimeConfig config,
-        BatchPolicy policy, string trainedOn, CancellationToken cancel)
+        FeedSpec trainFeed, FeedSpec testFeed, string trainedOn, CancellationToken cancel)
     {
-        var spec = new ExperimentSpec(options, () => OpenTrainingFeed(s, policy),
-            () => new SourceFeed(() => OpenTestSource(s, policy), policy, s.Partitions), s.TestBatches,
-            Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
-        var episodes = new List<EpisodeRecord>(s.Batches);
+        var spec = new ExperimentSpec(options, trainFeed, testFeed, s.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
+        var shown = new List<EpisodeRecord>(s.Batches);
         var run = ProgressDisplay.Run(s.Quiet, s.Batches + (long)s.TestBatches, "train (actors)", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec, config, (phase, batch) =>
+            PartLy.Actors.Runtime.RunAsync(spec, config, p =>
             {
-                if (phase == "train")
-                    Record(episodes, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
+                var batch = p.Batch;
+                if (p.Phase == "train")
+                    Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: s.Verbose || s.LogFile is not null).GetAwaiter().GetResult());
+        var episodes = run.Training.ToList();
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
@@ -267,23 +272,23 @@ public sealed class TrainCommand : Command<TrainSettings>
         s.Trace is not null ? $"trace {Path.GetFileName(s.Trace)}"
         : s.Workload ?? string.Create(CultureInfo.InvariantCulture, $"Zipf z∈{{{string.Join(",", s.Skews)}}}, P∈{{{string.Join(",", s.MixPartitions)}}}, {s.Keys} keys");
 
-    private static IBatchFeed OpenTrainingFeed(TrainSettings s, BatchPolicy policy)
+    private static FeedSpec TrainingFeed(TrainSettings s, BatchPolicy policy)
     {
-        if (s.Workload is not null || s.Trace is not null) return new SourceFeed(s.OpenSource, policy, s.Partitions);
+        if (s.Workload is not null || s.Trace is not null) return new StreamFeedSpec(s.StreamSpec(), policy, s.Partitions);
         var partitions = s.MixPartitions;
         if (partitions.Any(p => p < 1)) throw new InputException("--train-partitions: every P must be at least 1");
         if (s.Keys < 1) throw new InputException($"--keys must be at least 1, got {s.Keys}");
         if (s.Segment < 1) throw new InputException($"--segment must be at least 1, got {s.Segment}");
         var workloads = s.Skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={s.Keys}")).ToList();
-        return new MixedFeed(workloads, partitions.ToList(), policy, s.Segment, s.Seed, s.TuplesPerBatch(workloads[0]));
+        return new MixFeedSpec(workloads, partitions.ToList(), policy, s.Segment, s.Seed, s.TuplesPerBatch(workloads[0]));
     }
 
-    private static ITupleSource OpenTestSource(TrainSettings s, BatchPolicy policy)
+    private static StreamSpec TestStream(TrainSettings s)
     {
-        if (s.Trace is not null) return s.OpenSource();
+        if (s.Trace is not null) return s.StreamSpec();
         string workload = s.EffectiveWorkload;
         double perBatch = s.TuplesPerBatch(workload);
-        return Workloads.Create(workload, (long)Math.Ceiling(s.TestBatches * perBatch), s.Seed + 1_000_003, perBatch);
+        return new WorkloadStream(workload, (long)Math.Ceiling(s.TestBatches * perBatch), s.Seed + 1_000_003, perBatch);
     }
 
 }

@@ -1,3 +1,4 @@
+using PartLy.Core.Partitioning.Reserving;
 using PartLy.Core.Streams;
 
 namespace PartLy.Core.Partitioning;
@@ -24,7 +25,21 @@ public static class Strategies
         new("greedy", "capacity-aware online greedy (slack: capacity (1+slack)·E/P, mean λ ≤ slack)", ["slack"], s => new CapacityGreedy(s.Double("slack", 0, 0, 0.999))),
         new("prompt", "buffered: hot keys in block-sized shares, best-fit rest", [], _ => new Prompt()),
         new("greedy-fill", "buffered: sorted keys fill blocks to capacity", [], _ => new GreedyFill()),
+        new("reserving", "the learned partitioner's rules with the first candidate at each hot-key decision (slack, mode=online|buffered, locality=off|on, choice=first|random, seed)",
+            ["slack", "mode", "locality", "choice", "seed"], CreateReserving),
     ];
+
+    private static Partitioner CreateReserving(Spec s)
+    {
+        var options = new ReservingOptions(
+            s.Choice("mode", "online", "online", "buffered") == "buffered" ? InformationMode.Buffered : InformationMode.Online,
+            s.Double("slack", 0, 0, 0.999),
+            s.Choice("locality", "off", "off", "on") == "on");
+        IHotKeyChooser chooser = s.Choice("choice", "first", "first", "random") == "random"
+            ? new RandomCandidate((ulong)s.Int("seed", 1, 0))
+            : FirstCandidate.Instance;
+        return new ReservingPartitioner(options, chooser, chooser is RandomCandidate ? "Reserving (random candidate)" : "Reserving");
+    }
 
     public static IReadOnlyList<string> Names { get; } = Array.ConvertAll(All, e => e.Id);
 

@@ -17,6 +17,3 @@ public interface ITupleSource : IDisposable
     /// </summary>
     int Read(Span<int> keys, Span<long> timestamps);
 }
-
-/// <summary>Bad input in a trace or a workload description, with the place it was found.</summary>
-public sealed class InputException(string message) : Exception(message);

@@ -1,3 +1,4 @@
+using PartLy.Core;
 using PartLy.Core.Streams;
 
 namespace PartLy.Learning.Rl;
@@ -105,4 +106,26 @@ public sealed class SourceFeed(Func<ITupleSource> open, BatchPolicy policy, int 
     }
 
     public void Dispose() => _source?.Dispose();
+}
+
+/// <summary>
+/// A serializable description of where an environment's batches come from (what an actor's Props carry instead of a
+/// delegate); <see cref="Open"/> builds the feed on the node that reads it.
+/// </summary>
+public abstract record FeedSpec
+{
+    public abstract IBatchFeed Open();
+}
+
+/// <summary>Streams of mixed skew and P (<see cref="MixedFeed"/>).</summary>
+public sealed record MixFeedSpec(IReadOnlyList<string> Workloads, IReadOnlyList<int> Partitions, BatchPolicy Batch, int Segment, ulong Seed, double TuplesPerBatch)
+    : FeedSpec
+{
+    public override IBatchFeed Open() => new MixedFeed(Workloads, Partitions, Batch, Segment, Seed, TuplesPerBatch);
+}
+
+/// <summary>The batches of one stream with a fixed P (<see cref="SourceFeed"/>), opened again at its end if <paramref name="Loop"/>.</summary>
+public sealed record StreamFeedSpec(StreamSpec Stream, BatchPolicy Batch, int Partitions, bool Loop = true) : FeedSpec
+{
+    public override IBatchFeed Open() => new SourceFeed(Stream.Open, Batch, Partitions, Loop);
 }

@@ -4,123 +4,145 @@ using PartLy.Learning.Scenarios;
 
 namespace PartLy.Learning.Rl;
 
+/// <summary>What an agent's info holds: at the end of an episode its summary, and what wrappers add.</summary>
+/// <param name="Episode">Set when the episode has ended (at its last step, or at reset for a batch that needed no decision).</param>
+/// <param name="ReferenceReward">The reference partitioner's reward on the same batch (NaN unless a wrapper scores it).</param>
+public sealed record AgentInfo(EpisodeEnd? Episode = null, double ReferenceReward = double.NaN);
+
+/// <summary>An episode's outcome: its reward, the batch's metrics, the decisions taken, and each tuple's block (valid until the next reset).</summary>
+public sealed record EpisodeEnd(double Reward, BatchMetrics Metrics, int Decisions, ReadOnlyMemory<int> Blocks);
+
+public sealed record ResetResult(IReadOnlyDictionary<string, Observation> Observations, IReadOnlyDictionary<string, AgentInfo> Infos);
+
 /// <summary>What one step returns, per agent (PettingZoo's parallel API).</summary>
 public sealed record StepResult(
     IReadOnlyDictionary<string, Observation> Observations,
     IReadOnlyDictionary<string, double> Rewards,
     IReadOnlyDictionary<string, bool> Terminations,
     IReadOnlyDictionary<string, bool> Truncations,
-    BatchMetrics? Metrics);
+    IReadOnlyDictionary<string, AgentInfo> Infos);
 
 /// <summary>
-/// A scenario as a multi-agent environment in the shape of PettingZoo's parallel API. One episode is one
-/// micro-batch: <see cref="Reset"/> takes the next batch from the feed and places tuples until an agent must decide;
-/// <see cref="Step"/> applies the agents' actions and goes on to the next decision or the end of the batch, where
-/// every agent receives its reward. Stream state (key shares, last blocks) carries over between episodes.
+/// A multi-agent environment in the shape of PettingZoo's parallel API. <see cref="Agents"/> are the agents alive
+/// now: after a reset whose batch needs no decision, and after the last step, there are none.
 /// </summary>
-public sealed class PartitionEnv : IDisposable
+public interface IParallelEnv : IDisposable
+{
+    IReadOnlyList<string> PossibleAgents { get; }
+    IReadOnlyList<string> Agents { get; }
+    CandidateSpace ActionSpace(string agent);
+    BoxSpace ObservationSpace(string agent);
+    BoxSpace StateSpace { get; }
+
+    /// <summary>The batch of the current episode.</summary>
+    FeedItem? Current { get; }
+
+    ResetResult Reset();
+    StepResult Step(IReadOnlyDictionary<string, int> actions);
+
+    /// <summary>The global view of the decision at hand, for a centralised critic (a buffer reused between calls).</summary>
+    float[] State();
+}
+
+/// <summary>
+/// A scenario as a parallel environment. One episode is one micro-batch: <see cref="Reset"/> takes the next batch
+/// from the feed and places tuples until an agent must decide (a batch that needs no decision terminates at once);
+/// <see cref="Step"/> applies the agents' actions and goes on to the next decision or the end of the batch, where
+/// every agent receives the negative weighted cost of the batch. Stream state carries over between episodes.
+/// </summary>
+public sealed class PartitionEnv : IParallelEnv
 {
     private readonly IScenario _scenario;
     private readonly IBatchFeed _feed;
     private readonly ScenarioOptions _options;
-    private readonly bool _scoreReference;
+    private readonly IDecisionProcess _process;
+    private readonly BatchAnalyzer _analyzer;
     private readonly Dictionary<string, Observation> _observations = [];
-    private readonly Dictionary<string, double> _zeroRewards = [];
-    private readonly Dictionary<string, bool> _notDone = [];
-    private readonly Dictionary<string, bool> _done = [];
+    private readonly Dictionary<string, AgentInfo> _infos = [];
+    private readonly Dictionary<string, double> _rewards = [];
+    private readonly Dictionary<string, bool> _terminations = [];
+    private readonly Dictionary<string, bool> _truncations = [];
+    private readonly float[] _state;
+    private static readonly AgentInfo Running = new();
+    private IReadOnlyList<string> _alive = [];
+    private int _decisions;
 
-    /// <param name="scoreReference">Also score the online greedy on every batch (<see cref="ReferenceReward"/>), for learning curves.</param>
-    /// <param name="observeGlobals">Fill the global features of observations (only a value function reads them).</param>
-    public PartitionEnv(IScenario scenario, IBatchFeed feed, ScenarioOptions options, bool scoreReference = false, bool observeGlobals = true)
+    public PartitionEnv(IScenario scenario, IBatchFeed feed, ScenarioOptions options)
     {
-        _scoreReference = scoreReference;
         _scenario = scenario;
         _feed = feed;
         _options = options;
-        World = scenario.MakeWorld(options);
+        _process = scenario.CreateProcess(options);
+        _analyzer = new BatchAnalyzer(options.Cost);
+        _state = new float[scenario.StateFeatures];
         foreach (string agent in scenario.Agents)
         {
-            _observations[agent] = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures)
-                { NeedsGlobals = observeGlobals };
-            _zeroRewards[agent] = 0;
-            _notDone[agent] = false;
-            _done[agent] = true;
+            _observations[agent] = new Observation(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features);
+            _truncations[agent] = false;
         }
     }
 
-    public IReadOnlyList<string> Agents => _scenario.Agents;
+    public IReadOnlyList<string> PossibleAgents => _scenario.Agents;
+    public IReadOnlyList<string> Agents => _alive;
     public CandidateSpace ActionSpace(string agent) => _scenario.ActionSpace;
     public BoxSpace ObservationSpace(string agent) => new(_scenario.ActionSpace.MaxCandidates, _scenario.ActionSpace.Features);
-    public PartitionWorld World { get; }
+    public BoxSpace StateSpace => new(_scenario.StateFeatures);
     public FeedItem? Current { get; private set; }
 
-    /// <summary>Starts the next episode. Returns false when the batch needed no decision at all (it is then already
-    /// placed and measured; <see cref="LastReward"/> holds its reward).</summary>
-    public bool Reset(out IReadOnlyDictionary<string, Observation> observations)
+    public ResetResult Reset()
     {
         var item = _feed.Next() ?? throw new InvalidOperationException("the batch feed has ended");
         Current = item;
-        if (item.NewStream) World.ResetStream();
-        World.BeginBatch(item.Batch.Keys, item.Partitions, item.Batch.ExpectedTuples, item.Batch.Index);
-        if (_scoreReference) ScoreReference(item);
-        _scenario.ResetWorld(World);
-        observations = _observations;
-        if (_scenario.Advance(World)) { ObserveAll(); return true; }
-        Finish();
-        return false;
+        if (item.NewStream) _process.ResetStream();
+        _process.BeginBatch(new BatchContext(item.Batch.Index, item.Partitions, item.Batch.ExpectedTuples), item.Batch.Keys);
+        _decisions = 0;
+        if (_process.Advance()) Observe();
+        else Finish();
+        return new ResetResult(_observations, _infos);
     }
 
     public StepResult Step(IReadOnlyDictionary<string, int> actions)
     {
-        foreach (var (agent, action) in actions) _scenario.Act(agent, World, action);
-        if (_scenario.Advance(World))
+        if (_alive.Count == 0) throw new InvalidOperationException("the episode has ended: call Reset");
+        foreach (var (_, action) in actions) _process.Act(action);
+        _decisions++;
+        if (_process.Advance()) Observe();
+        else Finish();
+        return new StepResult(_observations, _rewards, _terminations, _truncations, _infos);
+    }
+
+    public float[] State()
+    {
+        _process.FillState(_state);
+        return _state;
+    }
+
+    private void Observe()
+    {
+        _alive = _scenario.Agents;
+        foreach (var (agent, observation) in _observations)
         {
-            ObserveAll();
-            return new StepResult(_observations, _zeroRewards, _notDone, _notDone, null);
+            _process.Observe(observation);
+            _rewards[agent] = 0;
+            _terminations[agent] = false;
+            _infos[agent] = Running;
         }
-        var metrics = Finish();
-        var rewards = new Dictionary<string, double>();
-        foreach (string agent in _scenario.Agents) rewards[agent] = _scenario.Reward(agent, World);
-        return new StepResult(_observations, rewards, _done, _notDone, metrics);
     }
 
-    /// <summary>The reward of the last finished batch for the first agent.</summary>
-    public double LastReward { get; private set; }
-
-    /// <summary>
-    /// The reward the capacity-aware online greedy earns on the current batch (an info value, as Gymnasium's info
-    /// dict carries): the learning curve shows the agent against it. NaN unless the environment was asked to score it.
-    /// </summary>
-    public double ReferenceReward { get; private set; } = double.NaN;
-
-    private Partitioner _reference = new CapacityGreedy();
-    private BatchAnalyzer _referenceAnalyzer = new();
-    private int[] _referenceBlocks = [];
-
-    private void ScoreReference(FeedItem item)
+    private void Finish()
     {
-        if (item.NewStream)
+        var keys = Current!.Batch.Keys;
+        var blocks = _process.Blocks;
+        var metrics = _analyzer.Analyze(keys, blocks.Span, Current.Partitions);
+        _process.EndBatch();
+        double reward = -_options.Weights.Cost(metrics);
+        _alive = [];
+        foreach (string agent in _scenario.Agents)
         {
-            _reference = new CapacityGreedy();
-            _referenceAnalyzer = new BatchAnalyzer(_options.Cost);
+            _rewards[agent] = reward;
+            _terminations[agent] = true;
+            _infos[agent] = new AgentInfo(new EpisodeEnd(reward, metrics, _decisions, blocks));
         }
-        var keys = item.Batch.Keys;
-        if (_referenceBlocks.Length < keys.Length) _referenceBlocks = new int[keys.Length];
-        var blocks = _referenceBlocks.AsSpan(0, keys.Length);
-        _reference.Partition(new BatchContext(item.Batch.Index, item.Partitions, item.Batch.ExpectedTuples), keys, blocks);
-        ReferenceReward = -_options.Weights.Cost(_referenceAnalyzer.Analyze(keys, blocks, item.Partitions));
-    }
-
-    private BatchMetrics Finish()
-    {
-        var metrics = World.EndBatch();
-        LastReward = _scenario.Reward(_scenario.Agents[0], World);
-        return metrics;
-    }
-
-    private void ObserveAll()
-    {
-        foreach (var (agent, observation) in _observations) _scenario.Observe(agent, World, observation);
     }
 
     public void Dispose() => _feed.Dispose();

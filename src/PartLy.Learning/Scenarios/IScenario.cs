@@ -1,45 +1,64 @@
+using PartLy.Core;
 using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Learning.Policies;
 using PartLy.Learning.Rl;
 
 namespace PartLy.Learning.Scenarios;
 
 /// <summary>
-/// A scenario, defined the way the seed defines them: make the world once per training session, reset it before
-/// every episode (one micro-batch), and give each agent its observation and its reward. Between decisions the
-/// scenario's own dynamics place the tuples that need no decision.
+/// A scenario: the agents, their spaces, and the decision process that places one micro-batch (one episode) and
+/// stops at each decision. <see cref="PartitionEnv"/> turns the process into Reset/Step.
 /// </summary>
 public interface IScenario
 {
     string Name { get; }
 
-    /// <summary>The agents, by name (PettingZoo style).</summary>
+    /// <summary>The agents, by name (PettingZoo's possible_agents).</summary>
     IReadOnlyList<string> Agents { get; }
 
     CandidateSpace ActionSpace { get; }
 
-    /// <summary>Width of the global features given to the value function.</summary>
-    int GlobalFeatures { get; }
+    /// <summary>Width of the global state given to the value function (<see cref="IDecisionProcess.FillState"/>).</summary>
+    int StateFeatures { get; }
 
-    PartitionWorld MakeWorld(ScenarioOptions options);
+    IDecisionProcess CreateProcess(ScenarioOptions options);
 
-    /// <summary>Prepares the world for the batch it was just given (<see cref="PartitionWorld.BeginBatch"/>).</summary>
-    void ResetWorld(PartitionWorld world);
-
-    /// <summary>Places tuples until an agent must decide (true) or the batch is placed (false).</summary>
-    bool Advance(PartitionWorld world);
-
-    /// <summary>Fills the deciding agent's observation: one feature row per candidate action.</summary>
-    void Observe(string agent, PartitionWorld world, Observation observation);
-
-    /// <summary>Applies the agent's choice among the candidates of its last observation.</summary>
-    void Act(string agent, PartitionWorld world, int action);
-
-    /// <summary>The agent's reward once the batch is placed and measured (the negative weighted cost).</summary>
-    double Reward(string agent, PartitionWorld world);
+    /// <summary>The scenario's process with a trained policy at every decision, as a partitioner (bench, evaluate, actors).</summary>
+    Partitioner CreatePartitioner(CandidatePolicy policy, ScenarioOptions options);
 }
 
-/// <summary>What a scenario's world is made of.</summary>
-public sealed record ScenarioOptions(PartLy.Core.Partitioning.InformationMode Mode, CostWeights Weights, PartLy.Core.Metrics.CostModel? Cost = null, double Slack = 0);
+/// <summary>
+/// One batch placed tuple by tuple: the scenario's rules place the tuples that need no decision, and the process
+/// stops at each one that does, with the deciding agent's candidates to observe.
+/// </summary>
+public interface IDecisionProcess
+{
+    /// <summary>Forgets what the stream taught (a new stream starts).</summary>
+    void ResetStream();
+
+    void BeginBatch(in BatchContext context, ReadOnlySpan<int> keys);
+
+    /// <summary>Places tuples until an agent must decide (true) or the batch is placed (false).</summary>
+    bool Advance();
+
+    /// <summary>Fills the deciding agent's observation: one feature row per candidate, the count and the mask.</summary>
+    void Observe(Observation observation);
+
+    /// <summary>The global view of the decision at hand, for a centralised critic.</summary>
+    void FillState(Span<float> state);
+
+    /// <summary>Applies the agent's choice among the candidates of its last observation.</summary>
+    void Act(int action);
+
+    /// <summary>The blocks of the batch's tuples, valid once <see cref="Advance"/> returned false.</summary>
+    ReadOnlyMemory<int> Blocks { get; }
+
+    void EndBatch();
+}
+
+/// <summary>What a scenario's process is made of.</summary>
+public sealed record ScenarioOptions(InformationMode Mode, CostWeights Weights, CostModel? Cost = null, double Slack = 0);
 
 /// <summary>The scenarios by name; a user registers a new one here.</summary>
 public static class ScenarioRegistry
@@ -54,8 +73,33 @@ public static class ScenarioRegistry
 
     public static void Register(string name, Func<IScenario> factory) => Factories[name] = factory;
 
+    public static bool Exists(string name) => Factories.ContainsKey(name);
+
     public static IScenario Create(string name) =>
         Factories.TryGetValue(name, out var factory)
             ? factory()
-            : throw new PartLy.Core.Streams.InputException($"--scenario: unknown scenario '{name}' (allowed: {string.Join(", ", Factories.Keys)})");
+            : throw new InputException($"unknown scenario '{name}' (allowed: {string.Join(", ", Factories.Keys)})");
+}
+
+/// <summary>Any scenario's process as a partitioner, taking the policy's most likely action at every decision.</summary>
+public sealed class ProcessPartitioner(IDecisionProcess process, CandidatePolicy policy, int maxCandidates, int features, InformationMode mode, string name = "PartLy")
+    : Partitioner
+{
+    private readonly Observation _observation = new(maxCandidates, features);
+
+    public override string Name => name;
+    public override InformationMode Mode => mode;
+
+    protected override void Route(in BatchContext context, ReadOnlySpan<int> keys, Span<int> blocks)
+    {
+        if (context.Index == 0) process.ResetStream();
+        process.BeginBatch(context, keys);
+        while (process.Advance())
+        {
+            process.Observe(_observation);
+            process.Act(policy.Best(_observation.Candidates, _observation.Count));
+        }
+        process.Blocks.Span.CopyTo(blocks);
+        process.EndBatch();
+    }
 }

@@ -1,4 +1,7 @@
 using PartLy.Core.Hashing;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Partitioning.Reserving;
+using PartLy.Learning.Policies;
 using PartLy.Learning.Rl;
 
 namespace PartLy.Learning.Scenarios;
@@ -6,92 +9,115 @@ namespace PartLy.Learning.Scenarios;
 /// <summary>
 /// The seed's scenario: the PK2 cost model. Each key has two hash candidate blocks; at its first tuple in the batch
 /// the agent either assigns the key to one of them or splits it between both (each tuple then goes to the less
-/// loaded of the two). Reward: the size equality of the blocks (and whatever else the cost weights charge).
+/// loaded of the two). Reward: the size equality of the blocks (and whatever else the cost weights charge). It places
+/// on the block ledger and the keys' memory alone: no reservations.
 /// </summary>
 public sealed class Pk2Scenario : IScenario
 {
     public const string ScenarioName = "partitioner-pk2";
     public const string Agent = "partitioner_0";
-    private const byte Split = 2;
+    private const int Actions = 3;
 
     public string Name => ScenarioName;
     public IReadOnlyList<string> Agents { get; } = [Agent];
-    public CandidateSpace ActionSpace { get; } = new(3, PartitionerScenario.FeatureCount);
-    public int GlobalFeatures => 6;
+    public CandidateSpace ActionSpace { get; } = new(Actions, CandidateFeatures.Count);
+    public int StateFeatures => CandidateFeatures.State.Count;
 
-    public PartitionWorld MakeWorld(ScenarioOptions options) => new(options.Mode, options.Weights, options.Cost, options.Slack);
+    public IDecisionProcess CreateProcess(ScenarioOptions options) => new Process(new BatchPlacer(options.Mode, options.Slack));
 
-    public void ResetWorld(PartitionWorld world) { }
+    public Partitioner CreatePartitioner(CandidatePolicy policy, ScenarioOptions options) =>
+        new ProcessPartitioner(CreateProcess(options), policy, Actions, CandidateFeatures.Count, options.Mode);
 
-    public bool Advance(PartitionWorld world)
+    private sealed class Process(BatchPlacer placer) : IDecisionProcess
     {
-        int p = world.Partitions;
-        while (world.Cursor < world.Tuples)
+        // The batch in which each key was split between its two candidates.
+        private long[] _splitBatch = new long[1024];
+        private long _batch;
+        private int _h0, _h1, _choices;
+
+        public void ResetStream() => placer.ResetStream();
+
+        public void BeginBatch(in BatchContext context, ReadOnlySpan<int> keys)
         {
-            int key = world.Keys[world.Cursor];
-            if (world.Touch(key)) return true;
-            if (world.Key(key).Mode == Split)
-            {
-                int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
-                world.Place(world.Loads[h1] < world.Loads[h0] ? h1 : h0);
-            }
-            else world.Place(world.Key(key).Block);
+            placer.BeginBatch(keys, context.Partitions, context.ExpectedTuples, context.Index);
+            _batch++;
+            int maxKey = 0;
+            foreach (int k in keys) maxKey = Math.Max(maxKey, k);
+            if (maxKey >= _splitBatch.Length) Array.Resize(ref _splitBatch, Math.Max(maxKey + 1, _splitBatch.Length * 2));
         }
-        return false;
-    }
 
-    public void Observe(string agent, PartitionWorld world, Observation observation)
-    {
-        int i = world.Cursor, key = world.Keys[i], p = world.Partitions;
-        int capacity = world.Capacity(i);
-        int remaining = Math.Max(world.Key(key).Remaining, 1);
-        int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
-        world.CandidateCount = 0;
-        world.AddCandidate(h0);
-        bool two = world.AddCandidate(h1);
-        for (int n = 0; n < world.CandidateCount; n++)
-            PartitionerScenario.DescribeBlock(observation.Row(n), world, key, world.Candidates[n], capacity, remaining, hashChoice: true, planned: false);
-        observation.Count = world.CandidateCount;
-        if (two)
+        public bool Advance()
         {
-            // The split action: both candidates at once; feature 9 (a key's fragments, 0 at its first tuple) marks it.
+            int p = placer.Partitions;
+            while (placer.Cursor < placer.Tuples)
+            {
+                int key = placer.Keys[placer.Cursor];
+                if (placer.Touch(key)) return true;
+                if (_splitBatch[key] == _batch)
+                {
+                    int h0 = Murmur3.Candidate(key, 0, p), h1 = Murmur3.Candidate(key, 1, p);
+                    placer.Place(placer.Ledger.Loads[h1] < placer.Ledger.Loads[h0] ? h1 : h0);
+                }
+                else placer.Place(placer.Key(key).Block);
+            }
+            return false;
+        }
+
+        private int Key => placer.Keys[placer.Cursor];
+        private int Capacity => placer.Capacity(placer.Cursor);
+
+        public void Observe(Observation observation)
+        {
+            int key = Key, p = placer.Partitions, capacity = Capacity;
+            int remaining = Math.Max(placer.Key(key).Remaining, 1);
+            _h0 = Murmur3.Candidate(key, 0, p);
+            _h1 = Murmur3.Candidate(key, 1, p);
+            _choices = _h0 == _h1 ? 1 : 2;
+            CandidateFeatures.Describe(observation.Row(0), placer, key, _h0, capacity, remaining, hashChoice: true, reserved: false);
+            observation.Count = _choices;
+            if (_choices == 1) return;
+            CandidateFeatures.Describe(observation.Row(1), placer, key, _h1, capacity, remaining, hashChoice: true, reserved: false);
+            // The split action: both candidates at once; the key-fragments feature (0 at its first tuple) marks it.
             var a = observation.Row(0);
             var b = observation.Row(1);
             var split = observation.Row(2);
             float c = capacity;
-            float free = (float)(world.Free(h0, capacity) + world.Free(h1, capacity));
-            split[0] = (a[0] + b[0]) / 2;
-            split[1] = free / c;
-            split[2] = remaining / c;
-            split[3] = (free - remaining) / c;
-            split[4] = Math.Max(a[4], b[4]);
-            split[5] = 1;
-            split[6] = 0;
-            split[7] = (a[7] + b[7]) / 2;
-            split[8] = a[8];
-            split[9] = 1;
-            split[10] = 0;
-            observation.Count = 3;
+            float free = (float)(placer.Ledger.Free(_h0, capacity) + placer.Ledger.Free(_h1, capacity));
+            split[CandidateFeatures.Load] = (a[CandidateFeatures.Load] + b[CandidateFeatures.Load]) / 2;
+            split[CandidateFeatures.FreeRoom] = free / c;
+            split[CandidateFeatures.KeyRemainder] = remaining / c;
+            split[CandidateFeatures.RoomAfter] = (free - remaining) / c;
+            split[CandidateFeatures.HeldLastBatch] = Math.Max(a[CandidateFeatures.HeldLastBatch], b[CandidateFeatures.HeldLastBatch]);
+            split[CandidateFeatures.HashChoice] = 1;
+            split[CandidateFeatures.HoldsKey] = 0;
+            split[CandidateFeatures.DistinctKeys] = (a[CandidateFeatures.DistinctKeys] + b[CandidateFeatures.DistinctKeys]) / 2;
+            split[CandidateFeatures.Progress] = a[CandidateFeatures.Progress];
+            split[CandidateFeatures.KeyFragments] = 1;
+            split[CandidateFeatures.Reserved] = 0;
+            observation.Count = Actions;
         }
-        if (observation.NeedsGlobals) PartitionerScenario.FillGlobals(world, key, capacity, observation.Global);
-    }
 
-    public void Act(string agent, PartitionWorld world, int action)
-    {
-        int key = world.Keys[world.Cursor];
-        int count = world.CandidateCount == 2 ? 3 : 1;
-        if ((uint)action >= (uint)count) throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is not among the {count} actions");
-        if (action < world.CandidateCount)
+        public void FillState(Span<float> state) => CandidateFeatures.FillState(state, placer, Key, Capacity);
+
+        public void Act(int action)
         {
-            world.OpenFragment(key, world.Candidates[action], commitCount: false);
-            world.Place(world.Candidates[action]);
-            return;
+            int key = Key;
+            int count = _choices == 2 ? Actions : 1;
+            if ((uint)action >= (uint)count) throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is not among the {count} actions");
+            var holding = placer.DefaultHolding(commitCount: false);
+            if (action < _choices)
+            {
+                int block = action == 0 ? _h0 : _h1;
+                placer.OpenFragment(key, block, holding);
+                placer.Place(block);
+                return;
+            }
+            placer.OpenFragment(key, _h0, holding);
+            _splitBatch[key] = _batch;
+            placer.Place(placer.Ledger.Loads[_h1] < placer.Ledger.Loads[_h0] ? _h1 : _h0);
         }
-        int h0 = world.Candidates[0], h1 = world.Candidates[1];
-        world.OpenFragment(key, h0, commitCount: false);
-        world.Key(key).Mode = Split;
-        world.Place(world.Loads[h1] < world.Loads[h0] ? h1 : h0);
-    }
 
-    public double Reward(string agent, PartitionWorld world) => -world.Cost;
+        public ReadOnlyMemory<int> Blocks => placer.Blocks.AsMemory(0, placer.Tuples);
+        public void EndBatch() => placer.EndBatch();
+    }
 }

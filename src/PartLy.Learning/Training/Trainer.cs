@@ -1,6 +1,8 @@
+using PartLy.Core;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
-using PartLy.Core.Streams;
+using PartLy.Learning.Algorithms;
+using PartLy.Learning.Policies;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Scenarios;
 
@@ -11,7 +13,7 @@ public sealed record TrainingOptions(
     string Scenario, InformationMode Mode, CostWeights Weights, LearnerOptions Learner, int Batches, ulong Seed, CostModel? Cost = null,
     double Slack = 0)
 {
-    /// <summary>What the scenario's world is made of under these options.</summary>
+    /// <summary>What the scenario's process is made of under these options.</summary>
     public ScenarioOptions ScenarioOptions => new(Mode, Weights, Cost, Slack);
 }
 
@@ -26,37 +28,29 @@ public sealed record TrainingTime(double PlacingSeconds, double UpdateSeconds)
 public sealed record EpisodeRecord(long Episode, double Reward, double ReferenceReward, double Imbalance, double Replication, int Decisions, int Partitions);
 
 /// <summary>
-/// The training loop: one episode per batch; the policy samples actions at each decision; every few episodes the
-/// learner updates the weights from the buffered steps. Stops with <see cref="TrainingDivergedException"/> on
-/// non-finite numbers. Same seed and feed, same weights.
+/// The direct training loop: one episode per batch played by a <see cref="RolloutWorker"/>, its steps handed to the
+/// <see cref="Learner"/>, which updates the weights when an episode closes an update window. Stops with
+/// <see cref="TrainingDivergedException"/> on non-finite numbers. Same seed and feed, same weights.
 /// </summary>
 public sealed class Trainer
 {
     private readonly TrainingOptions _options;
     private readonly IScenario _scenario;
-    private readonly IPolicyGradient _learner;
-    private readonly RolloutBuffer _buffer;
-    private readonly SplitMix64 _random;
+    private readonly Learner _learner;
 
     public Trainer(TrainingOptions options)
     {
-        if (options.Batches < 1) throw new InputException($"--batches must be at least 1, got {options.Batches}");
-        if (options.Learner.EpisodesPerUpdate < 1) throw new InputException("--episodes-per-update must be at least 1");
+        if (options.Batches < 1) throw new InputException($"training batches must be at least 1, got {options.Batches}");
+        if (options.Learner.EpisodesPerUpdate < 1) throw new InputException("episodes per update must be at least 1");
         _options = options;
         _scenario = ScenarioRegistry.Create(options.Scenario);
-        var space = _scenario.ActionSpace;
         Policy = NewPolicy(_scenario, options);
-        _learner = new PolicyGradient(options.Learner, LearnerSeed(options.Seed));
-        _buffer = NewBuffer(_scenario);
-        _random = new SplitMix64(ActionSeed(options.Seed));
+        _learner = new Learner(options, Policy);
     }
 
     /// <summary>The freshly initialised policy of a training session (the same for a seed wherever training runs).</summary>
     public static CandidatePolicy NewPolicy(IScenario scenario, TrainingOptions options) =>
-        new(scenario.ActionSpace.Features, scenario.GlobalFeatures, scenario.ActionSpace.MaxCandidates, options.Learner.Hidden, (int)(options.Seed % int.MaxValue));
-
-    public static RolloutBuffer NewBuffer(IScenario scenario) =>
-        new(scenario.ActionSpace.MaxCandidates, scenario.ActionSpace.Features, scenario.GlobalFeatures);
+        new(scenario.ActionSpace.Features, scenario.StateFeatures, scenario.ActionSpace.MaxCandidates, options.Learner.Hidden, (int)(options.Seed % int.MaxValue));
 
     /// <summary>Seed of the learner's minibatch shuffling.</summary>
     public static ulong LearnerSeed(ulong seed) => seed ^ 0xA5A5_5A5Aul;
@@ -64,9 +58,9 @@ public sealed class Trainer
     /// <summary>Seed of the action sampling.</summary>
     public static ulong ActionSeed(ulong seed) => seed ^ 0x0DDB_1A5Eul;
 
-    /// <summary>Whether the learner updates after this episode (0-based) of a session of <paramref name="batches"/>.</summary>
-    public static bool ClosesUpdateWindow(long episode, long batches, int episodesPerUpdate) =>
-        (episode + 1) % episodesPerUpdate == 0 || episode == batches - 1;
+    /// <summary>The training environment of a session: the scenario on the feed, with the greedy's reward on each batch.</summary>
+    public static IParallelEnv TrainingEnv(IScenario scenario, IBatchFeed feed, TrainingOptions options) =>
+        new ReferenceScore(new PartitionEnv(scenario, feed, options.ScenarioOptions), options.Weights, options.Cost);
 
     public CandidatePolicy Policy { get; }
 
@@ -75,27 +69,21 @@ public sealed class Trainer
 
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
-        using var env = new PartitionEnv(_scenario, feed, _options.ScenarioOptions, scoreReference: true);
-        long episode = 0, placing = 0, updating = 0;
+        using var env = TrainingEnv(_scenario, feed, _options);
+        var worker = new RolloutWorker(env, Policy, ActionSeed(_options.Seed), training: true);
+        long episode = 0, placing = 0;
         for (; episode < _options.Batches; episode++)
         {
             if (cancel.IsCancellationRequested) break;
-            int stepsBefore = _buffer.Steps;
             long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var (decisions, reward) = EpisodeRunner.Play(env, Policy, _random, _buffer);
+            var outcome = worker.PlayEpisode();
             placing += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-            if (_buffer.Steps > stepsBefore) _buffer.EndEpisode(reward);
-            var metrics = env.World.LastMetrics;
-            onEpisode?.Invoke(new EpisodeRecord(episode, reward, env.ReferenceReward, metrics.SizeImbalance, metrics.Replication, decisions, metrics.Partitions));
-            if (ClosesUpdateWindow(episode, _options.Batches, _options.Learner.EpisodesPerUpdate))
-            {
-                long updateStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-                _learner.Update(_buffer, Policy, (double)(episode + 1) / _options.Batches);
-                updating += System.Diagnostics.Stopwatch.GetTimestamp() - updateStarted;
-                _buffer.Clear();
-            }
+            if (outcome.Steps is { } steps) _learner.Add(steps, outcome.Reward);
+            var m = outcome.Metrics;
+            onEpisode?.Invoke(new EpisodeRecord(episode, outcome.Reward, outcome.ReferenceReward, m.SizeImbalance, m.Replication, outcome.Decisions, m.Partitions));
+            if (_learner.ClosesWindow(episode)) _learner.Update((double)(episode + 1) / _options.Batches);
         }
-        Time = new TrainingTime(TrainingTime.Seconds(placing), TrainingTime.Seconds(updating));
+        Time = new TrainingTime(TrainingTime.Seconds(placing), _learner.UpdateSeconds);
         return new Checkpoint(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, episode, _options.Seed, trainedOn, _options.Slack);
     }
 }

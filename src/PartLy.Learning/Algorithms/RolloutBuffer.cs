@@ -1,16 +1,16 @@
 using PartLy.Learning.Rl;
 
-namespace PartLy.Learning.Training;
+namespace PartLy.Learning.Algorithms;
 
 /// <summary>
-/// The steps of a few episodes, as the learner needs them: each step's candidate features and their count (the action
-/// mask), the action, its log-probability and value estimate when taken, and the global features; each episode's
-/// final reward. Advantages and returns are computed here.
+/// The steps of a few episodes, as the learner needs them (Stable-Baselines3's RolloutBuffer): each step's candidate
+/// features and their count (the action mask), the action, its log-probability and value estimate when taken, and
+/// the global state; each episode's final reward. Advantages and returns are computed here.
 /// </summary>
-public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
+public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeatures)
 {
     private float[] _candidates = new float[4096 * maxCandidates * features];
-    private float[] _globals = new float[4096 * globals];
+    private float[] _states = new float[4096 * stateFeatures];
     private int[] _counts = new int[4096];
     private int[] _actions = new int[4096];
     private float[] _logProbabilities = new float[4096];
@@ -22,50 +22,53 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
 
     public int MaxCandidates { get; } = maxCandidates;
     public int Features { get; } = features;
-    public int GlobalFeatures { get; } = globals;
+    public int StateFeatures { get; } = stateFeatures;
     public int Steps { get; private set; }
 
-    public void Add(Observation observation, int action, float logProbability, float value)
-    {
-        if (Steps == _counts.Length) Grow();
-        int s = Steps++;
-        observation.Candidates.AsSpan(0, observation.Count * Features).CopyTo(_candidates.AsSpan(s * MaxCandidates * Features));
-        observation.Global.CopyTo(_globals.AsSpan(s * GlobalFeatures));
-        _counts[s] = observation.Count;
-        _actions[s] = action;
-        _logProbabilities[s] = logProbability;
-        _values[s] = value;
-    }
+    public void Add(Observation observation, ReadOnlySpan<float> state, int action, float logProbability, float value) =>
+        Add(observation.Candidates.AsSpan(0, observation.Count * Features), observation.Count, state, action, logProbability, value);
 
-    /// <summary>Adds one step from raw arrays (an episode that arrived as a message).</summary>
-    public void Add(ReadOnlySpan<float> candidates, int count, ReadOnlySpan<float> globals, int action, float logProbability, float value)
+    public void Add(ReadOnlySpan<float> candidates, int count, ReadOnlySpan<float> state, int action, float logProbability, float value)
     {
         if (Steps == _counts.Length) Grow();
         int s = Steps++;
         candidates[..(count * Features)].CopyTo(_candidates.AsSpan(s * MaxCandidates * Features));
-        globals.CopyTo(_globals.AsSpan(s * GlobalFeatures));
+        state.CopyTo(_states.AsSpan(s * StateFeatures));
         _counts[s] = count;
         _actions[s] = action;
         _logProbabilities[s] = logProbability;
         _values[s] = value;
     }
 
-    /// <summary>Copies out the steps recorded since <paramref name="from"/> (candidate rows packed, count each).</summary>
-    public (float[] Candidates, int[] Counts, int[] Actions, float[] LogProbabilities, float[] Values, float[] Globals) Export(int from = 0)
+    /// <summary>Copies out the steps recorded (candidate rows packed, count each).</summary>
+    public EpisodeSteps Export()
     {
-        int n = Steps - from, rows = 0;
-        for (int s = from; s < Steps; s++) rows += _counts[s];
+        int rows = 0;
+        for (int s = 0; s < Steps; s++) rows += _counts[s];
         var candidates = new float[rows * Features];
         int at = 0;
-        for (int s = from; s < Steps; s++)
+        for (int s = 0; s < Steps; s++)
         {
             var source = Candidates(s);
             source.CopyTo(candidates.AsSpan(at));
             at += source.Length;
         }
-        return (candidates, _counts.AsSpan(from, n).ToArray(), _actions.AsSpan(from, n).ToArray(),
-            _logProbabilities.AsSpan(from, n).ToArray(), _values.AsSpan(from, n).ToArray(),
-            _globals.AsSpan(from * GlobalFeatures, n * GlobalFeatures).ToArray());
+        return new EpisodeSteps(candidates, _counts.AsSpan(0, Steps).ToArray(), _actions.AsSpan(0, Steps).ToArray(),
+            _logProbabilities.AsSpan(0, Steps).ToArray(), _values.AsSpan(0, Steps).ToArray(), _states.AsSpan(0, Steps * StateFeatures).ToArray());
+    }
+
+    /// <summary>Appends the steps of one episode and closes it with its final reward (steps before the end earn 0).</summary>
+    public void AddEpisode(EpisodeSteps episode, double reward)
+    {
+        int row = 0;
+        for (int s = 0; s < episode.Steps; s++)
+        {
+            int count = episode.Counts[s];
+            Add(episode.Candidates.AsSpan(row * Features, count * Features), count, episode.States.AsSpan(s * StateFeatures, StateFeatures),
+                episode.Actions[s], episode.LogProbabilities[s], episode.Values[s]);
+            row += count;
+        }
+        EndEpisode(reward);
     }
 
     /// <summary>Closes the current episode with its final reward (steps before it earn 0).</summary>
@@ -101,7 +104,7 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
     }
 
     public ReadOnlySpan<float> Candidates(int step) => _candidates.AsSpan(step * MaxCandidates * Features, _counts[step] * Features);
-    public ReadOnlySpan<float> Globals(int step) => _globals.AsSpan(step * GlobalFeatures, GlobalFeatures);
+    public ReadOnlySpan<float> State(int step) => _states.AsSpan(step * StateFeatures, StateFeatures);
     public int Count(int step) => _counts[step];
     public int Action(int step) => _actions[step];
     public float LogProbability(int step) => _logProbabilities[step];
@@ -112,7 +115,7 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
     {
         int size = _counts.Length * 2;
         Array.Resize(ref _candidates, size * MaxCandidates * Features);
-        Array.Resize(ref _globals, size * GlobalFeatures);
+        Array.Resize(ref _states, size * StateFeatures);
         Array.Resize(ref _counts, size);
         Array.Resize(ref _actions, size);
         Array.Resize(ref _logProbabilities, size);
@@ -120,4 +123,10 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int globals)
         Array.Resize(ref _advantages, size);
         Array.Resize(ref _returns, size);
     }
+}
+
+/// <summary>The steps of one episode, packed (what an agent sends its learner).</summary>
+public sealed record EpisodeSteps(float[] Candidates, int[] Counts, int[] Actions, float[] LogProbabilities, float[] Values, float[] States)
+{
+    public int Steps => Actions.Length;
 }

@@ -1,13 +1,16 @@
 using PartLy.Core.Streams;
+using PartLy.Learning.Algorithms;
 using PartLy.Learning.Nn;
+using PartLy.Learning.Rl;
 
-namespace PartLy.Learning.Rl;
+namespace PartLy.Learning.Policies;
 
 /// <summary>
 /// A policy over a variable set of candidate actions: one shared network scores every candidate from its features,
 /// and a softmax over the scores is the action distribution. Because it scores candidates rather than emitting one
-/// output per block, the same weights serve any number of blocks P. A separate value network reads the global
-/// features (for PPO's advantages).
+/// output per block, the same weights serve any number of blocks P. A separate value network reads the global state
+/// (the critic). As Stable-Baselines3's policies do, it acts, evaluates stored actions (log-probability, entropy,
+/// value), and back-propagates a gradient the algorithm gives it; the loss is the algorithm's.
 /// </summary>
 public sealed class CandidatePolicy
 {
@@ -18,6 +21,7 @@ public sealed class CandidatePolicy
     private readonly float[] _valueScratch;
     private readonly float[] _scores;
     private readonly float[] _probabilities;
+    private float _entropy;
 
     public CandidatePolicy(int features, int globals, int maxCandidates, int hidden = 16, int seed = 1)
     {
@@ -91,52 +95,56 @@ public sealed class CandidatePolicy
         return best;
     }
 
-    public float EstimateValue(ReadOnlySpan<float> globals) => Value.Forward(globals, _valueActivations)[0];
-
     /// <summary>
-    /// For one step: computes log π(action) under the current weights, asks <paramref name="logCoefficientOf"/> for
-    /// the coefficient of log π(action) in the objective, and adds to <paramref name="gradient"/> the gradient of
-    /// −(coefficient · log π(action) + entropyCoefficient · H(π)). Returns (log π(action), H).
+    /// log π(action) and the entropy H(π) of a stored step under the current weights (0 and 0 when there was a
+    /// single candidate). The distribution is kept for <see cref="BackpropagatePolicy"/>.
     /// </summary>
-    public (float LogProbability, float Entropy) AccumulatePolicyGradient(ReadOnlySpan<float> candidates, int count, int action,
-        Func<float, float> logCoefficientOf, float entropyCoefficient, Span<float> gradient)
+    public (float LogProbability, float Entropy) EvaluateActions(ReadOnlySpan<float> candidates, int count, int action)
     {
         if (count == 1) return (0, 0);
         Distribution(candidates, count, _probabilities);
         float entropy = 0;
         for (int c = 0; c < count; c++)
             if (_probabilities[c] > 0) entropy -= _probabilities[c] * MathF.Log(_probabilities[c]);
-        float logProbability = MathF.Log(Math.Max(_probabilities[action], 1e-30f));
-        float logCoefficient = logCoefficientOf(logProbability);
+        _entropy = entropy;
+        return (MathF.Log(Math.Max(_probabilities[action], 1e-30f)), entropy);
+    }
+
+    /// <summary>
+    /// For the step last evaluated: adds to <paramref name="gradient"/> the gradient of
+    /// −(<paramref name="logProbabilityWeight"/> · log π(action) + <paramref name="entropyWeight"/> · H(π)).
+    /// </summary>
+    public void BackpropagatePolicy(ReadOnlySpan<float> candidates, int count, int action, float logProbabilityWeight, float entropyWeight, Span<float> gradient)
+    {
+        if (count == 1) return;
         Span<float> dScore = stackalloc float[1];
         for (int c = 0; c < count; c++)
         {
             float p = _probabilities[c];
             float logP = MathF.Log(Math.Max(p, 1e-30f));
             float dLogPi = (c == action ? 1 : 0) - p;
-            float dEntropy = -p * (logP + entropy);
-            dScore[0] = -(logCoefficient * dLogPi + entropyCoefficient * dEntropy);
+            float dEntropy = -p * (logP + _entropy);
+            dScore[0] = -(logProbabilityWeight * dLogPi + entropyWeight * dEntropy);
             if (dScore[0] == 0) continue;
             Scorer.Forward(candidates.Slice(c * Features, Features), _activations);
             Scorer.Backward(dScore, _activations, gradient, _scratch);
         }
-        return (logProbability, entropy);
     }
 
-    /// <summary>Adds the gradient of coefficient · (V(globals) − target)² / 2; returns V(globals).</summary>
-    public float AccumulateValueGradient(ReadOnlySpan<float> globals, float target, float coefficient, Span<float> gradient)
+    /// <summary>V(state), with the activations kept for <see cref="BackpropagateValue"/>.</summary>
+    public float EvaluateValue(ReadOnlySpan<float> state) => Value.Forward(state, _valueActivations)[0];
+
+    /// <summary>For the state last evaluated: adds <paramref name="valueGradient"/> · ∂V/∂weights to <paramref name="gradient"/>.</summary>
+    public void BackpropagateValue(float valueGradient, Span<float> gradient)
     {
-        float v = Value.Forward(globals, _valueActivations)[0];
         Span<float> d = stackalloc float[1];
-        d[0] = coefficient * (v - target);
+        d[0] = valueGradient;
         Value.Backward(d, _valueActivations, gradient, _valueScratch);
-        return v;
     }
-
 
     public static void ThrowIfNotFinite(float[] parameters, string what)
     {
         foreach (float p in parameters)
-            if (!float.IsFinite(p)) throw new PartLy.Learning.Training.TrainingDivergedException($"the {what} network has non-finite weights");
+            if (!float.IsFinite(p)) throw new TrainingDivergedException($"the {what} network has non-finite weights");
     }
 }

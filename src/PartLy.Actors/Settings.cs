@@ -1,0 +1,28 @@
+using PartLy.Learning.Rl;
+using PartLy.Learning.Training;
+
+namespace PartLy.Actors;
+
+/// <summary>
+/// An experiment: train a policy for some batches, then test it on others, each phase a source, a scheduler, an agent
+/// with its partition actors and (training) a learner. Every part is a serializable record.
+/// </summary>
+/// <param name="Training">Scenario, mode, cost weights, learner hyperparameters, seed; its Batches is the training length (0: test only).</param>
+/// <param name="TrainFeed">The training stream.</param>
+/// <param name="TestFeed">The test stream (null: no test phase).</param>
+/// <param name="TestBatches">Length of the test phase.</param>
+/// <param name="InitialWeights">Weights to start from (null: a fresh policy from the seed).</param>
+/// <param name="FixedPartitions">P the scheduler holds for every batch (0: each stream's P).</param>
+/// <param name="TuplesPerSecond">Source pacing (0: as fast as possible).</param>
+/// <param name="Window">Batches a source may send ahead.</param>
+public sealed record ExperimentSpec(
+    TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
+    PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2);
+
+/// <summary>What an agent does in a phase.</summary>
+/// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
+/// <param name="Training">Sample actions and send experience to the learner (else act greedily).</param>
+/// <param name="Options">The training session (scenario, mode, weights, learner, seed).</param>
+/// <param name="Batches">Batches of the phase.</param>
+/// <param name="Window">Batches the source may send ahead (flow control).</param>
+public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2);
