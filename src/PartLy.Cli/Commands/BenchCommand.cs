@@ -83,13 +83,13 @@ public sealed class BenchCommand : Command<BenchSettings>
         if (settings.Ablation && checkpoint is null) throw new InputException("--ablation needs --policy FILE");
         if (checkpoint is not null)
         {
-            entries.Insert(0, new BenchEntry("learned", checkpoint.CreatePartitioner()));
+            entries.Insert(0, new BenchEntry("learned", () => checkpoint.CreatePartitioner()));
             if (settings.Ablation)
             {
                 if (checkpoint.RulesStrategy() is null) throw new InputException($"--ablation: the policy's scenario '{checkpoint.Scenario}' has no rules strategy to compare with");
                 string first = checkpoint.RulesStrategy()!, random = checkpoint.RulesStrategy("random") + $",seed={settings.Seed}";
-                entries.Insert(1, new BenchEntry(first, Strategies.Create(first)));
-                entries.Insert(2, new BenchEntry(random, Strategies.Create(random)));
+                entries.Insert(1, new BenchEntry(first, () => Strategies.Create(first)));
+                entries.Insert(2, new BenchEntry(random, () => Strategies.Create(random)));
             }
         }
         if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, policy, cancellationToken);
@@ -142,7 +142,7 @@ public static class StrategyList
         foreach (string spec in specs)
         {
             if (entries.Exists(e => e.Strategy == spec.ToLowerInvariant())) throw new InputException($"--strategies: '{spec}' is listed twice");
-            entries.Add(new BenchEntry(spec.ToLowerInvariant(), Strategies.Create(spec)));
+            entries.Add(new BenchEntry(spec.ToLowerInvariant(), () => Strategies.Create(spec)));
         }
         return entries;
     }

@@ -190,7 +190,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
             $"trained {episodes.Count:N0} batches in {seconds:F1} s ({episodes.Count / Math.Max(seconds, 1e-9):F0} batches/s, {episodes.Average(e => e.Decisions):F1} decisions per batch): placing {time.PlacingSeconds:F1} s, policy updates {time.UpdateSeconds:F1} s, the rest {seconds - time.PlacingSeconds - time.UpdateSeconds:F1} s ({(actors ? "messages, sources, partition actors, metrics" : "sources, metrics")}); policy: {Markup.Escape(policyPath)}"));
 
-        var entries = new List<BenchEntry> { new("learned", checkpoint.CreatePartitioner()) };
+        var entries = new List<BenchEntry> { new("learned", () => checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
         using var testSource = testStream.Open();
         var report = ProgressDisplay.Run(s.Quiet, null, "test", "tuples",

@@ -5,8 +5,11 @@ using PartLy.Core.Streams;
 
 namespace PartLy.Core.Bench;
 
-/// <summary>A strategy in a bench: the name the user gave it and the partitioner that runs it.</summary>
-public sealed record BenchEntry(string Strategy, Partitioner Partitioner);
+/// <summary>A strategy in a bench: the name the user gave it, the partitioner that runs it, and how to make a fresh one (for timing).</summary>
+public sealed record BenchEntry(string Strategy, Func<Partitioner> Create)
+{
+    public Partitioner Partitioner { get; } = Create();
+}
 
 /// <summary>What was run, and what every strategy reached on it.</summary>
 public sealed record BenchReport(
@@ -15,11 +18,16 @@ public sealed record BenchReport(
 
 /// <summary>
 /// Runs several strategies side by side over one stream in a single pass: each batch is read once, every strategy
-/// places it (timed), and its metrics are taken. Memory does not grow with the stream's length beyond one value per
-/// batch and metric.
+/// places it, and its metrics are taken. Memory does not grow with the stream's length beyond one value per batch
+/// and metric. Routing speed is measured apart, in steady state: a fresh instance of each strategy routes the
+/// stream's first <see cref="TimingSampleTuples"/> tuples for <see cref="WarmupSeconds"/> to warm up (the JIT's
+/// tiers settle), then again for <see cref="TimingSeconds"/>, and tuples per second are those of the timed passes.
 /// </summary>
 public static class BenchRunner
 {
+    public const int TimingSampleTuples = 200_000;
+    public const double WarmupSeconds = 0.3, TimingSeconds = 0.3;
+
     public static BenchReport Run(ITupleSource source, BatchPolicy policy, int partitions, IReadOnlyList<BenchEntry> entries,
         CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default, CostWeights? weights = null)
     {
@@ -37,6 +45,8 @@ public static class BenchRunner
         }
         int[] blocks = new int[1024];
         long batches = 0;
+        var sample = new List<MicroBatch>();
+        long sampleTuples = 0;
         while (batcher.TryNext(out var batch))
         {
             cancel.ThrowIfCancellationRequested();
@@ -48,17 +58,43 @@ public static class BenchRunner
             var context = new BatchContext(batch.Index, partitions, batch.ExpectedTuples);
             for (int s = 0; s < entries.Count; s++)
             {
-                long start = Stopwatch.GetTimestamp();
                 entries[s].Partitioner.Partition(context, keys, placed);
-                long ticks = Stopwatch.GetTimestamp() - start;
-                accumulators[s].Add(analyzers[s].Analyze(keys, placed, partitions), ticks);
+                accumulators[s].Add(analyzers[s].Analyze(keys, placed, partitions));
             }
+            if (sampleTuples < TimingSampleTuples) { sample.Add(batch); sampleTuples += batch.Count; }
             batches++;
             onTuples?.Invoke(batch.Count);
         }
         if (batches == 0) throw new InputException($"{source.Description}: the stream produced no batch");
         var results = new StrategyResult[entries.Count];
-        for (int s = 0; s < entries.Count; s++) results[s] = accumulators[s].Result(analyzers[s]);
+        for (int s = 0; s < entries.Count; s++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            results[s] = accumulators[s].Result(analyzers[s], SteadyTuplesPerSecond(entries[s], sample, partitions, blocks));
+        }
         return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights());
+    }
+
+    /// <summary>Tuples per second of a fresh instance over the sample, after the warm-up.</summary>
+    private static double SteadyTuplesPerSecond(BenchEntry entry, List<MicroBatch> sample, int partitions, int[] blocks)
+    {
+        var partitioner = entry.Create();
+        long index = 0, warm = 0, tuples = 0, ticks = 0;
+        long warmup = (long)(WarmupSeconds * Stopwatch.Frequency), budget = (long)(TimingSeconds * Stopwatch.Frequency);
+        while (warm < warmup) warm += Pass();
+        while (ticks < budget)
+        {
+            ticks += Pass();
+            foreach (var batch in sample) tuples += batch.Count;
+        }
+        return tuples / (ticks / (double)Stopwatch.Frequency);
+
+        long Pass()
+        {
+            long started = Stopwatch.GetTimestamp();
+            foreach (var batch in sample)
+                partitioner.Partition(new BatchContext(index++, partitions, batch.ExpectedTuples), batch.Keys, blocks.AsSpan(0, batch.Count));
+            return Stopwatch.GetTimestamp() - started;
+        }
     }
 }

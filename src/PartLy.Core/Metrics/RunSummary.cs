@@ -34,9 +34,8 @@ public sealed class RunAccumulator(string strategy, string name, InformationMode
     private readonly List<double> _imbalance = [], _cardinality = [], _replication = [], _weighted = [],
         _split = [], _extra = [], _migration = [], _time = [], _cost = [];
     private long _tuples;
-    private long _routingTicks;
 
-    public void Add(in BatchMetrics m, long routingTicks)
+    public void Add(in BatchMetrics m)
     {
         _imbalance.Add(m.SizeImbalance);
         _cardinality.Add(m.CardinalityImbalance);
@@ -48,16 +47,15 @@ public sealed class RunAccumulator(string strategy, string name, InformationMode
         _time.Add(m.ProcessingTime);
         _cost.Add(_weights.Cost(m));
         _tuples += m.Tuples;
-        _routingTicks += routingTicks;
     }
 
-    public StrategyResult Result(BatchAnalyzer analyzer)
+    /// <param name="tuplesPerSecond">Routing speed, measured apart (in steady state).</param>
+    public StrategyResult Result(BatchAnalyzer analyzer, double tuplesPerSecond)
     {
-        double seconds = (double)_routingTicks / System.Diagnostics.Stopwatch.Frequency;
         return new StrategyResult(strategy, name, mode, _imbalance.Count, _tuples,
             Stat.Of(_imbalance), Stat.Of(_cardinality), Stat.Of(_replication), Stat.Of(_weighted),
             Stat.Of(_split), Stat.Of(_extra), Stat.Of(_migration), Stat.Of(_time), Stat.Of(_cost),
-            analyzer.StreamImbalance, analyzer.StreamReplication, seconds > 0 ? _tuples / seconds : double.PositiveInfinity);
+            analyzer.StreamImbalance, analyzer.StreamReplication, tuplesPerSecond);
     }
 }
 
