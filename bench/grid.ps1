@@ -1,8 +1,8 @@
 #!/usr/bin/env pwsh
 # The quality grid of PROBLEM.md section 5: every strategy and a trained policy on Zipf z x P x batch size, online
 # (or, with -Trace, on a real stream x P x batch size). Writes one bench JSON per cell under -Out and prints a markdown
-# table: the policy against the best online baseline; with -Ablation, a second table: the policy against its
-# scenario's rules with a fixed choice (first, random).
+# table: the policy against the best online baseline (the strategy reserving among them); with -Ablation, a second
+# table: the policy against its own rules with a fixed choice (the first candidate, a random one).
 #   dotnet pwsh bench/grid.ps1 -Policy runs/default/policy.json [-Tuples 1000000] [-Out runs/grid]
 #       [-Strategies 'all,greedy:slack=0.01'] [-Ablation] [-Trace FILE [-Format words|lines]]
 param(
@@ -39,7 +39,7 @@ foreach ($stream in $streams) { foreach ($p in $Partitions) { foreach ($b in $Ba
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     $report = Get-Content $json -Raw | ConvertFrom-Json
     $learned = $report.results | Where-Object { $_.strategy -eq 'learned' }
-    $online = $report.results | Where-Object { $_.mode -eq 'online' -and $_.strategy -notin 'learned', 'rules-first', 'rules-random' }
+    $online = $report.results | Where-Object { $_.mode -eq 'online' -and $_.strategy -ne 'learned' -and $_.strategy -notlike '*choice=*' }
     $bestLambda = $online | Sort-Object batch_imbalance_mean | Select-Object -First 1
     $balancing = $online | Where-Object { $_.batch_imbalance_mean -le 0.2 } | Sort-Object batch_replication_mean | Select-Object -First 1
     $floor = $report.bounds.replication_floor_mean
@@ -54,8 +54,9 @@ if ($Ablation) {
     foreach ($stream in $streams) { foreach ($p in $Partitions) { foreach ($b in $Batches) {
         $z = $stream[0]
         $report = Get-Content (CellFile $z $p $b) -Raw | ConvertFrom-Json
-        $repl = @{}
-        foreach ($r in $report.results) { $repl[$r.strategy] = $r.batch_replication_mean }
-        '| {0} | {1} | {2} | {3:F3} | {4:F3} | {5:F3} |' -f $z, $p, $b, $repl['learned'], $repl['rules-first'], $repl['rules-random']
+        $learned = ($report.results | Where-Object { $_.strategy -eq 'learned' }).batch_replication_mean
+        $first = ($report.results | Where-Object { $_.strategy -like '*choice=first*' }).batch_replication_mean
+        $random = ($report.results | Where-Object { $_.strategy -like '*choice=random*' }).batch_replication_mean
+        '| {0} | {1} | {2} | {3:F3} | {4:F3} | {5:F3} |' -f $z, $p, $b, $learned, $first, $random
     } } }
 }

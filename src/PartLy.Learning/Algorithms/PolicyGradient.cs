@@ -56,6 +56,18 @@ internal sealed class GradientStep(CandidatePolicy policy, double maxGradNorm, s
     public float[] PolicyGradient { get; } = new float[policy.Scorer.Parameters.Length];
     public float[] ValueGradient { get; } = new float[policy.Value.Parameters.Length];
 
+    /// <summary>The learning rate, annealed linearly to 5% of its start when the options say so.</summary>
+    public static double LearningRate(LearnerOptions options, double progress) =>
+        options.AnnealLearningRate ? options.LearningRate * Math.Max(1 - progress, 0.05) : options.LearningRate;
+
+    /// <summary>The step indices 0 … n − 1.</summary>
+    public static int[] Steps(int n)
+    {
+        var steps = new int[n];
+        for (int i = 0; i < n; i++) steps[i] = i;
+        return steps;
+    }
+
     public void Clear()
     {
         Array.Clear(PolicyGradient);

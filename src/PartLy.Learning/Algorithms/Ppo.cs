@@ -28,10 +28,9 @@ public sealed class Ppo(LearnerOptions options, ulong seed) : IPolicyGradient
         int steps = buffer.Steps;
         if (steps == 0) return new UpdateStats(0, 0, 0, 0, 0, 0);
         buffer.ComputeAdvantages(options.GaeLambda);
-        double learningRate = options.AnnealLearningRate ? options.LearningRate * Math.Max(1 - progress, 0.05) : options.LearningRate;
+        double learningRate = GradientStep.LearningRate(options, progress);
         int minibatches = Math.Min(options.Minibatches, steps);
-        var order = new int[steps];
-        for (int i = 0; i < steps; i++) order[i] = i;
+        var order = GradientStep.Steps(steps);
         var advantages = new float[steps];
         double policyLoss = 0, valueLoss = 0, entropySum = 0, approxKl = 0, clipped = 0, norm = 0;
         int updates = 0;

@@ -21,9 +21,8 @@ public sealed class Reinforce(LearnerOptions options) : IPolicyGradient
         int steps = buffer.Steps;
         if (steps == 0) return new UpdateStats(0, 0, 0, 0, 0, 0);
         buffer.ComputeAdvantages(lambda: 1.0);
-        double learningRate = options.AnnealLearningRate ? options.LearningRate * Math.Max(1 - progress, 0.05) : options.LearningRate;
-        var all = new int[steps];
-        for (int i = 0; i < steps; i++) all[i] = i;
+        double learningRate = GradientStep.LearningRate(options, progress);
+        var all = GradientStep.Steps(steps);
         var advantages = new float[steps];
         GradientStep.Normalise(buffer, all, advantages);
         _step.Clear();
