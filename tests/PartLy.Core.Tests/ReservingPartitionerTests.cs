@@ -180,7 +180,7 @@ public class ReservingPartitionerTests
         for (int i = 0; i < keys.Length; i++) keys[i] = i % 10 == 0 ? 1 : 1000 + i;
         var world = ReservingWorld.Taught(keys, 4);
         world.Touch(1);
-        world.OpenFragment(1, 2, commitCount: false);
+        world.OpenFragment(1, 2);
         Assert.Equal(0.1 * 1000, world.Expected(2), 3);
         Assert.Equal(250 - 0.1 * 1000, world.Free(2, 250), 3);
         world.Place(2);
@@ -189,7 +189,7 @@ public class ReservingPartitionerTests
         foreach (int block in new[] { 0, 0, 1, 1, 3, 3 }) world.Place(block);
         // Block 2 has the least load but expects key 1's tuples: a cold key goes to the first of the others.
         Assert.Equal(0, world.Roomiest(250));
-        world.OpenFragment(1, 3, commitCount: false);
+        world.OpenFragment(1, 3);
         Assert.Equal(0, world.Expected(2), 9);
         Assert.Equal(0.1 * 993, world.Expected(3), 3);
         Assert.Equal(2, world.Roomiest(250));
@@ -204,7 +204,7 @@ public class ReservingPartitionerTests
         var world = ReservingWorld.Taught(keys, 10);
         world.Touch(7);
         world.ReserveAhead(7, 0, 100);
-        world.OpenFragment(7, 0, commitCount: true);
+        world.OpenFragment(7, 0);
         int Reserved() => Enumerable.Range(0, 10).Sum(b => world.PlannedQuota(7, b));
         // A remainder of 30 tuples (over a quarter of a block) takes a fourth whole block.
         Assert.Equal(500, Reserved());
@@ -227,11 +227,11 @@ public class ReservingPartitionerTests
         world.Touch(7);
         // Key 7 is expected to send 500 tuples: block 0 and four whole blocks of 100 hold them.
         world.ReserveAhead(7, 0, 100);
-        world.OpenFragment(7, 0, commitCount: true);
+        world.OpenFragment(7, 0);
         Assert.Equal(0, world.Expected(0), 9);
         int beyond = Enumerable.Range(0, 10).First(b => world.PlannedQuota(7, b) == 0);
         // Where the plan did not foresee it, the block expects its share, as for a key without a reservation.
-        world.OpenFragment(7, beyond, commitCount: true);
+        world.OpenFragment(7, beyond);
         Assert.Equal(0.5 * 1000, world.Expected(beyond), 3);
         Assert.Equal(100 - 0.5 * 1000, world.Free(beyond, 100), 3);
     }

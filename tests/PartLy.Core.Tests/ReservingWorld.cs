@@ -50,11 +50,8 @@ internal sealed class ReservingWorld(InformationMode mode, CostWeights weights, 
     public bool Touch(int key) => Placer.Touch(key);
     public void ReserveAhead(int key, int block, int capacity) => Partitioner.Plan.ReserveAhead(key, block, capacity, Partitioner.Options.Locality);
 
-    public void OpenFragment(int key, int block, bool commitCount)
-    {
-        bool planned = HasPlan(key) && (mode != InformationMode.Online || Partitioner.Plan.Covers(key, block));
-        Placer.OpenFragment(key, block, planned ? Holding.None : Placer.DefaultHolding(commitCount));
-    }
+    /// <summary>Moves the key's open fragment by the partitioner's own rule (a reserved key holds nothing on its planned blocks).</summary>
+    public void OpenFragment(int key, int block) => Partitioner.OpenFragment(key, block);
 
     public HashSet<int> BlocksOf(int key)
     {

@@ -205,7 +205,7 @@ public sealed class ReservingPartitioner : Partitioner
     /// and online, on a block beyond its plan, it holds its share like any key, so that other keys leave room for the
     /// tuples its plan did not foresee.
     /// </summary>
-    private void OpenFragment(int key, int block)
+    public void OpenFragment(int key, int block)
     {
         bool planned = Plan.Has(key) && (Options.Mode != InformationMode.Online || Plan.Covers(key, block));
         Placer.OpenFragment(key, block, planned ? Holding.None : Placer.DefaultHolding(commitCount: true));
