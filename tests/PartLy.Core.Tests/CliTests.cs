@@ -46,8 +46,9 @@ public class CliTests
         Assert.True(bounds.GetProperty("replication_floor_mean").GetDouble() >= 1);
         Assert.True(bounds.GetProperty("weighted_replication_floor_mean").GetDouble() >= 1);
         var lines = File.ReadAllLines(csv);
-        Assert.Equal(5, lines.Length);
-        Assert.StartsWith("strategy,name,mode", lines[0]);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("strategy,name,mode,batch_imbalance_mean,batch_imbalance_p95,batch_imbalance_max", lines[0]);
+        Assert.StartsWith("hash,Hash,online,", lines[1]);
     }
 
     [Fact]

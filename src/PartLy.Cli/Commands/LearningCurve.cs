@@ -8,14 +8,8 @@ namespace PartLy.Cli.Commands;
 /// <summary>The learning curve of a training run: a PNG (reward and imbalance, smoothed, against batch) and a CSV.</summary>
 public static class LearningCurve
 {
-    public static void WriteCsv(IReadOnlyList<EpisodeRecord> episodes, string path) =>
-        AtomicFile.Write(path, stream =>
-        {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-            writer.WriteLine("batch,partitions,decisions,reward,greedy_reward,imbalance,replication");
-            foreach (var e in episodes)
-                writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{e.Episode},{e.Partitions},{e.Decisions},{e.Reward:R},{e.ReferenceReward:R},{e.Imbalance:R},{e.Replication:R}"));
-        });
+    /// <summary>One row per training batch (<see cref="EpisodeRecord"/>: episode, reward, reference_reward, imbalance, replication, decisions, partitions).</summary>
+    public static void WriteCsv(IReadOnlyList<EpisodeRecord> episodes, string path) => TypedFiles.WriteCsv(path, episodes);
 
     /// <summary>
     /// Reward minus the online greedy's reward on the same batch (above 0: the agent beats the greedy), and λ, both
