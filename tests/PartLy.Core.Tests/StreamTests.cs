@@ -110,6 +110,18 @@ public class StreamTests
         Assert.Equal(5, source.DistinctKeys);
     }
 
+    [Fact]
+    public void A_csv_trace_reads_quoted_fields_with_commas_quotes_and_newlines()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"partly-csv-{Guid.NewGuid():N}.csv");
+        File.WriteAllText(path, "note,k\n\"a, b\",x\n\"two\nlines\",\"y \"\"quoted\"\"\"\nplain,x\n");
+        using var source = new TraceSource(path, new TraceOptions(TraceFormat.Csv, "k"));
+        var keys = new int[8];
+        Assert.Equal(3, source.Read(keys, Span<long>.Empty));
+        Assert.Equal(new[] { 0, 1, 0 }, keys[..3]);
+        Assert.Equal(2, source.DistinctKeys);
+    }
+
     [Theory]
     [InlineData("", TraceFormat.Lines, null, null, "holds no keys")]
     [InlineData("a\n\nb\n", TraceFormat.Lines, null, null, ":2: empty key")]

@@ -27,8 +27,7 @@ public sealed class TraceSource : ITupleSource
     private long _line;
     private long _lastTimestamp = long.MinValue;
     private long _tuplesRead;
-    private int _keyColumn = -1;
-    private int _timeColumn = -1;
+    private readonly CsvTraceReader? _csv;
     private readonly long _limit;
     private readonly char[] _lowerBuffer = new char[256];
 
@@ -47,7 +46,7 @@ public sealed class TraceSource : ITupleSource
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read: {e.Message}"); }
         if (IsGzip(stream)) stream = new GZipStream(stream, CompressionMode.Decompress);
         _reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        if (options.Format == TraceFormat.Csv) ReadHeader();
+        if (options.Format == TraceFormat.Csv) _csv = new CsvTraceReader(path, _reader, options.Column!, options.TimeColumn);
     }
 
     public string Description => $"trace:{Path.GetFileName(_path)}";
@@ -65,6 +64,15 @@ public sealed class TraceSource : ITupleSource
                 _tuplesRead++;
                 continue;
             }
+            if (_csv is not null)
+            {
+                if (!_csv.Next(out string keyField, out string timeField)) break;
+                keys[n] = _dictionary.GetOrAdd(keyField.AsSpan());
+                if (HasTimestamps) timestamps[n] = Timestamp(timeField);
+                n++;
+                _tuplesRead++;
+                continue;
+            }
             string? line = ReadLine();
             if (line is null) break;
             switch (_options.Format)
@@ -76,13 +84,6 @@ public sealed class TraceSource : ITupleSource
                     break;
                 case TraceFormat.Words:
                     Tokenize(line);
-                    break;
-                case TraceFormat.Csv:
-                    ParseCsvRow(line, out int key, out long time);
-                    keys[n] = key;
-                    if (HasTimestamps) timestamps[n] = time;
-                    n++;
-                    _tuplesRead++;
                     break;
             }
         }
@@ -125,63 +126,14 @@ public sealed class TraceSource : ITupleSource
         return buffer[..written];
     }
 
-    private void ReadHeader()
+    private long Timestamp(string raw)
     {
-        string? header = ReadLine() ?? throw new InputException($"{_path}: the trace is empty (a CSV trace needs a header line)");
-        var names = SplitCsv(header);
-        _keyColumn = ResolveColumn(names, _options.Column!, "--column");
-        if (_options.TimeColumn is not null) _timeColumn = ResolveColumn(names, _options.TimeColumn, "--time-column");
-    }
-
-    private int ResolveColumn(List<string> names, string column, string flag)
-    {
-        int byName = names.FindIndex(n => n.Trim() == column);
-        if (byName >= 0) return byName;
-        if (int.TryParse(column, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
-        {
-            if (index < names.Count) return index;
-            throw new InputException($"{_path}:1: {flag} {column} is out of range: the header has {names.Count} columns");
-        }
-        throw new InputException($"{_path}:1: {flag} '{column}' is not a column of the header (columns: {string.Join(", ", names)})");
-    }
-
-    private void ParseCsvRow(string line, out int key, out long time)
-    {
-        var fields = SplitCsv(line);
-        int needed = Math.Max(_keyColumn, _timeColumn) + 1;
-        if (fields.Count < needed) throw Malformed($"expected at least {needed} fields, found {fields.Count}");
-        key = _dictionary.GetOrAdd(fields[_keyColumn].AsSpan());
-        time = 0;
-        if (_timeColumn < 0) return;
-        string raw = fields[_timeColumn].Trim();
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-            throw Malformed($"timestamp '{raw}' is not a number");
-        time = (long)Math.Floor(value * _options.TimeUnitMilliseconds);
-        if (time < _lastTimestamp) throw Malformed($"timestamp {raw} goes back in time (timestamps must not decrease)");
+            throw _csv!.Malformed($"timestamp '{raw}' is not a number");
+        long time = (long)Math.Floor(value * _options.TimeUnitMilliseconds);
+        if (time < _lastTimestamp) throw _csv!.Malformed($"timestamp {raw} goes back in time (timestamps must not decrease)");
         _lastTimestamp = time;
-    }
-
-    private List<string> SplitCsv(string line)
-    {
-        var fields = new List<string>();
-        var current = new System.Text.StringBuilder();
-        bool quoted = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (quoted)
-            {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
-                else if (c == '"') quoted = false;
-                else current.Append(c);
-            }
-            else if (c == '"') quoted = true;
-            else if (c == ',') { fields.Add(current.ToString()); current.Clear(); }
-            else current.Append(c);
-        }
-        if (quoted) throw Malformed("unterminated quoted field");
-        fields.Add(current.ToString());
-        return fields;
+        return time;
     }
 
     private static bool IsGzip(Stream stream)
@@ -192,5 +144,9 @@ public sealed class TraceSource : ITupleSource
         return read == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
     }
 
-    public void Dispose() => _reader.Dispose();
+    public void Dispose()
+    {
+        _csv?.Dispose();
+        _reader.Dispose();
+    }
 }
