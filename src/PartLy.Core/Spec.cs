@@ -5,17 +5,16 @@ namespace PartLy.Core;
 
 /// <summary>
 /// A name with parameters, as users write them on the command line: <c>zipf:z=1.5,keys=10000</c> or <c>pkg:d=5</c>.
-/// Every parameter must be read; unknown ones are an error naming the allowed set.
+/// Every parameter must be read; unknown ones are an error naming the allowed set. Errors quote the text; the
+/// caller says which flag or setting it came from.
 /// </summary>
 public sealed class Spec
 {
     private readonly Dictionary<string, string> _values;
     private readonly HashSet<string> _read = [];
-    private readonly string _flag;
 
-    private Spec(string flag, string text, string name, Dictionary<string, string> values)
+    private Spec(string text, string name, Dictionary<string, string> values)
     {
-        _flag = flag;
         Text = text;
         Name = name;
         _values = values;
@@ -24,24 +23,24 @@ public sealed class Spec
     public string Name { get; }
     public string Text { get; }
 
-    public static Spec Parse(string flag, string text)
+    public static Spec Parse(string text)
     {
         string trimmed = text.Trim();
         int colon = trimmed.IndexOf(':');
         string name = (colon < 0 ? trimmed : trimmed[..colon]).Trim().ToLowerInvariant();
-        if (name.Length == 0) throw new InputException($"{flag} '{text}': missing a name");
+        if (name.Length == 0) throw new InputException($"'{text}': missing a name");
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (colon >= 0)
         {
             foreach (string part in trimmed[(colon + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 int eq = part.IndexOf('=');
-                if (eq <= 0 || eq == part.Length - 1) throw new InputException($"{flag} '{text}': '{part}' is not name=value");
+                if (eq <= 0 || eq == part.Length - 1) throw new InputException($"'{text}': '{part}' is not name=value");
                 if (!values.TryAdd(part[..eq].Trim(), part[(eq + 1)..].Trim()))
-                    throw new InputException($"{flag} '{text}': parameter '{part[..eq]}' given twice");
+                    throw new InputException($"'{text}': parameter '{part[..eq]}' given twice");
             }
         }
-        return new Spec(flag, text, name, values);
+        return new Spec(text, name, values);
     }
 
     public double Double(string key, double fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
@@ -49,8 +48,8 @@ public sealed class Spec
         _read.Add(key);
         if (!_values.TryGetValue(key, out string? raw)) return fallback;
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-            throw new InputException($"{_flag} '{Text}': {key}={raw} is not a number");
-        if (value < min || value > max) throw new InputException($"{_flag} '{Text}': {key}={raw} is outside [{min}, {max}]");
+            throw new InputException($"'{Text}': {key}={raw} is not a number");
+        if (value < min || value > max) throw new InputException($"'{Text}': {key}={raw} is outside [{min}, {max}]");
         return value;
     }
 
@@ -62,8 +61,8 @@ public sealed class Spec
         _read.Add(key);
         if (!_values.TryGetValue(key, out string? raw)) return fallback;
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
-            throw new InputException($"{_flag} '{Text}': {key}={raw} is not a whole number");
-        if (value < min || value > max) throw new InputException($"{_flag} '{Text}': {key}={raw} is outside [{min}, {max}]");
+            throw new InputException($"'{Text}': {key}={raw} is not a whole number");
+        if (value < min || value > max) throw new InputException($"'{Text}': {key}={raw} is outside [{min}, {max}]");
         return value;
     }
 
@@ -73,7 +72,7 @@ public sealed class Spec
         if (!_values.TryGetValue(key, out string? raw)) return fallback;
         string value = raw.ToLowerInvariant();
         if (Array.IndexOf(allowed, value) < 0)
-            throw new InputException($"{_flag} '{Text}': {key}={raw} is not one of {string.Join(", ", allowed)}");
+            throw new InputException($"'{Text}': {key}={raw} is not one of {string.Join(", ", allowed)}");
         return value;
     }
 
@@ -84,7 +83,7 @@ public sealed class Spec
     {
         foreach (string key in _values.Keys)
             if (!_read.Contains(key))
-                throw new InputException($"{_flag} '{Text}': unknown parameter '{key}' for {Name} (allowed: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed))})");
+                throw new InputException($"'{Text}': unknown parameter '{key}' for {Name} (allowed: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed))})");
     }
 
     private double? Mark(string key) { _read.Add(key); return null; }

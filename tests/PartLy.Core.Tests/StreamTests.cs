@@ -77,7 +77,7 @@ public class StreamTests
     {
         using var source = new SyntheticSource("zipf", 10, 1, 100, 1);
         var e = Assert.Throws<InputException>(() => new MicroBatcher(source, new BatchPolicy.ByInterval(100)));
-        Assert.Contains("needs arrival times", e.Message);
+        Assert.Contains("need arrival times", e.Message);
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class StreamTests
     [InlineData("k,t\na,1\nb\n", TraceFormat.Csv, "k", "t", ":3: expected at least 2 fields")]
     [InlineData("k,t\na,1\nb,x\n", TraceFormat.Csv, "k", "t", ":3: timestamp 'x' is not a number")]
     [InlineData("k,t\na,5\nb,4\n", TraceFormat.Csv, "k", "t", ":3: timestamp 4 goes back in time")]
-    [InlineData("k,t\na,5\n", TraceFormat.Csv, "key", null, ":1: --column 'key' is not a column")]
+    [InlineData("k,t\na,5\n", TraceFormat.Csv, "key", null, ":1: key column 'key' is not a column")]
     [InlineData("k,t\n\"a,5\n", TraceFormat.Csv, "k", null, ":2: unterminated quoted field")]
     public void Malformed_traces_name_the_file_and_line(string content, TraceFormat format, string? column, string? time, string message)
     {

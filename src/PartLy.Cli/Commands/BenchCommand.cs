@@ -6,6 +6,7 @@ using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
 using PartLy.Actors;
 using PartLy.Actors.Configuration;
+using PartLy.Cli.Options;
 using PartLy.Learning;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Training;
@@ -28,8 +29,8 @@ public sealed class BenchSettings : StreamSettings
     [Description("Weights of the full cost column: imbalance=1,replication=1,cardinality=0,migration=0. Default partly.reward.")]
     public string? CostWeights { get; init; }
 
-    public CostModel CostModel => Cost is null ? Configuration.Cost : CostModel.Parse(Cost);
-    public CostWeights Weights => CostWeights is null ? Configuration.Reward : PartLy.Core.Metrics.CostWeights.Parse(CostWeights);
+    public CostModel CostModel => Cost is null ? Configuration.Cost : new Named<string>(Cost, "--cost").Parse(CostModel.Parse);
+    public CostWeights Weights => CostWeights is null ? Configuration.Reward : new Named<string>(CostWeights, "--cost-weights").Parse(PartLy.Core.Metrics.CostWeights.Parse);
 
     [CommandOption("--json <FILE>")]
     [Description("Write the report as JSON.")]
@@ -67,18 +68,13 @@ public sealed class BenchCommand : Command<BenchSettings>
 
     internal static int Run(BenchSettings settings, string defaultRuntime, CancellationToken cancellationToken)
     {
-        bool actors = (settings.Runtime ?? defaultRuntime).ToLowerInvariant() switch
-        {
-            "actors" => true,
-            "direct" => false,
-            _ => throw new InputException($"--runtime '{settings.Runtime}' is not one of actors, direct"),
-        };
-        settings.Check();
+        bool actors = Check.OneOf(new Named<string>(settings.Runtime ?? defaultRuntime, "--runtime"), "actors", "direct") == "actors";
+        var stream = settings.Stream;
         var cost = settings.CostModel;
         var weights = settings.Weights;
         var entries = StrategyList.Parse(settings.Strategies);
-        var policy = settings.ParseBatch();
-        using var source = settings.OpenSource();
+        var policy = stream.Batch;
+        using var source = stream.Open();
         Checkpoint? checkpoint = settings.Policy is null ? null : Checkpoint.Load(settings.Policy);
         if (settings.Ablation && checkpoint is null) throw new InputException("--ablation needs --policy FILE");
         if (checkpoint is not null)
@@ -87,14 +83,14 @@ public sealed class BenchCommand : Command<BenchSettings>
             if (settings.Ablation)
             {
                 if (checkpoint.RulesStrategy() is null) throw new InputException($"--ablation: the policy's scenario '{checkpoint.Scenario}' has no rules strategy to compare with");
-                string first = checkpoint.RulesStrategy()!, random = checkpoint.RulesStrategy("random") + $",seed={settings.Seed}";
+                string first = checkpoint.RulesStrategy()!, random = checkpoint.RulesStrategy("random") + $",seed={stream.Seed}";
                 entries.Insert(1, new BenchEntry(first, () => Strategies.Create(first)));
                 entries.Insert(2, new BenchEntry(random, () => Strategies.Create(random)));
             }
         }
-        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, policy, cancellationToken);
-        var report = ProgressDisplay.Run(settings.Quiet, settings.Trace is null ? settings.Tuples : null, "bench", "tuples",
-            progress => BenchRunner.Run(source, policy, settings.Partitions, entries, cost, settings.Seed, progress.Advance, cancellationToken, weights));
+        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, cancellationToken);
+        var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples : null, "bench", "tuples",
+            progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);
@@ -103,20 +99,21 @@ public sealed class BenchCommand : Command<BenchSettings>
     }
 
     /// <summary>Runs the policy through the embedded ActorSystem (source, agent, partition actors) and prints its figures.</summary>
-    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, BatchPolicy policy, CancellationToken cancel)
+    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, CancellationToken cancel)
     {
+        var stream = settings.Stream;
         var config = settings.Configuration;
         PartLy.Actors.Runtime.ConfigureLogging(null, verbose: false);
         var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel, checkpoint.Slack);
         var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
-        var spec = new ExperimentSpec(options, null, new StreamFeedSpec(settings.StreamSpec(), policy, settings.Partitions, Loop: false), long.MaxValue,
+        var spec = new ExperimentSpec(options, null, new StreamFeedSpec(stream.Spec(), stream.Batch, stream.Partitions, Loop: false), long.MaxValue,
             InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
             PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"learned policy through the actors (source → agent → {settings.Partitions} partition actors → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run)"));
+            $"learned policy through the actors (source → agent → {stream.Partitions} partition actors → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run)"));
     }
 }
 
@@ -142,7 +139,7 @@ public static class StrategyList
         foreach (string spec in specs)
         {
             if (entries.Exists(e => e.Strategy == spec.ToLowerInvariant())) throw new InputException($"--strategies: '{spec}' is listed twice");
-            entries.Add(new BenchEntry(spec.ToLowerInvariant(), () => Strategies.Create(spec)));
+            entries.Add(new Named<string>(spec, "--strategies").Parse(text => new BenchEntry(text.ToLowerInvariant(), () => Strategies.Create(text))));
         }
         return entries;
     }

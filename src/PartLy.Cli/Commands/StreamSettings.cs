@@ -1,6 +1,7 @@
 using PartLy.Core;
 using System.ComponentModel;
 using PartLy.Actors.Configuration;
+using PartLy.Cli.Options;
 using PartLy.Core.Streams;
 using Spectre.Console.Cli;
 
@@ -60,64 +61,8 @@ public class StreamSettings : CommandSettings
     /// <summary>hocon/partly.conf with the --config file on top: the defaults of the flags left out.</summary>
     public RuntimeConfig Configuration => _configuration ??= RuntimeConfig.Load(Config);
 
-    public long Tuples => TuplesOption ?? Configuration.Stream.Tuples;
-    public string Batch => BatchOption ?? Configuration.Stream.Batch;
-    public int Partitions => PartitionsOption ?? Configuration.Stream.Partitions;
-    public ulong Seed => SeedOption ?? Configuration.Stream.Seed;
+    private StreamOptions? _stream;
 
-    /// <summary>The synthetic workload: --workload, else partly.stream.workload.</summary>
-    public string EffectiveWorkload => Workload ?? Configuration.Stream.Workload;
-
-    public BatchPolicy ParseBatch() => BatchPolicy.Parse(Batch, BatchOption is null ? "partly.stream.batch" : "--batch");
-
-    public void Check()
-    {
-        if (Partitions < 1) throw new InputException($"--partitions must be at least 1, got {Partitions}");
-        if (Tuples < 1) throw new InputException($"--tuples must be at least 1, got {Tuples}");
-        if (Workload is not null && Trace is not null) throw new InputException("--workload and --trace exclude each other: give one");
-        ParseBatch();
-    }
-
-    /// <summary>Opens the chosen stream; the caller disposes it.</summary>
-    public ITupleSource OpenSource() => StreamSpec().Open();
-
-    /// <summary>The chosen stream as a serializable description (what actors are given).</summary>
-    public StreamSpec StreamSpec()
-    {
-        Check();
-        if (Trace is not null)
-        {
-            var format = Format.ToLowerInvariant() switch
-            {
-                "lines" => TraceFormat.Lines,
-                "words" => TraceFormat.Words,
-                "csv" => TraceFormat.Csv,
-                _ => throw new InputException($"--format '{Format}' is not one of lines, words, csv"),
-            };
-            double unit = TimeUnit.ToLowerInvariant() switch
-            {
-                "ms" => 1.0,
-                "s" => 1000.0,
-                "us" => 0.001,
-                _ => throw new InputException($"--time-unit '{TimeUnit}' is not one of ms, s, us"),
-            };
-            return new TraceStream(Trace, new TraceOptions(format, Column, TimeColumn, unit), Tuples);
-        }
-        string workload = EffectiveWorkload;
-        Workloads.Create(workload, 1, Seed, TuplesPerBatch(workload)).Dispose();
-        return new WorkloadStream(workload, Tuples, Seed, TuplesPerBatch(workload));
-    }
-
-    /// <summary>
-    /// Tuples one batch holds on average, to express a workload's drift period in batches: the batch size, or for a
-    /// time interval the workload's rate times the interval.
-    /// </summary>
-    public double TuplesPerBatch(string workload)
-    {
-        var policy = ParseBatch();
-        if (policy is BatchPolicy.ByCount count) return count.Tuples;
-        var spec = PartLy.Core.Spec.Parse("--workload", workload);
-        double rate = spec.Has("rate") ? spec.Double("rate", 1) : 1000;
-        return Math.Max(1, rate * ((BatchPolicy.ByInterval)policy).Milliseconds / 1000.0);
-    }
+    /// <summary>The stream, parsed once from the flags and the configuration.</summary>
+    public StreamOptions Stream => _stream ??= StreamOptions.Parse(this, Configuration.Stream);
 }

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Globalization;
 using PartLy.Actors;
 using PartLy.Actors.Configuration;
+using PartLy.Cli.Options;
 using PartLy.Learning.Algorithms;
 using PartLy.Core.Bench;
 using PartLy.Core.Metrics;
@@ -55,28 +56,6 @@ public sealed class TrainSettings : StreamSettings
     [Description("Batches per stream in the training mix before a new stream (skew, P, seed) starts. Default partly.train.segment (100).")]
     public int? SegmentOption { get; init; }
 
-    public string Scenario => ScenarioOption ?? Configuration.Train.Scenario;
-    public string Mode => ModeOption ?? Configuration.Train.Mode;
-    public int Batches => BatchesOption ?? Configuration.Train.Batches;
-    public int TestBatches => TestBatchesOption ?? Configuration.Train.TestBatches;
-    public int Keys => KeysOption ?? Configuration.Train.Keys;
-    public int Segment => SegmentOption ?? Configuration.Train.Segment;
-    public double Slack => SlackOption ?? Configuration.Train.Slack;
-
-    public IReadOnlyList<double> Skews => TrainSkews is null ? Configuration.Train.Skews : ParseList(TrainSkews, "--train-skews", double.Parse);
-    public IReadOnlyList<int> MixPartitions => TrainPartitions is null ? Configuration.Train.Partitions : ParseList(TrainPartitions, "--train-partitions", int.Parse);
-
-    private static List<T> ParseList<T>(string text, string flag, Func<string, IFormatProvider, T> parse)
-    {
-        var list = new List<T>();
-        foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-        {
-            try { list.Add(parse(piece, CultureInfo.InvariantCulture)); }
-            catch (FormatException) { throw new InputException($"{flag}: '{piece}' is not a number"); }
-        }
-        return list.Count > 0 ? list : throw new InputException($"{flag}: empty list");
-    }
-
     [CommandOption("--algo <NAME>")]
     [Description("ppo or reinforce (default from hocon: partly.learner.algorithm).")]
     public string? Algorithm { get; init; }
@@ -122,44 +101,23 @@ public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
-        s.Check();
         var config = s.Configuration;
-        var mode = ParseMode(s.Mode);
-        var weights = s.CostWeights is null ? config.Reward : CostWeights.Parse(s.CostWeights);
-        if (!ScenarioRegistry.Exists(s.Scenario)) throw new InputException($"--scenario: unknown scenario '{s.Scenario}' (allowed: {string.Join(", ", ScenarioRegistry.Names)})");
-        if (s.TestBatches < 1) throw new InputException($"--test-batches must be at least 1, got {s.TestBatches}");
-        if (!BlockCapacity.IsValidSlack(s.Slack)) throw new InputException($"--slack must be at least 0 and below 1, got {s.Slack.ToString(CultureInfo.InvariantCulture)}");
-        if (s.Hidden is < 1) throw new InputException($"--hidden must be at least 1, got {s.Hidden}");
-        if (s.EpisodesPerUpdate is < 1) throw new InputException($"--episodes-per-update must be at least 1, got {s.EpisodesPerUpdate}");
-        if (s.LearningRate is <= 0) throw new InputException($"--lr must be above 0, got {s.LearningRate}");
-        bool actors = s.Runtime.ToLowerInvariant() switch
-        {
-            "actors" => true,
-            "direct" => false,
-            _ => throw new InputException($"--runtime '{s.Runtime}' is not one of actors, direct"),
-        };
-        var learner = config.Learner with
-        {
-            Algorithm = (s.Algorithm ?? config.Learner.Algorithm).ToLowerInvariant(),
-            LearningRate = s.LearningRate ?? config.Learner.LearningRate,
-            EpisodesPerUpdate = s.EpisodesPerUpdate ?? config.Learner.EpisodesPerUpdate,
-            Hidden = s.Hidden ?? config.Learner.Hidden,
-        };
-        if (!LearnerOptions.Algorithms.Contains(learner.Algorithm)) throw new InputException($"--algo '{learner.Algorithm}' is not one of {string.Join(", ", LearnerOptions.Algorithms)}");
-        PartLy.Actors.Runtime.ConfigureLogging(s.LogFile, s.Verbose);
-        string outDir = s.Out ?? Path.Combine("runs", $"{s.Scenario}-{s.Mode.ToLowerInvariant()}-seed{s.Seed}");
-        var policy = s.ParseBatch();
-        var options = new TrainingOptions(s.Scenario, mode, weights, learner, s.Batches, s.Seed, config.Cost, s.Slack);
-        string trainedOn = DescribeTraining(s);
-        // Open both streams once now, so that a bad workload or trace fails before training starts.
-        var trainFeed = TrainingFeed(s, policy);
-        var testStream = TestStream(s);
-        using (trainFeed.Open()) { }
-        using (testStream.Open()) { }
+        var o = TrainOptions.Parse(s, config);
+        var options = o.Training;
+        var mode = options.Mode;
+        var learner = options.Learner;
+        var weights = options.Weights;
+        bool actors = o.Actors;
+        PartLy.Actors.Runtime.ConfigureLogging(o.LogFile, o.Verbose);
+        string outDir = o.Out;
+        var policy = o.Stream.Batch;
+        string trainedOn = o.TrainedOn;
+        var trainFeed = o.TrainingFeed();
+        var testStream = o.TestStream();
 
-        var fresh = Trainer.NewPolicy(ScenarioRegistry.Create(s.Scenario), options);
+        var fresh = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         int weightCount = fresh.Scorer.Parameters.Length + fresh.Value.Parameters.Length;
-        AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(s.Scenario)} ({mode.ToString().ToLowerInvariant()}, slack {s.Slack.ToString(CultureInfo.InvariantCulture)}, {weightCount} weights, {learner.Algorithm}, {(actors ? "actors" : "direct loop")}) on {Markup.Escape(trainedOn)}: {s.Batches:N0} batches");
+        AnsiConsole.MarkupLine($"[bold]train[/] {Markup.Escape(options.Scenario)} ({mode.ToString().ToLowerInvariant()}, slack {options.Slack.ToString(CultureInfo.InvariantCulture)}, {weightCount} weights, {learner.Algorithm}, {(actors ? "actors" : "direct loop")}) on {Markup.Escape(trainedOn)}: {options.Batches:N0} batches");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Checkpoint checkpoint;
         List<EpisodeRecord> episodes;
@@ -168,8 +126,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         try
         {
             (checkpoint, episodes, actorRun, time) = actors
-                ? TrainOnActors(s, options, config, trainFeed, new StreamFeedSpec(testStream, policy, s.Partitions), trainedOn, cancellationToken)
-                : TrainDirect(s, options, trainFeed, trainedOn, cancellationToken);
+                ? TrainOnActors(o, config, trainFeed, new StreamFeedSpec(testStream, policy, o.Stream.Partitions), cancellationToken)
+                : TrainDirect(o, trainFeed, cancellationToken);
         }
         catch (TrainingDivergedException e)
         {
@@ -181,7 +139,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         string policyPath = Path.Combine(outDir, "policy.json");
         checkpoint.Save(policyPath);
         LearningCurve.WriteCsv(episodes, Path.Combine(outDir, "learning-curve.csv"));
-        LearningCurve.WritePng(episodes, Path.Combine(outDir, "learning-curve.png"), $"PartLy {s.Scenario} ({s.Mode}) on {trainedOn}");
+        LearningCurve.WritePng(episodes, Path.Combine(outDir, "learning-curve.png"), $"PartLy {options.Scenario} ({mode.ToString().ToLowerInvariant()}) on {trainedOn}");
         if (cancellationToken.IsCancellationRequested || actorRun?.Stopped == true)
         {
             AnsiConsole.MarkupLine($"[yellow]stopped after {episodes.Count:N0} batches[/]; the policy as last updated: {Markup.Escape(policyPath)}");
@@ -193,15 +151,15 @@ public sealed class TrainCommand : Command<TrainSettings>
         var entries = new List<BenchEntry> { new("learned", () => checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
         using var testSource = testStream.Open();
-        var report = ProgressDisplay.Run(s.Quiet, null, "test", "tuples",
-            progress => BenchRunner.Run(testSource, policy, s.Partitions, entries, config.Cost, s.Seed, progress.Advance, cancellationToken, weights));
+        var report = ProgressDisplay.Run(o.Quiet, null, "test", "tuples",
+            progress => BenchRunner.Run(testSource, policy, o.Stream.Partitions, entries, config.Cost, options.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
         if (actorRun is { Test.Count: > 0 } run)
         {
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {s.Partitions} partition actors → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
+                $"through the actors (source → agent → {o.Stream.Partitions} partition actors → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
         }
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
@@ -210,35 +168,35 @@ public sealed class TrainCommand : Command<TrainSettings>
         return 0;
     }
 
-    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainDirect(TrainSettings s, TrainingOptions options, FeedSpec trainFeed,
-        string trainedOn, CancellationToken cancel)
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainDirect(TrainOptions o, FeedSpec trainFeed, CancellationToken cancel)
     {
-        var trainer = new Trainer(options);
-        var episodes = new List<EpisodeRecord>(s.Batches);
+        var trainer = new Trainer(o.Training);
+        var episodes = new List<EpisodeRecord>(o.Training.Batches);
         using var feed = trainFeed.Open();
-        var checkpoint = ProgressDisplay.Run(s.Quiet, s.Batches, "train", "batches", progress =>
-            trainer.Run(feed, trainedOn, e => Record(episodes, e, progress), cancel));
+        var checkpoint = ProgressDisplay.Run(o.Quiet, o.Training.Batches, "train", "batches", progress =>
+            trainer.Run(feed, o.TrainedOn, e => Record(episodes, e, progress), cancel));
         return (checkpoint, episodes, null, trainer.Time);
     }
 
-    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainOnActors(TrainSettings s, TrainingOptions options, RuntimeConfig config,
-        FeedSpec trainFeed, FeedSpec testFeed, string trainedOn, CancellationToken cancel)
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainOnActors(TrainOptions o, RuntimeConfig config,
+        FeedSpec trainFeed, FeedSpec testFeed, CancellationToken cancel)
     {
-        var spec = new ExperimentSpec(options, trainFeed, testFeed, s.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
-        var shown = new List<EpisodeRecord>(s.Batches);
-        var run = ProgressDisplay.Run(s.Quiet, s.Batches + (long)s.TestBatches, "train (actors)", "batches", progress =>
+        var options = o.Training;
+        var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
+        var shown = new List<EpisodeRecord>(options.Batches);
+        var run = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "train (actors)", "batches", progress =>
             PartLy.Actors.Runtime.RunAsync(spec, config, p =>
             {
                 var batch = p.Batch;
                 if (p.Phase == "train")
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
                 else progress.Advance(1);
-            }, cancel, logInformation: s.Verbose || s.LogFile is not null).GetAwaiter().GetResult());
+            }, cancel, logInformation: o.Verbose || o.LogFile is not null).GetAwaiter().GetResult());
         var episodes = run.Training.ToList();
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
-        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, trainedOn, options.Slack);
+        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, o.TrainedOn, options.Slack);
         return (checkpoint, episodes, run, run.TrainTime);
     }
 
@@ -260,35 +218,4 @@ public sealed class TrainCommand : Command<TrainSettings>
         }
         progress.Advance(1);
     }
-
-    internal static InformationMode ParseMode(string mode) => mode.ToLowerInvariant() switch
-    {
-        "online" => InformationMode.Online,
-        "buffered" => InformationMode.Buffered,
-        _ => throw new InputException($"--mode '{mode}' is not one of online, buffered"),
-    };
-
-    private static string DescribeTraining(TrainSettings s) =>
-        s.Trace is not null ? $"trace {Path.GetFileName(s.Trace)}"
-        : s.Workload ?? string.Create(CultureInfo.InvariantCulture, $"Zipf z∈{{{string.Join(",", s.Skews)}}}, P∈{{{string.Join(",", s.MixPartitions)}}}, {s.Keys} keys");
-
-    private static FeedSpec TrainingFeed(TrainSettings s, BatchPolicy policy)
-    {
-        if (s.Workload is not null || s.Trace is not null) return new StreamFeedSpec(s.StreamSpec(), policy, s.Partitions);
-        var partitions = s.MixPartitions;
-        if (partitions.Any(p => p < 1)) throw new InputException("--train-partitions: every P must be at least 1");
-        if (s.Keys < 1) throw new InputException($"--keys must be at least 1, got {s.Keys}");
-        if (s.Segment < 1) throw new InputException($"--segment must be at least 1, got {s.Segment}");
-        var workloads = s.Skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={s.Keys}")).ToList();
-        return new MixFeedSpec(workloads, partitions.ToList(), policy, s.Segment, s.Seed, s.TuplesPerBatch(workloads[0]));
-    }
-
-    private static StreamSpec TestStream(TrainSettings s)
-    {
-        if (s.Trace is not null) return s.StreamSpec();
-        string workload = s.EffectiveWorkload;
-        double perBatch = s.TuplesPerBatch(workload);
-        return new WorkloadStream(workload, (long)Math.Ceiling(s.TestBatches * perBatch), s.Seed + 1_000_003, perBatch);
-    }
-
 }

@@ -31,8 +31,8 @@ public static class BenchRunner
     public static BenchReport Run(ITupleSource source, BatchPolicy policy, int partitions, IReadOnlyList<BenchEntry> entries,
         CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default, CostWeights? weights = null)
     {
-        if (partitions < 1) throw new InputException($"--partitions must be at least 1, got {partitions}");
-        if (entries.Count == 0) throw new InputException("--strategies: no strategy to run");
+        if (partitions < 1) throw new InputException($"partitions must be at least 1, got {partitions}");
+        if (entries.Count == 0) throw new InputException("no strategy to run");
         var batcher = new MicroBatcher(source, policy);
         var counts = new KeyCounts();
         var bounds = new BoundsAccumulator();

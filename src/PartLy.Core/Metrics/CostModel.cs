@@ -16,7 +16,7 @@ public sealed record CostModel(double PerTuple = 1.0, double PerDistinctKey = 2.
 
     public static CostModel Parse(string text)
     {
-        var spec = Spec.Parse("--cost", "cost:" + text);
+        var spec = Spec.Parse("cost:" + text);
         var model = new CostModel(spec.Double("a", 1.0, 0), spec.Double("b", 2.0, 0), spec.Double("c", 5.0, 0), spec.Double("d", 10.0, 0));
         spec.EnsureAllRead("a", "b", "c", "d");
         return model;

@@ -12,7 +12,7 @@ public sealed record CostWeights(double Imbalance = 1.0, double Replication = 1.
 
     public static CostWeights Parse(string text)
     {
-        var spec = Spec.Parse("--cost-weights", "weights:" + text);
+        var spec = Spec.Parse("weights:" + text);
         var w = new CostWeights(spec.Double("imbalance", 1, 0), spec.Double("replication", 1, 0), spec.Double("cardinality", 0, 0), spec.Double("migration", 0, 0));
         spec.EnsureAllRead("imbalance", "replication", "cardinality", "migration");
         return w;

@@ -47,12 +47,12 @@ public static class Strategies
 
     public static Partitioner Create(string text)
     {
-        var spec = Spec.Parse("--strategies", text);
+        var spec = Spec.Parse(text);
         var entry = Array.Find(All, e => e.Id == spec.Name)
-            ?? throw new InputException($"--strategies: unknown strategy '{spec.Name}' (allowed: {string.Join(", ", Names)})");
+            ?? throw new InputException($"unknown strategy '{spec.Name}' (allowed: {string.Join(", ", Names)})");
         Partitioner partitioner;
         try { partitioner = entry.Create(spec); }
-        catch (ArgumentOutOfRangeException e) { throw new InputException($"--strategies '{text}': {e.Message}"); }
+        catch (ArgumentOutOfRangeException e) { throw new InputException($"'{text}': {e.Message}"); }
         spec.EnsureAllRead(entry.Parameters);
         return partitioner;
     }

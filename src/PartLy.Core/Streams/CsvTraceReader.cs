@@ -31,8 +31,8 @@ internal sealed class CsvTraceReader : IDisposable
         Guard(() => _csv.ReadHeader());
         var names = _csv.HeaderRecord!;
         _lastRow = _csv.Parser.RawRow;
-        _keyColumn = Resolve(names, keyColumn, "--column");
-        _timeColumn = timeColumn is null ? -1 : Resolve(names, timeColumn, "--time-column");
+        _keyColumn = Resolve(names, keyColumn, "key column");
+        _timeColumn = timeColumn is null ? -1 : Resolve(names, timeColumn, "time column");
     }
 
     /// <summary>The line the reader is at (the end of the last row read).</summary>
@@ -57,16 +57,16 @@ internal sealed class CsvTraceReader : IDisposable
         return true;
     }
 
-    private int Resolve(string[] names, string column, string flag)
+    private int Resolve(string[] names, string column, string what)
     {
         int byName = Array.FindIndex(names, n => n.Trim() == column);
         if (byName >= 0) return byName;
         if (int.TryParse(column, NumberStyles.None, CultureInfo.InvariantCulture, out int index))
         {
             if (index < names.Length) return index;
-            throw new InputException($"{_path}:1: {flag} {column} is out of range: the header has {names.Length} columns");
+            throw new InputException($"{_path}:1: {what} {column} is out of range: the header has {names.Length} columns");
         }
-        throw new InputException($"{_path}:1: {flag} '{column}' is not a column of the header (columns: {string.Join(", ", names)})");
+        throw new InputException($"{_path}:1: {what} '{column}' is not a column of the header (columns: {string.Join(", ", names)})");
     }
 
     private T Guard<T>(Func<T> read)

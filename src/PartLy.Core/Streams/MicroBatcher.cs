@@ -66,10 +66,10 @@ public sealed class MicroBatcher
     {
         switch (policy)
         {
-            case BatchPolicy.ByCount { Tuples: < 1 } c: throw new InputException($"--batch must be at least 1 tuple, got {c.Tuples}");
-            case BatchPolicy.ByInterval { Milliseconds: < 1 } t: throw new InputException($"--batch interval must be at least 1ms, got {t.Milliseconds}ms");
+            case BatchPolicy.ByCount { Tuples: < 1 } c: throw new InputException($"a batch must hold at least 1 tuple, got {c.Tuples}");
+            case BatchPolicy.ByInterval { Milliseconds: < 1 } t: throw new InputException($"a batch interval must be at least 1ms, got {t.Milliseconds}ms");
             case BatchPolicy.ByInterval when !source.HasTimestamps:
-                throw new InputException($"--batch as a time interval needs arrival times: {source.Description} has none (use rate= on a synthetic workload, or --time-column on a CSV trace)");
+                throw new InputException($"batches by time interval need arrival times: {source.Description} has none (rate= on a synthetic workload, or a time column of a CSV trace)");
         }
         _source = source;
         _policy = policy;

@@ -38,9 +38,9 @@ public sealed class TraceSource : ITupleSource
         _limit = limit;
         if (!File.Exists(path)) throw new InputException($"{path}: trace file not found");
         if (options.Format != TraceFormat.Csv && (options.Column is not null || options.TimeColumn is not null))
-            throw new InputException($"--column and --time-column apply to --format csv only (format is {options.Format.ToString().ToLowerInvariant()})");
+            throw new InputException($"a key column and a time column apply to CSV traces only (format is {options.Format.ToString().ToLowerInvariant()})");
         if (options.Format == TraceFormat.Csv && options.Column is null)
-            throw new InputException($"{path}: --format csv needs --column NAME|INDEX");
+            throw new InputException($"{path}: a CSV trace needs a key column (a header name or a 0-based index)");
         Stream stream;
         try { stream = File.OpenRead(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read: {e.Message}"); }

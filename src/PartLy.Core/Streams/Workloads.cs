@@ -1,48 +1,72 @@
 namespace PartLy.Core.Streams;
 
-/// <summary>The synthetic workload generators by name, built from a <see cref="Spec"/>.</summary>
-public static class Workloads
+/// <summary>
+/// A synthetic workload, parsed once from its text: <c>zipf:z=1.5,keys=10000</c>, <c>uniform:keys=1000</c>,
+/// <c>drift:z=1.2,keys=10000,every=50,shift=20,mode=gradual</c>; any of them may add <c>rate=</c> (tuples per second,
+/// for time-based batches), <c>wave=</c> and <c>period=</c> (a sinusoidal swing of the rate). Defaults: keys 10,000,
+/// z 1.0, every 100 batches, shift 10 ranks, mode abrupt, period 10 s.
+/// </summary>
+public sealed record WorkloadSpec(string Text, string Generator, int Keys, double Z, Arrivals? Arrivals, int DriftEvery, int DriftShift, bool Gradual)
 {
-    public static readonly string[] Names = ["zipf", "uniform", "drift"];
+    public static readonly string[] Generators = ["zipf", "uniform", "drift"];
 
-    /// <summary>Builds a synthetic source.</summary>
-    /// <param name="text">For example <c>zipf:z=1.5,keys=10000</c>, <c>uniform:keys=1000</c>,
-    /// <c>drift:z=1.2,keys=10000,every=50,shift=20,mode=gradual</c>; any of them may add <c>rate=</c> (tuples per
-    /// second, for time-based batches), <c>wave=</c> and <c>period=</c> (a sinusoidal swing of the rate).</param>
-    /// <param name="tuples">Stream length.</param>
-    /// <param name="seed">Seed of the key permutation and the sampling.</param>
-    /// <param name="tuplesPerBatch">How many tuples one batch holds on average, to express drift periods in batches.</param>
-    public static SyntheticSource Create(string text, long tuples, ulong seed, double tuplesPerBatch)
+    public static WorkloadSpec Parse(string text)
     {
-        var spec = Spec.Parse("--workload", text);
+        var spec = Spec.Parse(text);
         string[] common = ["keys", "rate", "wave", "period"];
         int keys = spec.Int("keys", 10_000, 1, 100_000_000);
         Arrivals? arrivals = null;
         if (spec.Has("rate"))
             arrivals = new Arrivals(spec.Double("rate", 0, 1e-3, 1e12), spec.Double("wave", 0, 0, 0.99), spec.Double("period", 10, 1e-3, 1e9));
         else if (spec.Has("wave") || spec.Has("period"))
-            throw new InputException($"--workload '{text}': wave= and period= need rate=");
-        SyntheticSource source;
+            throw new InputException($"'{text}': wave= and period= need rate=");
+        WorkloadSpec parsed;
         switch (spec.Name)
         {
             case "zipf":
-                source = new SyntheticSource(spec.Text, keys, spec.Double("z", 1.0, 0, 20), tuples, seed, null, arrivals);
+                parsed = new(spec.Text, "zipf", keys, spec.Double("z", 1.0, 0, 20), arrivals, 0, 0, false);
                 spec.EnsureAllRead([.. common, "z"]);
                 break;
             case "uniform":
-                source = new SyntheticSource(spec.Text, keys, 0, tuples, seed, null, arrivals);
+                parsed = new(spec.Text, "uniform", keys, 0, arrivals, 0, 0, false);
                 spec.EnsureAllRead(common);
                 break;
             case "drift":
-                int every = spec.Int("every", 100, 1);
-                var drift = new Drift(Math.Max(1, (long)Math.Round(every * tuplesPerBatch)), spec.Int("shift", 10, 1, keys),
+                parsed = new(spec.Text, "drift", keys, spec.Double("z", 1.0, 0, 20), arrivals, spec.Int("every", 100, 1), spec.Int("shift", 10, 1, keys),
                     spec.Choice("mode", "abrupt", "abrupt", "gradual") == "gradual");
-                source = new SyntheticSource(spec.Text, keys, spec.Double("z", 1.0, 0, 20), tuples, seed, drift, arrivals);
                 spec.EnsureAllRead([.. common, "z", "every", "shift", "mode"]);
                 break;
             default:
-                throw new InputException($"--workload: unknown generator '{spec.Name}' (allowed: {string.Join(", ", Names)})");
+                throw new InputException($"unknown generator '{spec.Name}' (allowed: {string.Join(", ", Generators)})");
         }
-        return source;
+        return parsed;
     }
+
+    /// <summary>
+    /// Tuples one batch holds on average, to express a drift period in batches: the batch size, or for a time
+    /// interval the workload's rate times the interval (1,000 tuples per second without a rate).
+    /// </summary>
+    public double TuplesPerBatch(BatchPolicy policy) => policy switch
+    {
+        BatchPolicy.ByCount count => count.Tuples,
+        BatchPolicy.ByInterval interval => Math.Max(1, (Arrivals?.TuplesPerSecond ?? 1000) * interval.Milliseconds / 1000.0),
+        _ => throw new ArgumentOutOfRangeException(nameof(policy)),
+    };
+
+    /// <summary>The source: <paramref name="tuples"/> long, seeded; drift periods in batches of <paramref name="tuplesPerBatch"/>.</summary>
+    public SyntheticSource Create(long tuples, ulong seed, double tuplesPerBatch)
+    {
+        var drift = Generator == "drift" ? new Drift(Math.Max(1, (long)Math.Round(DriftEvery * tuplesPerBatch)), DriftShift, Gradual) : null;
+        return new SyntheticSource(Text, Keys, Z, tuples, seed, drift, Arrivals);
+    }
+}
+
+/// <summary>The synthetic workload generators by name.</summary>
+public static class Workloads
+{
+    public static IReadOnlyList<string> Names => WorkloadSpec.Generators;
+
+    /// <summary>Builds a synthetic source from its text (<see cref="WorkloadSpec"/>).</summary>
+    public static SyntheticSource Create(string text, long tuples, ulong seed, double tuplesPerBatch) =>
+        WorkloadSpec.Parse(text).Create(tuples, seed, tuplesPerBatch);
 }

@@ -39,7 +39,7 @@ public sealed class MixedFeed : IBatchFeed
         if (workloads.Count == 0) throw new InputException("no training workload");
         if (partitions.Count == 0 || partitions.Any(p => p < 1)) throw new InputException("training partitions must be at least 1");
         if (segment < 1) throw new InputException($"stream segment must be at least 1 batch, got {segment}");
-        foreach (string w in workloads) Workloads.Create(w, 1, 1, tuplesPerBatch).Dispose();
+        foreach (string w in workloads) WorkloadSpec.Parse(w);
         _workloads = workloads;
         _partitions = partitions;
         _policy = policy;

@@ -1,0 +1,83 @@
+using System.Globalization;
+using PartLy.Actors.Configuration;
+using PartLy.Cli.Commands;
+using PartLy.Core;
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Streams;
+using PartLy.Learning.Algorithms;
+using PartLy.Learning.Rl;
+using PartLy.Learning.Scenarios;
+using PartLy.Learning.Training;
+
+namespace PartLy.Cli.Options;
+
+/// <summary>What <c>partly train</c> does, parsed once from its flags and the configuration.</summary>
+/// <param name="Mix">The training mix (Zipf exponents, P values, keys, batches per stream), used unless a workload or trace is given.</param>
+public sealed record TrainOptions(
+    StreamOptions Stream, TrainingOptions Training, int TestBatches, (IReadOnlyList<double> Skews, IReadOnlyList<int> Partitions, int Keys, int Segment) Mix,
+    bool Actors, string Out, string? LogFile, bool Verbose, bool Quiet, bool TrainOnStream)
+{
+    /// <summary>Where the training batches come from: the given workload or trace, else the mix.</summary>
+    public FeedSpec TrainingFeed()
+    {
+        if (TrainOnStream) return new StreamFeedSpec(Stream.Spec(), Stream.Batch, Stream.Partitions);
+        var workloads = Mix.Skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={Mix.Keys}")).ToList();
+        double perBatch = WorkloadSpec.Parse(workloads[0]).TuplesPerBatch(Stream.Batch);
+        return new MixFeedSpec(workloads, Mix.Partitions, Stream.Batch, Mix.Segment, Training.Seed, perBatch);
+    }
+
+    /// <summary>The test stream: the trace, else the workload with a seed of its own, as long as the test batches need.</summary>
+    public StreamSpec TestStream() =>
+        Stream.Trace is not null ? Stream.Spec()
+        : Stream.Spec((long)Math.Ceiling(TestBatches * Stream.TuplesPerBatch), Training.Seed + 1_000_003);
+
+    public string TrainedOn =>
+        TrainOnStream ? Stream.Description
+        : string.Create(CultureInfo.InvariantCulture, $"Zipf z∈{{{string.Join(",", Mix.Skews)}}}, P∈{{{string.Join(",", Mix.Partitions)}}}, {Mix.Keys} keys");
+
+    public static TrainOptions Parse(TrainSettings s, RuntimeConfig config)
+    {
+        var stream = s.Stream;
+        var train = config.Train;
+        string scenario = Check.Pick(s.ScenarioOption, "--scenario", train.Scenario, "partly.train.scenario").Value;
+        if (!ScenarioRegistry.Exists(scenario)) throw new InputException($"--scenario: unknown scenario '{scenario}' (allowed: {string.Join(", ", ScenarioRegistry.Names)})");
+        var mode = Check.OneOf(Check.Pick(s.ModeOption, "--mode", train.Mode, "partly.train.mode"), "online", "buffered") == "online"
+            ? InformationMode.Online : InformationMode.Buffered;
+        int batches = Check.AtLeast(Check.Pick(s.BatchesOption, "--batches", train.Batches, "partly.train.batches"), 1);
+        int testBatches = Check.AtLeast(Check.Pick(s.TestBatchesOption, "--test-batches", train.TestBatches, "partly.train.test-batches"), 1);
+        var slack = Check.Pick(s.SlackOption, "--slack", train.Slack, "partly.train.slack");
+        if (!BlockCapacity.IsValidSlack(slack.Value)) throw new InputException($"{slack.Name} must be at least 0 and below 1, got {Check.F(slack.Value)}");
+        var skews = s.TrainSkews is null ? train.Skews : ParseList(s.TrainSkews, "--train-skews", double.Parse);
+        var mixPartitions = s.TrainPartitions is null ? train.Partitions : ParseList(s.TrainPartitions, "--train-partitions", int.Parse);
+        if (mixPartitions.Any(p => p < 1)) throw new InputException("--train-partitions: every P must be at least 1");
+        int keys = Check.AtLeast(Check.Pick(s.KeysOption, "--keys", train.Keys, "partly.train.keys"), 1);
+        int segment = Check.AtLeast(Check.Pick(s.SegmentOption, "--segment", train.Segment, "partly.train.segment"), 1);
+        var learner = config.Learner with
+        {
+            Algorithm = Check.OneOf(Check.Pick(s.Algorithm, "--algo", config.Learner.Algorithm, "partly.learner.algorithm"), [.. LearnerOptions.Algorithms]),
+            LearningRate = s.LearningRate ?? config.Learner.LearningRate,
+            EpisodesPerUpdate = Check.AtLeast(Check.Pick(s.EpisodesPerUpdate, "--episodes-per-update", config.Learner.EpisodesPerUpdate, "partly.learner.episodes-per-update"), 1),
+            Hidden = Check.AtLeast(Check.Pick(s.Hidden, "--hidden", config.Learner.Hidden, "partly.learner.hidden"), 1),
+        };
+        if (learner.LearningRate <= 0) throw new InputException($"--lr must be above 0, got {Check.F(learner.LearningRate)}");
+        var weights = s.CostWeights is null ? config.Reward : new Named<string>(s.CostWeights, "--cost-weights").Parse(CostWeights.Parse);
+        bool actors = Check.OneOf(new Named<string>(s.Runtime, "--runtime"), "actors", "direct") == "actors";
+        string modeName = mode == InformationMode.Online ? "online" : "buffered";
+        var training = new TrainingOptions(scenario, mode, weights, learner, batches, stream.Seed, config.Cost, slack.Value);
+        return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors,
+            s.Out ?? Path.Combine("runs", $"{scenario}-{modeName}-seed{stream.Seed}"), s.LogFile, s.Verbose, s.Quiet,
+            TrainOnStream: s.Workload is not null || s.Trace is not null);
+    }
+
+    private static List<T> ParseList<T>(string text, string flag, Func<string, IFormatProvider, T> parse)
+    {
+        var list = new List<T>();
+        foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            try { list.Add(parse(piece, CultureInfo.InvariantCulture)); }
+            catch (FormatException) { throw new InputException($"{flag}: '{piece}' is not a number"); }
+        }
+        return list.Count > 0 ? list : throw new InputException($"{flag}: empty list");
+    }
+}
