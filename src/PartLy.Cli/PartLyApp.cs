@@ -9,7 +9,7 @@ namespace PartLy.Cli;
 /// <summary>The <c>partly</c> command line: its commands, and one place where bad input becomes a message and exit code 2.</summary>
 public static class PartLyApp
 {
-    public const int InputError = 2;
+    public const int InputError = 2, InternalError = 1, Interrupted = 130;
 
     public static int Run(string[] args)
     {
@@ -18,6 +18,7 @@ public static class PartLyApp
         app.Configure(config =>
         {
             config.SetApplicationName("partly");
+            config.SetApplicationVersion(typeof(PartLyApp).Assembly.GetName().Version?.ToString(3) ?? "0.0.0");
             config.PropagateExceptions();
             config.UseStrictParsing();
             config.AddCommand<BenchCommand>("bench")
@@ -35,35 +36,68 @@ public static class PartLyApp
         using var cancel = new CancellationTokenSource();
         ConsoleCancelEventHandler onCancel = (_, e) =>
         {
-            if (cancel.IsCancellationRequested) return;
             e.Cancel = true;
-            Console.Error.WriteLine("stopping (Ctrl+C again to abort)...");
-            cancel.Cancel();
+            if (!cancel.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("stopping (Ctrl+C again to abort)...");
+                cancel.Cancel();
+                return;
+            }
+            Abort();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (docker stop, systemd, a cluster scheduler) stops as cleanly as a first Ctrl+C.
+        using var onTerminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            if (!cancel.IsCancellationRequested) { Console.Error.WriteLine("terminating: stopping cleanly..."); cancel.Cancel(); }
+        });
+        bool verbose = args.Contains("--verbose");
         try
         {
             return app.Run(args, cancel.Token);
         }
-        catch (InputException e)
+        catch (Exception e) when (Unwrap(e) is CommandAppException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {FlagErrors.Explain(Unwrap(e).Message, args, [typeof(TrainSettings), typeof(BenchSettings)])}");
+            if (verbose) Console.Error.WriteLine(e);
             return InputError;
         }
-        catch (CommandAppException e)
+        catch (Exception e) when (Unwrap(e) is InputException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {Unwrap(e).Message}");
+            if (verbose) Console.Error.WriteLine(e);
             return InputError;
         }
-        catch (OperationCanceledException)
+        catch (Exception e) when (Unwrap(e) is OperationCanceledException)
         {
             Console.Error.WriteLine("cancelled");
-            return 130;
+            return Interrupted;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"error: internal error: {Unwrap(e).Message}" + (verbose ? "" : " (run with --verbose for the stack trace)"));
+            if (verbose) Console.Error.WriteLine(e);
+            return InternalError;
         }
         finally
         {
             Console.CancelKeyPress -= onCancel;
             Serilog.Log.CloseAndFlush();
         }
+    }
+
+    private static Exception Unwrap(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } a ? Unwrap(a.InnerException!) : e;
+
+    /// <summary>A second Ctrl+C: exits at once, unless a file is being written; then as soon as that write is done.</summary>
+    private static void Abort()
+    {
+        if (AtomicFile.InProgress) Console.Error.WriteLine("aborting after the write in progress...");
+        new Thread(() =>
+        {
+            while (AtomicFile.InProgress) Thread.Sleep(10);
+            Console.Error.WriteLine("aborted");
+            Environment.Exit(Interrupted);
+        }) { IsBackground = true }.Start();
     }
 }

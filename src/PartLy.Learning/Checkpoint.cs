@@ -49,10 +49,12 @@ public sealed record Checkpoint(
 
     public static Checkpoint Load(string path)
     {
+        if (Directory.Exists(path)) throw new InputException($"{path}: is a directory, not a policy file");
         if (!File.Exists(path)) throw new InputException($"{path}: policy file not found");
         JsonNode? root;
         try { root = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InputException($"{path}: not a PartLy policy (corrupt JSON: {e.Message})"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read the policy ({e.Message})"); }
         if (root is not JsonObject doc || doc["format"]?.GetValue<string>() != Format)
             throw new InputException($"{path}: not a PartLy policy (format is not '{Format}')");
         int version = Get<int>(doc, "version", path);

@@ -70,6 +70,8 @@ public sealed class BenchCommand : Command<BenchSettings>
     {
         bool actors = Check.OneOf(new Named<string>(settings.Runtime ?? defaultRuntime, "--runtime"), "actors", "direct") == "actors";
         var stream = settings.Stream;
+        foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv"), (settings.Png, "--png") })
+            if (path is not null) AtomicFile.CheckWritable(path, flag);
         var cost = settings.CostModel;
         var weights = settings.Weights;
         var entries = StrategyList.Parse(settings.Strategies);
@@ -95,6 +97,8 @@ public sealed class BenchCommand : Command<BenchSettings>
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);
         if (settings.Png is not null) TradeOffChart.WritePng(report, settings.Png);
+        var written = new[] { settings.Json, settings.Csv, settings.Png }.OfType<string>().ToList();
+        if (written.Count > 0) AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}");
         return 0;
     }
 
@@ -134,7 +138,8 @@ public static class StrategyList
                 else if (piece.Equals("all", StringComparison.OrdinalIgnoreCase)) specs.AddRange(Strategies.Names);
                 else specs.Add(piece);
             }
-        if (specs.Count == 0) throw new InputException("--strategies: no strategy given");
+        // The parser hands a flag without a value its default command's name.
+        if (specs.Count == 0 || specs.Contains("__default_command")) throw new InputException("--strategies: a value is missing (a list such as hash,pkg or all)");
         var entries = new List<BenchEntry>();
         foreach (string spec in specs)
         {

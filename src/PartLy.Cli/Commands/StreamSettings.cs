@@ -31,6 +31,10 @@ public class StreamSettings : CommandSettings
     [Description("CSV timestamp column, for time-based batches.")]
     public string? TimeColumn { get; init; }
 
+    [CommandOption("--no-header")]
+    [Description("CSV trace without a header line: the first line is data and --column, --time-column are 0-based indices.")]
+    public bool NoHeader { get; init; }
+
     [CommandOption("--time-unit <UNIT>")]
     [Description("Unit of the timestamp column: ms, s, us.")]
     [DefaultValue("ms")]

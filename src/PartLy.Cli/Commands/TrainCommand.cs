@@ -48,6 +48,10 @@ public sealed class TrainSettings : StreamSettings
     [Description("Keys of the training mix's Zipf streams. Default partly.train.keys (10,000).")]
     public int? KeysOption { get; init; }
 
+    [CommandOption("--test-trace <FILE>")]
+    [Description("With --trace: test on this trace (read the same way) instead of the part of --trace after the tuples training used.")]
+    public string? TestTrace { get; init; }
+
     [CommandOption("--slack <FRACTION>")]
     [Description("Imbalance the blocks may take so that fewer keys split: block capacity ⌊(1 + slack)·E/P⌋, with a fraction of a tuple carried to later batches, so the mean λ ≤ slack. 0 balances exactly. Default partly.train.slack.")]
     public double? SlackOption { get; init; }

@@ -45,11 +45,13 @@ public sealed record StreamOptions(WorkloadSpec? Workload, TraceStream? Trace, B
             };
             if (format != TraceFormat.Csv && (s.Column is not null || s.TimeColumn is not null))
                 throw new InputException($"--column and --time-column apply to --format csv only (format is {s.Format.ToLowerInvariant()})");
+            if (s.NoHeader && format != TraceFormat.Csv) throw new InputException("--no-header applies to --format csv only");
             if (format == TraceFormat.Csv && s.Column is null) throw new InputException($"{s.Trace}: --format csv needs --column NAME|INDEX");
+            if (Directory.Exists(s.Trace)) throw new InputException($"--trace {s.Trace}: is a directory, not a trace file");
             if (!File.Exists(s.Trace)) throw new InputException($"{s.Trace}: trace file not found");
             if (policy is BatchPolicy.ByInterval && s.TimeColumn is null)
                 throw new InputException($"{batch.Name} {batch.Value} needs arrival times: the trace has none (give --format csv with --time-column)");
-            return new StreamOptions(null, new TraceStream(s.Trace, new TraceOptions(format, s.Column, s.TimeColumn, unit), tuples), policy, partitions, seed, tuples);
+            return new StreamOptions(null, new TraceStream(s.Trace, new TraceOptions(format, s.Column, s.TimeColumn, unit, HasHeader: !s.NoHeader), tuples), policy, partitions, seed, tuples);
         }
         var workload = Check.Pick(s.Workload, "--workload", defaults.Workload, "partly.stream.workload").Parse(WorkloadSpec.Parse);
         if (policy is BatchPolicy.ByInterval && workload.Arrivals is null)

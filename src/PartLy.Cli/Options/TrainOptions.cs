@@ -27,10 +27,20 @@ public sealed record TrainOptions(
         return new MixFeedSpec(workloads, Mix.Partitions, Stream.Batch, Mix.Segment, Training.Seed, perBatch);
     }
 
-    /// <summary>The test stream: the trace, else the workload with a seed of its own, as long as the test batches need.</summary>
-    public StreamSpec TestStream() =>
-        Stream.Trace is not null ? Stream.Spec()
-        : Stream.Spec((long)Math.Ceiling(TestBatches * Stream.TuplesPerBatch), Training.Seed + 1_000_003);
+    /// <summary>
+    /// The test stream, as long as the test batches need: held-out data (the --test-trace, or the part of the trace
+    /// after the tuples training used), else the workload with a seed of its own.
+    /// </summary>
+    public StreamSpec TestStream()
+    {
+        long tuples = (long)Math.Ceiling(TestBatches * Stream.TuplesPerBatch);
+        if (TestTrace is not null) return TestTrace with { Limit = tuples };
+        if (Stream.Trace is not null) return Stream.Trace with { Skip = (long)Training.Batches * ((BatchPolicy.ByCount)Stream.Batch).Tuples, Limit = tuples };
+        return Stream.Spec(tuples, Training.Seed + 1_000_003);
+    }
+
+    /// <summary>A trace of its own to test on (--test-trace), read like the training trace.</summary>
+    public TraceStream? TestTrace { get; init; }
 
     public string TrainedOn =>
         TrainOnStream ? Stream.Description
@@ -65,9 +75,33 @@ public sealed record TrainOptions(
         bool actors = Check.OneOf(new Named<string>(s.Runtime, "--runtime"), "actors", "direct") == "actors";
         string modeName = mode == InformationMode.Online ? "online" : "buffered";
         var training = new TrainingOptions(scenario, mode, weights, learner, batches, stream.Seed, config.Cost, slack.Value);
-        return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors,
-            s.Out ?? Path.Combine("runs", $"{scenario}-{modeName}-seed{stream.Seed}"), s.LogFile, s.Verbose, s.Quiet,
-            TrainOnStream: s.Workload is not null || s.Trace is not null);
+        bool onStream = s.Workload is not null || s.Trace is not null;
+        // The default folder names what was trained, so that runs of different workloads or traces do not overwrite each other.
+        string trainedOn = !onStream ? "" : "-" + Slug(stream.Trace is not null ? Path.GetFileNameWithoutExtension(stream.Trace.Path) : stream.Workload!.Text);
+        string output = s.Out ?? Path.Combine("runs", $"{scenario}-{modeName}{trainedOn}-seed{stream.Seed}");
+        AtomicFile.CheckWritableFolder(output, s.Out is null ? "the output folder" : "--out");
+        TraceStream? testTrace = null;
+        if (s.TestTrace is not null)
+        {
+            if (stream.Trace is null) throw new InputException("--test-trace needs --trace (a workload is tested on a stream of its own seed)");
+            if (!File.Exists(s.TestTrace)) throw new InputException($"--test-trace {s.TestTrace}: trace file not found");
+            testTrace = stream.Trace with { Path = s.TestTrace };
+        }
+        else if (stream.Trace is not null && stream.Batch is not BatchPolicy.ByCount)
+            throw new InputException("--trace with time-interval batches: give --test-trace FILE to test on held-out data");
+        if (s.LogFile is not null) AtomicFile.CheckWritable(s.LogFile, "--log-file");
+        return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
+            { TestTrace = testTrace };
+    }
+
+    /// <summary>A workload or file name as a folder name: drift:z=1.5,keys=10000 → drift-z1.5-keys10000.</summary>
+    private static string Slug(string text)
+    {
+        var slug = new System.Text.StringBuilder();
+        foreach (char c in text.ToLowerInvariant())
+            if (char.IsAsciiLetterOrDigit(c) || c == '.') slug.Append(c);
+            else if (c is ':' or ',' or '-' or '_' or ' ' && slug.Length > 0 && slug[^1] != '-') slug.Append('-');
+        return slug.ToString().Trim('-');
     }
 
     private static List<T> ParseList<T>(string text, string flag, Func<string, IFormatProvider, T> parse)

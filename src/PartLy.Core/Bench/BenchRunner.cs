@@ -12,9 +12,10 @@ public sealed record BenchEntry(string Strategy, Func<Partitioner> Create)
 }
 
 /// <summary>What was run, and what every strategy reached on it.</summary>
+/// <param name="PartialLastBatch">Tuples of a count-based stream's last, shorter batch, left out of the per-batch figures (0: none).</param>
 public sealed record BenchReport(
     string Workload, int Partitions, string Batch, long Tuples, long Batches, ulong Seed,
-    IReadOnlyList<StrategyResult> Results, BoundsSummary Bounds, CostWeights Weights);
+    IReadOnlyList<StrategyResult> Results, BoundsSummary Bounds, CostWeights Weights, int PartialLastBatch = 0);
 
 /// <summary>
 /// Runs several strategies side by side over one stream in a single pass: each batch is read once, every strategy
@@ -45,6 +46,7 @@ public static class BenchRunner
         }
         int[] blocks = new int[1024];
         long batches = 0;
+        int partial = 0;
         var sample = new List<MicroBatch>();
         long sampleTuples = 0;
         while (batcher.TryNext(out var batch))
@@ -53,13 +55,18 @@ public static class BenchRunner
             if (blocks.Length < batch.Count) blocks = new int[Math.Max(batch.Count, blocks.Length * 2)];
             var keys = batch.Keys.AsSpan();
             var placed = blocks.AsSpan(0, batch.Count);
+            // A count-based stream's last batch may be shorter: a batch of one tuple is "unbalanced" by construction, so
+            // its figures are kept apart (the stream-level figures still count it).
+            bool shorter = batches > 0 && policy is BatchPolicy.ByCount c && batch.Count < c.Tuples;
             counts.Count(keys);
-            bounds.Add(BatchBounds.Compute(counts, partitions));
+            if (!shorter) bounds.Add(BatchBounds.Compute(counts, partitions));
+            else partial = batch.Count;
             var context = new BatchContext(batch.Index, partitions, batch.ExpectedTuples);
             for (int s = 0; s < entries.Count; s++)
             {
                 entries[s].Partitioner.Partition(context, keys, placed);
-                accumulators[s].Add(analyzers[s].Analyze(keys, placed, partitions));
+                var metrics = analyzers[s].Analyze(keys, placed, partitions);
+                if (!shorter) accumulators[s].Add(metrics);
             }
             if (sampleTuples < TimingSampleTuples) { sample.Add(batch); sampleTuples += batch.Count; }
             batches++;
@@ -72,7 +79,7 @@ public static class BenchRunner
             cancel.ThrowIfCancellationRequested();
             results[s] = accumulators[s].Result(analyzers[s], SteadyTuplesPerSecond(entries[s], sample, partitions, blocks));
         }
-        return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights());
+        return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights(), partial);
     }
 
     /// <summary>Tuples per second of a fresh instance over the sample, after the warm-up.</summary>

@@ -6,7 +6,7 @@ namespace PartLy.Core.Bench;
 /// <summary>A bench report as its JSON document: what was run, one row per strategy, and the bounds.</summary>
 public sealed record BenchDocument(
     string Workload, int Partitions, object Batch, long Tuples, long Batches, ulong Seed, CostWeights CostWeights,
-    IReadOnlyList<StrategyRow> Results, BoundsRow Bounds);
+    IReadOnlyList<StrategyRow> Results, BoundsRow Bounds, int PartialLastBatchTuples);
 
 /// <summary>One strategy's results (a row of the JSON's results and of the CSV): each per-batch metric's mean, p95 and max over the run.</summary>
 public sealed record StrategyRow(
@@ -55,7 +55,7 @@ public static class ReportWriter
         report.Workload, report.Partitions,
         int.TryParse(report.Batch, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int tuples) ? tuples : report.Batch,
         report.Tuples, report.Batches, report.Seed, report.Weights,
-        report.Results.Select(StrategyRow.Of).ToList(), BoundsRow.Of(report.Bounds));
+        report.Results.Select(StrategyRow.Of).ToList(), BoundsRow.Of(report.Bounds), report.PartialLastBatch);
 
     public static void WriteJson(BenchReport report, string path) => TypedFiles.WriteJson(path, Document(report));
 

@@ -17,7 +17,7 @@ internal sealed class CsvTraceReader : IDisposable
     private string? _badData;
     private long _lastRow;
 
-    public CsvTraceReader(string path, TextReader reader, string keyColumn, string? timeColumn)
+    public CsvTraceReader(string path, TextReader reader, string keyColumn, string? timeColumn, bool hasHeader = true)
     {
         _path = path;
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
@@ -25,8 +25,15 @@ internal sealed class CsvTraceReader : IDisposable
             BadDataFound = args => _badData ??= args.Field,
             MissingFieldFound = null,
             DetectColumnCountChanges = false,
+            HasHeaderRecord = hasHeader,
         };
         _csv = new CsvReader(reader, config);
+        if (!hasHeader)
+        {
+            _keyColumn = Index(keyColumn, "key column");
+            _timeColumn = timeColumn is null ? -1 : Index(timeColumn, "time column");
+            return;
+        }
         if (!Guard(() => _csv.Read())) throw new InputException($"{path}: the trace is empty (a CSV trace needs a header line)");
         Guard(() => _csv.ReadHeader());
         var names = _csv.HeaderRecord!;
@@ -56,6 +63,10 @@ internal sealed class CsvTraceReader : IDisposable
         if (_timeColumn >= 0) time = _csv.Parser[_timeColumn].Trim();
         return true;
     }
+
+    private int Index(string column, string what) =>
+        int.TryParse(column, NumberStyles.None, CultureInfo.InvariantCulture, out int index)
+            ? index : throw new InputException($"{_path}: without a header line, the {what} is a 0-based index, not '{column}'");
 
     private int Resolve(string[] names, string column, string what)
     {

@@ -12,8 +12,8 @@ public sealed record WorkloadStream(string Workload, long Tuples, ulong Seed, do
     public override ITupleSource Open() => Workloads.Create(Workload, Tuples, Seed, TuplesPerBatch);
 }
 
-/// <summary>A trace file read up to <paramref name="Limit"/> tuples.</summary>
-public sealed record TraceStream(string Path, TraceOptions Options, long Limit = long.MaxValue) : StreamSpec
+/// <summary>A trace file read up to <paramref name="Limit"/> tuples, after passing over its first <paramref name="Skip"/>.</summary>
+public sealed record TraceStream(string Path, TraceOptions Options, long Limit = long.MaxValue, long Skip = 0) : StreamSpec
 {
-    public override ITupleSource Open() => new TraceSource(Path, Options, Limit);
+    public override ITupleSource Open() => new TraceSource(Path, Options, Limit, Skip);
 }

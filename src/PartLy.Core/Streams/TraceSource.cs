@@ -10,7 +10,8 @@ public enum TraceFormat { Lines, Words, Csv }
 /// <param name="Column">CSV key column: a header name or a 0-based index.</param>
 /// <param name="TimeColumn">Optional CSV timestamp column: a header name or a 0-based index.</param>
 /// <param name="TimeUnitMilliseconds">Milliseconds per unit of the timestamp column.</param>
-public sealed record TraceOptions(TraceFormat Format = TraceFormat.Lines, string? Column = null, string? TimeColumn = null, double TimeUnitMilliseconds = 1.0);
+/// <param name="HasHeader">CSV: the first line names the columns (else columns are 0-based indices and the first line is data).</param>
+public sealed record TraceOptions(TraceFormat Format = TraceFormat.Lines, string? Column = null, string? TimeColumn = null, double TimeUnitMilliseconds = 1.0, bool HasHeader = true);
 
 /// <summary>
 /// Streams the keys of a trace file (plain or .gz) with memory that grows with distinct keys, not with file size.
@@ -28,14 +29,19 @@ public sealed class TraceSource : ITupleSource
     private long _lastTimestamp = long.MinValue;
     private long _tuplesRead;
     private readonly CsvTraceReader? _csv;
-    private readonly long _limit;
+    private long _limit;
     private readonly char[] _lowerBuffer = new char[256];
 
-    public TraceSource(string path, TraceOptions options, long limit = long.MaxValue)
+    private long _skip;
+
+    /// <param name="skip">Tuples to pass over first (a held-out test part after the tuples training used).</param>
+    public TraceSource(string path, TraceOptions options, long limit = long.MaxValue, long skip = 0)
     {
+        _skip = skip;
         _path = path;
         _options = options;
         _limit = limit;
+        if (Directory.Exists(path)) throw new InputException($"{path}: is a directory, not a trace file");
         if (!File.Exists(path)) throw new InputException($"{path}: trace file not found");
         if (options.Format != TraceFormat.Csv && (options.Column is not null || options.TimeColumn is not null))
             throw new InputException($"a key column and a time column apply to CSV traces only (format is {options.Format.ToString().ToLowerInvariant()})");
@@ -44,9 +50,13 @@ public sealed class TraceSource : ITupleSource
         Stream stream;
         try { stream = File.OpenRead(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read: {e.Message}"); }
-        if (IsGzip(stream)) stream = new GZipStream(stream, CompressionMode.Decompress);
+        if (IsGzip(stream))
+        {
+            if (stream.Length < 18) throw new InputException($"{path}: corrupt gzip data: the file is shorter than a gzip header and trailer");
+            stream = new CheckedGzipStream((FileStream)stream);
+        }
         _reader = new StreamReader(stream, detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
-        if (options.Format == TraceFormat.Csv) _csv = new CsvTraceReader(path, _reader, options.Column!, options.TimeColumn);
+        if (options.Format == TraceFormat.Csv) _csv = new CsvTraceReader(path, _reader, options.Column!, options.TimeColumn, options.HasHeader);
     }
 
     public string Description => $"trace:{Path.GetFileName(_path)}";
@@ -54,6 +64,27 @@ public sealed class TraceSource : ITupleSource
     public int DistinctKeys => _dictionary.Count;
 
     public int Read(Span<int> keys, Span<long> timestamps)
+    {
+        if (_skip > 0) Skip(keys, timestamps);
+        return ReadTuples(keys, timestamps);
+    }
+
+    private void Skip(Span<int> keys, Span<long> timestamps)
+    {
+        long skipped = 0, limit = _limit;
+        _limit = long.MaxValue;
+        while (skipped < _skip)
+        {
+            int n = ReadTuples(keys[..(int)Math.Min(keys.Length, _skip - skipped)], timestamps);
+            if (n == 0) throw new InputException($"{_path}: the trace ends after {skipped} tuples, within the {_skip} that training used; give --test-trace FILE or fewer --batches");
+            skipped += n;
+        }
+        _tuplesRead = 0;
+        _limit = limit;
+        _skip = 0;
+    }
+
+    private int ReadTuples(Span<int> keys, Span<long> timestamps)
     {
         int n = 0;
         while (n < keys.Length && _tuplesRead < _limit)

@@ -1,0 +1,174 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.Json;
+using PartLy.Cli;
+using PartLy.Learning;
+
+namespace PartLy.Core.Tests;
+
+/// <summary>What a new user meets: bad flags, files and paths end in one line and exit 2 before any work.</summary>
+[Collection("console")]
+public class CliInputTests
+{
+    private static (int Code, string Error, string Output) Run(params string[] args)
+    {
+        var error = new StringWriter();
+        var output = new StringWriter();
+        var (originalError, originalOut) = (Console.Error, Console.Out);
+        Console.SetError(error);
+        Console.SetOut(output);
+        try { return (PartLyApp.Run(args), error.ToString(), output.ToString()); }
+        finally { Console.SetError(originalError); Console.SetOut(originalOut); }
+    }
+
+    private static string TempPath(string name = "") => Path.Combine(Path.GetTempPath(), $"partly-input-{Guid.NewGuid():N}{name}");
+
+    [Theory]
+    [InlineData("--partitions: 'abc' is not a whole number", "bench", "--partitions", "abc")]
+    [InlineData("--seed: '-1' is not a whole number, 0 or more", "bench", "--seed", "-1")]
+    [InlineData("--tuples: '1e6' is not a whole number", "bench", "--tuples", "1e6")]
+    [InlineData("--strategies: a value is missing", "bench", "--strategies")]
+    [InlineData("--batches must be at least 1, got 0", "train", "--batches", "0")]
+    [InlineData("--workload: 'zipf:q=1': unknown parameter 'q'", "bench", "--workload", "zipf:q=1")]
+    [InlineData("is a directory, not a trace file", "bench", "--trace", "/tmp")]
+    [InlineData("--no-header applies to --format csv only", "bench", "--trace", "PartLy.Core.Tests.dll", "--no-header")]
+    public void A_malformed_flag_names_the_flag_and_the_form_it_expects(string message, params string[] args)
+    {
+        var (code, error, _) = Run([.. args, "--quiet"]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void Version_prints_the_version()
+    {
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "partly.dll"), "--version"])
+            { RedirectStandardOutput = true })!;
+        string output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Matches(@"^\d+\.\d+\.\d+", output.Trim());
+    }
+
+    [Fact]
+    public void Output_paths_are_checked_before_any_training()
+    {
+        string file = TempPath(".txt");
+        File.WriteAllText(file, "not a folder");
+        string folder = TempPath();
+        Directory.CreateDirectory(folder);
+        var clock = Stopwatch.StartNew();
+        foreach (var (args, message) in new (string[], string)[]
+        {
+            (["train", "--out", file], $"--out {file}: is a file, not a folder"),
+            (["train", "--out", "/proc/partly-cannot-write"], "--out /proc/partly-cannot-write: cannot write there"),
+            (["train", "--log-file", folder, "--out", Path.Combine(folder, "run")], $"--log-file {folder}: is a directory, not a file"),
+            (["bench", "--json", folder], $"--json {folder}: is a directory, not a file"),
+            (["bench", "--csv", "/proc/partly/report.csv"], "--csv /proc/partly/report.csv: cannot write there"),
+            (["evaluate", "--policy", folder], $"{folder}: is a directory, not a policy file"),
+        })
+        {
+            var (code, error, _) = Run([.. args, "--quiet"]);
+            Assert.True(code == 2, $"{string.Join(' ', args)}: exit {code}, {error}");
+            Assert.Contains(message, error);
+        }
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the checks took {clock.Elapsed}: training ran before them");
+        Assert.False(Directory.Exists(Path.Combine(folder, "run")));
+        Assert.Equal("not a folder", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void A_truncated_gzip_trace_is_an_error_with_file_and_line()
+    {
+        string whole = TempPath(".gz"), cut = TempPath(".gz");
+        using (var gzip = new GZipStream(File.Create(whole), CompressionLevel.Fastest))
+        using (var writer = new StreamWriter(gzip))
+            for (int i = 0; i < 200_000; i++) writer.WriteLine($"k{i * 7919 % 5000}");
+        var bytes = File.ReadAllBytes(whole);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        Assert.Equal(0, Run("bench", "--quiet", "--trace", whole, "--strategies", "hash").Code);
+        var (code, error, _) = Run("bench", "--quiet", "--trace", cut, "--strategies", "hash");
+        Assert.Equal(2, code);
+        Assert.Contains($"{cut}: corrupt gzip data after line ", error);
+        Assert.Contains("truncated", error);
+    }
+
+    [Fact]
+    public void A_csv_without_a_header_is_read_from_its_first_line_with_no_header()
+    {
+        string csv = TempPath(".csv"), json = TempPath(".json");
+        File.WriteAllText(csv, "a,1\nb,2\nc,3\n");
+        Assert.Equal(0, Run("bench", "--quiet", "--trace", csv, "--format", "csv", "--column", "0", "--no-header", "--batch", "1",
+            "--partitions", "2", "--strategies", "hash", "--json", json).Code);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(3, doc.RootElement.GetProperty("tuples").GetInt64());
+        var (code, error, _) = Run("bench", "--quiet", "--trace", csv, "--format", "csv", "--column", "k", "--no-header", "--strategies", "hash");
+        Assert.Equal(2, code);
+        Assert.Contains("without a header line, the key column is a 0-based index", error);
+    }
+
+    [Fact]
+    public void The_last_partial_batch_is_reported_apart()
+    {
+        string json = TempPath(".json");
+        Assert.Equal(0, Run("bench", "--quiet", "--tuples", "50001", "--strategies", "greedy", "--json", json).Code);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal(1, doc.RootElement.GetProperty("partial_last_batch_tuples").GetInt32());
+        var greedy = doc.RootElement.GetProperty("results")[0];
+        Assert.Equal(0.0, greedy.GetProperty("batch_imbalance_max").GetDouble());
+    }
+
+    [Fact]
+    public void Training_on_a_trace_tests_on_the_part_after_the_training_batches()
+    {
+        string trace = TempPath(".txt"), dir = TempPath();
+        File.WriteAllLines(trace, Enumerable.Range(0, 30_000).Select(i => $"w{i * 7919 % 700}"));
+        var (code, error, _) = Run("train", "--quiet", "--runtime", "direct", "--trace", trace, "--batches", "20", "--test-batches", "7",
+            "--partitions", "10", "--out", dir);
+        Assert.True(code == 0, error);
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "test.json")));
+        Assert.Equal(7, doc.RootElement.GetProperty("batches").GetInt64());
+        Assert.Equal(7000, doc.RootElement.GetProperty("tuples").GetInt64());
+        (code, error, _) = Run("train", "--quiet", "--runtime", "direct", "--trace", trace, "--batches", "40", "--test-batches", "7",
+            "--partitions", "10", "--out", dir);
+        Assert.Equal(2, code);
+        Assert.Contains("within the 40000 that training used; give --test-trace FILE or fewer --batches", error);
+    }
+
+    [Fact]
+    public void The_default_output_folder_names_the_workload_it_was_trained_on()
+    {
+        string root = TempPath();
+        Directory.CreateDirectory(root);
+        string cwd = Directory.GetCurrentDirectory();
+        try
+        {
+            Directory.SetCurrentDirectory(root);
+            var (code, error, _) = Run("train", "--quiet", "--runtime", "direct", "--workload", "drift:z=1.5,keys=1000,every=5,shift=2",
+                "--batches", "10", "--test-batches", "3", "--partitions", "5", "--batch", "200");
+            Assert.True(code == 0, error);
+            Assert.True(File.Exists(Path.Combine(root, "runs", "partitioner-online-drift-z1.5-keys1000-every5-shift2-seed42", "policy.json")));
+        }
+        finally { Directory.SetCurrentDirectory(cwd); }
+    }
+
+    [Fact]
+    public void Sigterm_stops_training_cleanly_and_keeps_the_policy()
+    {
+        string dir = TempPath();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "partly.dll"), "train", "--quiet", "--runtime", "direct",
+            "--batches", "1000000", "--test-batches", "5", "--out", dir]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        string first = process.StandardOutput.ReadLine() ?? "";
+        Assert.StartsWith("train", first);
+        Thread.Sleep(2000);
+        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        Assert.True(process.WaitForExit(60_000), "the process did not stop after SIGTERM");
+        Assert.Equal(130, process.ExitCode);
+        var policy = Checkpoint.Load(Path.Combine(dir, "policy.json"));
+        Assert.InRange(policy.TrainedBatches, 1, 999_999);
+        Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
+    }
+}
