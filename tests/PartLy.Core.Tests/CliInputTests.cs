@@ -172,3 +172,30 @@ public class CliInputTests
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
     }
 }
+
+[Collection("console")]
+public class ConfigurationInputTests
+{
+    [Theory]
+    [InlineData("partly { stream { partitions = 10\n", ":1: '{' is never closed")]
+    [InlineData("{{{{ ]]]] = = =\n", ":1: ']' closes nothing that was opened")]
+    [InlineData("partly.stream.partitons = 10\n", "unknown setting 'partly.stream.partitons' (did you mean 'partly.stream.partitions'?)")]
+    [InlineData("partly.learner.hidden = 0\n", "partly.learner.hidden must be at least 1, got 0")]
+    [InlineData("partly.learner.learning-rate = -1\n", "partly.learner.learning-rate must be above 0")]
+    [InlineData("partly.learner.episodes-per-update = 0\n", "partly.learner.episodes-per-update must be at least 1")]
+    [InlineData("partly.stream.partitions = [1, 2]\n", "partly.stream.partitions must be a whole number")]
+    [InlineData("partly.stream.partitions = x\n", "partly.stream.partitions must be a whole number, got 'x'")]
+    public void A_bad_configuration_file_names_its_line_or_key(string content, string message)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"partly-config-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(path, content);
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
+        int code;
+        try { code = PartLy.Cli.PartLyApp.Run(["bench", "--quiet", "--tuples", "2000", "--strategies", "hash", "--config", path]); }
+        finally { Console.SetError(original); }
+        Assert.Equal(2, code);
+        Assert.Contains(message, error.ToString());
+    }
+}

@@ -101,14 +101,18 @@ public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, C
         if (userFile is not null)
         {
             if (!File.Exists(userFile)) throw new InputException($"--config {userFile}: file not found");
-            config = ParseFile(userFile).WithFallback(config);
+            var user = ParseFile(userFile);
+            HoconCheck.KnownKeys(user, config, userFile);
+            config = user.WithFallback(config);
         }
         return FromConfig(config);
     }
 
     private static Config ParseFile(string path)
     {
-        try { return ConfigurationFactory.ParseString(File.ReadAllText(path)); }
+        string text = File.ReadAllText(path);
+        HoconCheck.Balanced(path, text);
+        try { return ConfigurationFactory.ParseString(text); }
         catch (Exception e) when (e is not InputException) { throw new InputException($"{path}: not valid HOCON: {e.Message}"); }
     }
 
