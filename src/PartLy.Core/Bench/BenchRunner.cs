@@ -22,12 +22,14 @@ public sealed record BenchReport(
 /// places it, and its metrics are taken. Memory does not grow with the stream's length beyond one value per batch
 /// and metric. Routing speed is measured apart, in steady state: a fresh instance of each strategy routes the
 /// stream's first <see cref="TimingSampleTuples"/> tuples for <see cref="WarmupSeconds"/> to warm up (the JIT's
-/// tiers settle), then again for <see cref="TimingSeconds"/>, and tuples per second are those of the timed passes.
+/// tiers settle), then in <see cref="TimingWindows"/> windows of <see cref="TimingSeconds"/> each; the figure is the
+/// median window's tuples per second (a noisy neighbour spoils a window, not the figure).
 /// </summary>
 public static class BenchRunner
 {
     public const int TimingSampleTuples = 200_000;
-    public const double WarmupSeconds = 0.3, TimingSeconds = 0.3;
+    public const double WarmupSeconds = 0.3, TimingSeconds = 0.1;
+    public const int TimingWindows = 5;
 
     public static BenchReport Run(ITupleSource source, BatchPolicy policy, int partitions, IReadOnlyList<BenchEntry> entries,
         CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default, CostWeights? weights = null)
@@ -86,15 +88,19 @@ public static class BenchRunner
     private static double SteadyTuplesPerSecond(BenchEntry entry, List<MicroBatch> sample, int partitions, int[] blocks)
     {
         var partitioner = entry.Create();
-        long index = 0, warm = 0, tuples = 0, ticks = 0;
+        long index = 0, warm = 0, sampleTuples = 0;
+        foreach (var batch in sample) sampleTuples += batch.Count;
         long warmup = (long)(WarmupSeconds * Stopwatch.Frequency), budget = (long)(TimingSeconds * Stopwatch.Frequency);
         while (warm < warmup) warm += Pass();
-        while (ticks < budget)
+        var rates = new double[TimingWindows];
+        for (int w = 0; w < rates.Length; w++)
         {
-            ticks += Pass();
-            foreach (var batch in sample) tuples += batch.Count;
+            long ticks = 0, tuples = 0;
+            while (ticks < budget) { ticks += Pass(); tuples += sampleTuples; }
+            rates[w] = tuples / (ticks / (double)Stopwatch.Frequency);
         }
-        return tuples / (ticks / (double)Stopwatch.Frequency);
+        Array.Sort(rates);
+        return rates[rates.Length / 2];
 
         long Pass()
         {
