@@ -83,7 +83,7 @@ public sealed class ExperimentActor : ReceiveActor
         Receive<BatchCompleted>(batch =>
         {
             _training.Add(new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance,
-                batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions));
+                batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream));
             Publish("train", batch);
         });
         Receive<PhaseCompleted>(done =>

@@ -127,7 +127,7 @@ public sealed record LearnerFailed(string Reason) : IPartLyMessage;
 // Agent to experiment.
 
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
-public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion) : IPartLyMessage;
+public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion, string Stream = "") : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase is over.</summary>
 public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds) : IPartLyMessage;

@@ -206,7 +206,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
         }
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version));
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream));
     }
 
     private void FinishIfDone()

@@ -118,7 +118,11 @@ public class CliTests
         Assert.True(code == 0, error);
         foreach (string file in new[] { "policy.json", "learning-curve.png", "learning-curve.csv", "test.json", "test.csv" })
             Assert.True(new FileInfo(Path.Combine(dir, file)).Length > 0, file);
-        Assert.Equal(61, File.ReadAllLines(Path.Combine(dir, "learning-curve.csv")).Length);
+        var curve = File.ReadAllLines(Path.Combine(dir, "learning-curve.csv"));
+        Assert.Equal(61, curve.Length);
+        // Each batch beside the rules alone (reserving) on the same batch, and the training cell it came from.
+        Assert.Equal("episode,reward,reference_reward,imbalance,replication,decisions,partitions,cell", curve[0]);
+        Assert.All(curve[1..], row => Assert.EndsWith("P=10\"", row));
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "test.json")));
         Assert.Equal("learned", doc.RootElement.GetProperty("results")[0].GetProperty("strategy").GetString());
 

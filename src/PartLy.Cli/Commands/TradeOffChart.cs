@@ -13,30 +13,37 @@ public static class TradeOffChart
     {
         var plot = new ScottPlot.Plot();
         const double lambdaFloor = 1e-3; // λ = 0 drawn at this height on the log axis
-        int index = 0;
-        foreach (var r in report.Results)
+        // Every strategy its own colour and shape, named in the legend beside the plot (labels on the points collide).
+        var palette = new ScottPlot.Palettes.Category10();
+        ScottPlot.MarkerShape[] online = [ScottPlot.MarkerShape.FilledCircle, ScottPlot.MarkerShape.FilledSquare, ScottPlot.MarkerShape.FilledTriangleUp, ScottPlot.MarkerShape.FilledDiamond];
+        ScottPlot.MarkerShape[] buffered = [ScottPlot.MarkerShape.OpenCircle, ScottPlot.MarkerShape.OpenSquare, ScottPlot.MarkerShape.OpenTriangleUp, ScottPlot.MarkerShape.OpenDiamond];
+        double maxLambda = lambdaFloor;
+        for (int index = 0; index < report.Results.Count; index++)
         {
+            var r = report.Results[index];
             double lambda = Math.Max(r.SizeImbalance.Mean, lambdaFloor);
+            maxLambda = Math.Max(maxLambda, lambda);
             var marker = plot.Add.Marker(r.Replication.Mean, Math.Log10(lambda));
-            marker.MarkerShape = r.Mode == InformationMode.Online ? ScottPlot.MarkerShape.FilledCircle : ScottPlot.MarkerShape.OpenCircle;
-            marker.MarkerSize = r.Strategy == "learned" ? 14 : 9;
-            var label = plot.Add.Text(r.Strategy, r.Replication.Mean, Math.Log10(lambda));
-            label.LabelFontSize = 12;
-            label.LabelOffsetX = 6;
-            label.LabelOffsetY = -6 + 14 * (index++ % 3); // staggered, so that neighbours stay readable
+            var shapes = r.Mode == InformationMode.Online ? online : buffered;
+            marker.MarkerShape = shapes[index / 10 % shapes.Length];
+            marker.Color = palette.GetColor(index % 10);
+            marker.MarkerSize = r.Strategy == "learned" ? 16 : 10;
+            marker.LegendText = $"{r.Strategy} ({r.Mode.ToString().ToLowerInvariant()})";
         }
         plot.Add.VerticalLine(report.Bounds.ReplicationFloor.Mean, 1, ScottPlot.Colors.Gray, ScottPlot.LinePattern.Dashed);
         if (report.Bounds.NoSplitFloor.Mean > lambdaFloor)
             plot.Add.HorizontalLine(Math.Log10(report.Bounds.NoSplitFloor.Mean), 1, ScottPlot.Colors.Gray, ScottPlot.LinePattern.Dotted);
         var ticks = new ScottPlot.TickGenerators.NumericManual();
         ticks.AddMajor(Math.Log10(lambdaFloor), "0");
-        foreach (double v in new[] { 0.01, 0.1, 1, 10, 100 }) ticks.AddMajor(Math.Log10(v), v.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        for (double v = 0.01; v <= 10 * maxLambda; v *= 10) ticks.AddMajor(Math.Log10(v), v.ToString(System.Globalization.CultureInfo.InvariantCulture));
         plot.Axes.Left.TickGenerator = ticks;
         plot.Axes.Left.Label.Text = "size imbalance λ per batch (mean, log scale)";
         plot.Axes.Bottom.Label.Text = "replication per batch (mean; dashed: fragment floor)";
         plot.Title($"{report.Workload}, P = {report.Partitions}, batch {report.Batch} (dotted: no-split floor)");
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        plot.Axes.Margins(0.08, 0.08);
         string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, 1000, 650);
+        plot.SavePng(temporary, 1300, 700);
         File.Move(temporary, path, overwrite: true);
     }
 }

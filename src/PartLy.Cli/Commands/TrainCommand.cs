@@ -155,7 +155,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         var entries = new List<BenchEntry> { new("learned", () => checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
         using var testSource = testStream.Open();
-        var report = ProgressDisplay.Run(o.Quiet, null, "test", "tuples",
+        long? testTuples = o.Stream.Batch is BatchPolicy.ByCount ? (long)Math.Ceiling(o.TestBatches * o.Stream.TuplesPerBatch) : null;
+        var report = ProgressDisplay.Run(o.Quiet, testTuples, "test", "tuples",
             progress => BenchRunner.Run(testSource, policy, o.Stream.Partitions, entries, config.Cost, options.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
         if (actorRun is { Test.Count: > 0 } run)
@@ -193,7 +194,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 var batch = p.Batch;
                 if (p.Phase == "train")
-                    Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions), progress);
+                    Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: o.Verbose || o.LogFile is not null).GetAwaiter().GetResult());
         var episodes = run.Training.ToList();
@@ -218,7 +219,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                 imbalance += episodes[i].Imbalance;
             }
             int n = episodes.Count - from;
-            progress.Detail(string.Create(CultureInfo.InvariantCulture, $"reward {reward / n:F3} (vs greedy {gain / n:+0.000;-0.000}) λ {imbalance / n:F3}"));
+            progress.Detail(string.Create(CultureInfo.InvariantCulture, $"reward {reward / n:F3} (vs its rules {gain / n:+0.000;-0.000}) λ {imbalance / n:F3}"));
         }
         progress.Advance(1);
     }

@@ -4,13 +4,13 @@ using PartLy.Core.Partitioning;
 namespace PartLy.Learning.Rl;
 
 /// <summary>
-/// Wraps an environment and scores a reference partitioner (the capacity-aware online greedy) on every episode's
-/// batch, adding its reward to each agent's info (as Gymnasium's RecordEpisodeStatistics adds its own), for
+/// Wraps an environment and scores a reference partitioner on every episode's batch (a fresh one for each new
+/// stream), adding its reward to each agent's info (as Gymnasium's RecordEpisodeStatistics adds its own), for
 /// learning curves that show the agent against the reference on the same batches.
 /// </summary>
-public sealed class ReferenceScore(IParallelEnv env, CostWeights weights, CostModel? cost) : IParallelEnv
+public sealed class ReferenceScore(IParallelEnv env, Func<Partitioner> reference, CostWeights weights, CostModel? cost) : IParallelEnv
 {
-    private Partitioner _reference = new CapacityGreedy();
+    private Partitioner _reference = reference();
     private BatchAnalyzer _analyzer = new(cost);
     private int[] _blocks = [];
     private double _referenceReward = double.NaN;
@@ -47,7 +47,7 @@ public sealed class ReferenceScore(IParallelEnv env, CostWeights weights, CostMo
     {
         if (item.NewStream)
         {
-            _reference = new CapacityGreedy();
+            _reference = reference();
             _analyzer = new BatchAnalyzer(cost);
         }
         var keys = item.Batch.Keys;

@@ -1,6 +1,7 @@
 using PartLy.Core;
 using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
+using PartLy.Core.Partitioning.Reserving;
 using PartLy.Learning.Algorithms;
 using PartLy.Learning.Policies;
 using PartLy.Learning.Rl;
@@ -24,8 +25,9 @@ public sealed record TrainingTime(double PlacingSeconds, double UpdateSeconds)
 }
 
 /// <summary>One training episode (one batch), for the learning curve; <paramref name="ReferenceReward"/> is what the
-/// capacity-aware online greedy earned on the same batch.</summary>
-public sealed record EpisodeRecord(long Episode, double Reward, double ReferenceReward, double Imbalance, double Replication, int Decisions, int Partitions);
+/// rules alone (the strategy reserving) earned on the same batch; <paramref name="Cell"/> names the stream (workload
+/// and P) the batch came from.</summary>
+public sealed record EpisodeRecord(long Episode, double Reward, double ReferenceReward, double Imbalance, double Replication, int Decisions, int Partitions, string Cell = "");
 
 /// <summary>
 /// The direct training loop: one episode per batch played by a <see cref="RolloutWorker"/>, its steps handed to the
@@ -58,9 +60,14 @@ public sealed class Trainer
     /// <summary>Seed of the action sampling.</summary>
     public static ulong ActionSeed(ulong seed) => seed ^ 0x0DDB_1A5Eul;
 
-    /// <summary>The training environment of a session: the scenario on the feed, with the greedy's reward on each batch.</summary>
+    /// <summary>
+    /// The training environment of a session: the scenario on the feed, with the reward of the rules alone (the
+    /// strategy reserving with the session's slack, mode and locality, taking the first candidate) on each batch, so
+    /// that a learning curve shows what the learned choice adds.
+    /// </summary>
     public static IParallelEnv TrainingEnv(IScenario scenario, IBatchFeed feed, TrainingOptions options) =>
-        new ReferenceScore(new PartitionEnv(scenario, feed, options.ScenarioOptions), options.Weights, options.Cost);
+        new ReferenceScore(new PartitionEnv(scenario, feed, options.ScenarioOptions),
+            () => new ReservingPartitioner(PartitionerScenario.PartitionerOptions(options.ScenarioOptions)), options.Weights, options.Cost);
 
     public CandidatePolicy Policy { get; }
 
@@ -80,7 +87,8 @@ public sealed class Trainer
             placing += System.Diagnostics.Stopwatch.GetTimestamp() - started;
             if (outcome.Steps is { } steps) _learner.Add(steps, outcome.Reward);
             var m = outcome.Metrics;
-            onEpisode?.Invoke(new EpisodeRecord(episode, outcome.Reward, outcome.ReferenceReward, m.SizeImbalance, m.Replication, outcome.Decisions, m.Partitions));
+            onEpisode?.Invoke(new EpisodeRecord(episode, outcome.Reward, outcome.ReferenceReward, m.SizeImbalance, m.Replication, outcome.Decisions, m.Partitions,
+                env.Current!.Stream));
             if (_learner.ClosesWindow(episode)) _learner.Update((double)(episode + 1) / _options.Batches);
         }
         Time = new TrainingTime(TrainingTime.Seconds(placing), _learner.UpdateSeconds);
