@@ -28,6 +28,7 @@ public sealed class ExperimentActor : ReceiveActor
     private double _trainSeconds, _trainPlacingSeconds, _testSeconds;
     private long _testTuples;
     private string _phase = "idle";
+    private int _initialVersion, _finalVersion, _publishedVersion;
 
     public ExperimentActor(ExperimentSpec spec)
     {
@@ -86,10 +87,18 @@ public sealed class ExperimentActor : ReceiveActor
                 batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream));
             Publish("train", batch);
         });
+        Receive<PolicyWeights>(weights =>
+        {
+            _weights = weights;
+            PublishWeights(weights);
+        });
         Receive<PhaseCompleted>(done =>
         {
             _log.Info("Phase train done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _trainPlacingSeconds = done.PlacingSeconds;
+            // A stream that ended early closed no last window: only the full windows were updates.
+            int epu = _spec.Training.Learner.EpisodesPerUpdate;
+            _finalVersion = _initialVersion + (done.Batches >= _spec.Training.Batches ? Learner.Updates(_spec.Training.Batches, epu) : (int)(done.Batches / epu));
             _learner.Tell(GetWeights.Instance);
             Become(FinishingTraining);
         });
@@ -99,8 +108,12 @@ public sealed class ExperimentActor : ReceiveActor
     private void FinishingTraining()
     {
         Subscriptions();
+        // The learner's last update reaches here both as a publication and as the answer to GetWeights: the first to
+        // carry the last version ends training.
         Receive<PolicyWeights>(weights =>
         {
+            PublishWeights(weights);
+            if (weights.Version < _finalVersion) return;
             _weights = weights;
             _trainSeconds = _clock.Elapsed.TotalSeconds; // training ends with the last update
             StartPhase(StartTest);
@@ -111,6 +124,7 @@ public sealed class ExperimentActor : ReceiveActor
     private void Testing()
     {
         Subscriptions();
+        Receive<PolicyWeights>(_ => { }); // the second copy of the last weights
         Receive<BatchCompleted>(batch =>
         {
             _test.Add(batch.Metrics);
@@ -150,6 +164,14 @@ public sealed class ExperimentActor : ReceiveActor
         Become(Stopping);
     }
 
+    /// <summary>Tells the subscribers of weights newer than the last told (checkpoints are written from them).</summary>
+    private void PublishWeights(PolicyWeights weights)
+    {
+        if (weights.Version <= _publishedVersion) return;
+        _publishedVersion = weights.Version;
+        foreach (var subscriber in _subscribers) subscriber.Tell(new ExperimentWeights(weights, _training.Count));
+    }
+
     private void Publish(string phase, BatchCompleted batch)
     {
         var progress = new ExperimentProgress(phase, batch);
@@ -170,6 +192,8 @@ public sealed class ExperimentActor : ReceiveActor
     {
         _phase = "train";
         _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
+        _learner.Tell(SubscribeWeights.Instance);
+        _initialVersion = _weights.Version;
         StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window), _spec.TrainFeed!, _learner);
         Become(Training);
     }

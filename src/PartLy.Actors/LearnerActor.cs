@@ -24,7 +24,7 @@ public sealed class LearnerActor : ReceiveActor
     public LearnerActor(TrainingOptions options, PolicyWeights initial)
     {
         var policy = PolicyOf(options, initial);
-        _learner = new Learner(options, policy);
+        _learner = new Learner(options, policy, initial.Version);
         Receive<SubscribeWeights>(_ =>
         {
             _subscribers.Add(Sender);

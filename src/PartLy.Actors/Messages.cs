@@ -30,6 +30,9 @@ public sealed record SubscribeProgress : IPartLyMessage
 /// <summary>Experiment to its subscribers: a batch of a phase ("train", "test") is done.</summary>
 public sealed record ExperimentProgress(string Phase, BatchCompleted Batch) : IPartLyMessage;
 
+/// <summary>Experiment to its subscribers: the learner published new weights after <paramref name="Batches"/> training batches (for checkpoints).</summary>
+public sealed record ExperimentWeights(PolicyWeights Weights, long Batches) : IPartLyMessage;
+
 /// <summary>What an experiment produced. <paramref name="Stopped"/> when it was stopped before the end.</summary>
 /// <param name="TestCompletedAt">Seconds since the test phase started at which each test batch was reported.</param>
 /// <param name="TrainTime">Of <paramref name="TrainSeconds"/>, the agent's time placing batches and the learner's updating.</param>

@@ -25,12 +25,13 @@ public static class Runtime
     /// Runs the experiment; every completed batch reaches <paramref name="onProgress"/> on the caller's side, read
     /// from a channel that a subscriber actor feeds. Cancelling stops the experiment, which replies with what it has.
     /// </summary>
+    /// <param name="onWeights">Each publication of the learner's weights during training (for checkpoints).</param>
     public static async Task<ExperimentCompleted> RunAsync(ExperimentSpec spec, RuntimeConfig config, Action<ExperimentProgress>? onProgress,
-        CancellationToken cancel, bool logInformation = false)
+        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null)
     {
         var hocon = logInformation ? ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(config.Hocon) : config.Hocon;
         using var system = ActorSystem.Create("partly", hocon);
-        var progress = Channel.CreateUnbounded<ExperimentProgress>(new UnboundedChannelOptions { SingleReader = true });
+        var progress = Channel.CreateUnbounded<IPartLyMessage>(new UnboundedChannelOptions { SingleReader = true });
         try
         {
             var experiment = system.ActorOf(ExperimentActor.Props(spec), "experiment");
@@ -41,7 +42,9 @@ public static class Runtime
             {
                 var reading = Task.Run(async () =>
                 {
-                    await foreach (var item in progress.Reader.ReadAllAsync().ConfigureAwait(false)) onProgress?.Invoke(item);
+                    await foreach (var item in progress.Reader.ReadAllAsync().ConfigureAwait(false))
+                        if (item is ExperimentProgress p) onProgress?.Invoke(p);
+                        else if (item is ExperimentWeights w) onWeights?.Invoke(w);
                 });
                 object reply = await run.ConfigureAwait(false);
                 await relay.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
@@ -63,6 +66,10 @@ public static class Runtime
     /// <summary>The driver's subscriber: hands each progress message to a channel the caller reads (a local sink, never deployed elsewhere).</summary>
     private sealed class ProgressRelay : ReceiveActor
     {
-        public ProgressRelay(ChannelWriter<ExperimentProgress> writer) => Receive<ExperimentProgress>(p => writer.TryWrite(p));
+        public ProgressRelay(ChannelWriter<IPartLyMessage> writer)
+        {
+            Receive<ExperimentProgress>(p => writer.TryWrite(p));
+            Receive<ExperimentWeights>(w => writer.TryWrite(w));
+        }
     }
 }

@@ -8,6 +8,8 @@ namespace PartLy.Actors.Tests;
 
 public class ExperimentTests() : TestKit(TestSupport.Hocon)
 {
+    private readonly List<ExperimentWeights> _published = [];
+
     private async Task<(ExperimentCompleted Result, List<(string Phase, BatchCompleted Batch)> Batches)> Run(ExperimentSpec spec)
     {
         var subscriber = CreateTestProbe();
@@ -17,10 +19,11 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
         var result = await ExpectMsgAsync<ExperimentCompleted>(TimeSpan.FromSeconds(60));
         int batches = result.Training.Count + result.Test.Count;
         var seen = new List<(string, BatchCompleted)>();
-        for (int i = 0; i < batches; i++)
+        while (seen.Count < batches)
         {
-            var progress = await subscriber.ExpectMsgAsync<ExperimentProgress>();
-            seen.Add((progress.Phase, progress.Batch));
+            var message = await subscriber.ReceiveOneAsync(TimeSpan.FromSeconds(10));
+            if (message is ExperimentProgress progress) seen.Add((progress.Phase, progress.Batch));
+            else _published.Add(Assert.IsType<ExperimentWeights>(message));
         }
         return (result, seen);
     }
@@ -71,6 +74,8 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
         Assert.Equal(2, train[16].PolicyVersion);
         Assert.All(batches.Where(b => b.Phase == "test"), b => Assert.Equal(3, b.Batch.PolicyVersion));
         Assert.Equal(3, result.Weights.Version);
+        // Each update reached the subscribers with the batches trained so far (what checkpoints are written from).
+        Assert.Equal(new[] { (1, 8L), (2, 16L), (3, 24L) }, _published.Select(w => (w.Weights.Version, w.Batches)));
     }
 
     [Fact]

@@ -171,7 +171,34 @@ public class CliInputTests
         Assert.InRange(policy.TrainedBatches, 1, 999_999);
         Assert.Empty(Directory.GetFiles(dir, "*.tmp"));
     }
+
+    [Fact]
+    public void A_killed_run_keeps_its_last_checkpoint_and_resume_goes_on_from_it()
+    {
+        string dir = TempPath(), next = TempPath();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "partly.dll"), "train", "--quiet", "--runtime", "direct",
+            "--batches", "1000000", "--checkpoint-every", "200", "--test-batches", "5", "--out", dir]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using (var process = Process.Start(start)!)
+        {
+            Assert.StartsWith("train", process.StandardOutput.ReadLine() ?? "");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!File.Exists(Path.Combine(dir, "policy.json")) && DateTime.UtcNow < deadline) Thread.Sleep(100);
+            Thread.Sleep(500);
+            process.Kill();
+            process.WaitForExit();
+        }
+        var kept = Checkpoint.Load(Path.Combine(dir, "policy.json"));
+        Assert.True(kept.TrainedBatches > 0 && kept.TrainedBatches % 200 == 0, $"{kept.TrainedBatches} batches");
+        var (code, error, _) = Run("train", "--quiet", "--runtime", "direct", "--resume", Path.Combine(dir, "policy.json"), "--batches", "50",
+            "--test-batches", "5", "--out", next);
+        Assert.True(code == 0, error);
+        Assert.Equal(kept.TrainedBatches + 50, Checkpoint.Load(Path.Combine(next, "policy.json")).TrainedBatches);
+        (code, error, _) = Run("train", "--quiet", "--resume", Path.Combine(dir, "policy.json"), "--mode", "buffered", "--out", next);
+        Assert.Equal(2, code);
+        Assert.Contains("--mode buffered: the checkpoint given to --resume was trained with online", error);
+    }
 }
+
 
 [Collection("console")]
 public class ConfigurationInputTests
@@ -185,6 +212,7 @@ public class ConfigurationInputTests
     [InlineData("partly.learner.episodes-per-update = 0\n", "partly.learner.episodes-per-update must be at least 1")]
     [InlineData("partly.stream.partitions = [1, 2]\n", "partly.stream.partitions must be a whole number")]
     [InlineData("partly.stream.partitions = x\n", "partly.stream.partitions must be a whole number, got 'x'")]
+    [InlineData("include \"nope-partly.conf\"\n", "include \"nope-partly.conf\": no such file")]
     public void A_bad_configuration_file_names_its_line_or_key(string content, string message)
     {
         string path = Path.Combine(Path.GetTempPath(), $"partly-config-{Guid.NewGuid():N}.conf");

@@ -23,12 +23,13 @@ public sealed record StreamDefaults(string Workload, int Partitions, string Batc
 
 /// <summary>What <c>partly train</c> does unless flags say otherwise (HOCON <c>partly.train</c>).</summary>
 public sealed record TrainDefaults(string Scenario, string Mode, int Batches, int TestBatches, IReadOnlyList<double> Skews,
-    IReadOnlyList<int> Partitions, int Keys, int Segment, double Slack)
+    IReadOnlyList<int> Partitions, int Keys, int Segment, double Slack, int CheckpointEvery)
 {
     public static TrainDefaults From(Section s)
     {
         var d = new TrainDefaults(s.String("scenario"), s.String("mode"), s.Int("batches"), s.Int("test-batches"), s.DoubleList("skews"),
-            s.IntList("partitions"), s.Int("keys"), s.Int("segment"), s.Double("slack"));
+            s.IntList("partitions"), s.Int("keys"), s.Int("segment"), s.Double("slack"), s.Int("checkpoint-every"));
+        if (d.CheckpointEvery < 0) throw new InputException($"configuration: {s.Path}.checkpoint-every must be 0 or more, got {d.CheckpointEvery}");
         foreach (var (name, value) in new[] { ("batches", d.Batches), ("test-batches", d.TestBatches), ("keys", d.Keys), ("segment", d.Segment) })
             if (value < 1) throw new InputException($"configuration: {s.Path}.{name} must be at least 1, got {value}");
         if (!BlockCapacity.IsValidSlack(d.Slack)) throw new InputException($"configuration: {s.Path}.slack must be at least 0 and below 1, got {d.Slack}");
@@ -112,7 +113,16 @@ public sealed record RuntimeConfig(LearnerOptions Learner, CostWeights Reward, C
     {
         string text = File.ReadAllText(path);
         HoconCheck.Balanced(path, text);
-        try { return ConfigurationFactory.ParseString(text); }
+        // Includes are files beside the including one; a missing one is named.
+        Akka.Configuration.Hocon.HoconRoot Include(string name)
+        {
+            string included = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, name);
+            if (!File.Exists(included)) throw new InputException($"{path}: include \"{name}\": no such file ({included})");
+            string body = File.ReadAllText(included);
+            HoconCheck.Balanced(included, body);
+            return Akka.Configuration.Hocon.Parser.Parse(body, Include);
+        }
+        try { return ConfigurationFactory.ParseString(text, Include); }
         catch (Exception e) when (e is not InputException) { throw new InputException($"{path}: not valid HOCON: {e.Message}"); }
     }
 

@@ -48,6 +48,14 @@ public sealed class TrainSettings : StreamSettings
     [Description("Keys of the training mix's Zipf streams. Default partly.train.keys (10,000).")]
     public int? KeysOption { get; init; }
 
+    [CommandOption("--checkpoint-every <N>")]
+    [Description("Write policy.json every N training batches, so that a killed run keeps its last checkpoint (0: only at the end). Default partly.train.checkpoint-every (1,000).")]
+    public int? CheckpointEveryOption { get; init; }
+
+    [CommandOption("--resume <FILE>")]
+    [Description("Go on training from a policy.json (a checkpoint or a finished run): its scenario, mode, slack and network; the stream goes on after the batches it was trained on. The optimiser starts afresh.")]
+    public string? Resume { get; init; }
+
     [CommandOption("--test-trace <FILE>")]
     [Description("With --trace: test on this trace (read the same way) instead of the part of --trace after the tuples training used.")]
     public string? TestTrace { get; init; }
@@ -175,20 +183,36 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainDirect(TrainOptions o, FeedSpec trainFeed, CancellationToken cancel)
     {
-        var trainer = new Trainer(o.Training);
+        var trainer = new Trainer(o.Training, o.Resume?.Policy);
         var episodes = new List<EpisodeRecord>(o.Training.Batches);
+        string policyPath = Path.Combine(o.Out, "policy.json");
         using var feed = trainFeed.Open();
         var checkpoint = ProgressDisplay.Run(o.Quiet, o.Training.Batches, "train", "batches", progress =>
-            trainer.Run(feed, o.TrainedOn, e => Record(episodes, e, progress), cancel));
-        return (checkpoint, episodes, null, trainer.Time);
+            trainer.Run(feed, o.TrainedOn, e =>
+            {
+                Record(episodes, e, progress);
+                if (o.CheckpointEvery > 0 && (e.Episode + 1) % o.CheckpointEvery == 0)
+                    trainer.Snapshot(o.PriorBatches + e.Episode + 1, o.TrainedOn).Save(policyPath);
+            }, cancel));
+        return (checkpoint with { TrainedBatches = o.PriorBatches + checkpoint.TrainedBatches }, episodes, null, trainer.Time);
     }
 
     private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainOnActors(TrainOptions o, RuntimeConfig config,
         FeedSpec trainFeed, FeedSpec testFeed, CancellationToken cancel)
     {
         var options = o.Training;
-        var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
+        var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond,
+            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null);
         var shown = new List<EpisodeRecord>(options.Batches);
+        string policyPath = Path.Combine(o.Out, "policy.json");
+        long saved = 0;
+        void OnWeights(ExperimentWeights w)
+        {
+            if (o.CheckpointEvery == 0 || w.Batches - saved < o.CheckpointEvery) return;
+            saved = w.Batches;
+            new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, LearnerActor.PolicyOf(options, w.Weights),
+                o.PriorBatches + w.Batches, options.Seed, o.TrainedOn, options.Slack).Save(policyPath);
+        }
         var run = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "train (actors)", "batches", progress =>
             PartLy.Actors.Runtime.RunAsync(spec, config, p =>
             {
@@ -196,12 +220,12 @@ public sealed class TrainCommand : Command<TrainSettings>
                 if (p.Phase == "train")
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
-            }, cancel, logInformation: o.Verbose || o.LogFile is not null).GetAwaiter().GetResult());
+            }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights).GetAwaiter().GetResult());
         var episodes = run.Training.ToList();
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
-        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, run.Training.Count, options.Seed, o.TrainedOn, options.Slack);
+        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, o.PriorBatches + run.Training.Count, options.Seed, o.TrainedOn, options.Slack);
         return (checkpoint, episodes, run, run.TrainTime);
     }
 

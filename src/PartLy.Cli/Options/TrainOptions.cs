@@ -18,8 +18,23 @@ public sealed record TrainOptions(
     StreamOptions Stream, TrainingOptions Training, int TestBatches, (IReadOnlyList<double> Skews, IReadOnlyList<int> Partitions, int Keys, int Segment) Mix,
     bool Actors, string Out, string? LogFile, bool Verbose, bool Quiet, bool TrainOnStream)
 {
+    /// <summary>Training batches between checkpoints (0: only at the end).</summary>
+    public int CheckpointEvery { get; init; }
+
+    /// <summary>The checkpoint training goes on from (--resume), or null.</summary>
+    public Learning.Checkpoint? Resume { get; init; }
+
+    /// <summary>Batches trained before this run (those of the resumed checkpoint).</summary>
+    public long PriorBatches => Resume?.TrainedBatches ?? 0;
+
     /// <summary>Where the training batches come from: the given workload or trace, else the mix.</summary>
     public FeedSpec TrainingFeed()
+    {
+        var feed = NewTrainingFeed();
+        return PriorBatches > 0 ? new SkipFeedSpec(feed, PriorBatches) : feed;
+    }
+
+    private FeedSpec NewTrainingFeed()
     {
         if (TrainOnStream) return new StreamFeedSpec(Stream.Spec(), Stream.Batch, Stream.Partitions);
         var workloads = Mix.Skews.Select(z => string.Create(CultureInfo.InvariantCulture, $"zipf:z={z},keys={Mix.Keys}")).ToList();
@@ -50,13 +65,17 @@ public sealed record TrainOptions(
     {
         var stream = s.Stream;
         var train = config.Train;
-        string scenario = Check.Pick(s.ScenarioOption, "--scenario", train.Scenario, "partly.train.scenario").Value;
+        var resume = s.Resume is null ? null : new Named<string>(s.Resume, "--resume").Parse(Learning.Checkpoint.Load);
+        string scenario = resume is not null ? Same(resume.Scenario, s.ScenarioOption, "--scenario")
+            : Check.Pick(s.ScenarioOption, "--scenario", train.Scenario, "partly.train.scenario").Value;
         if (!ScenarioRegistry.Exists(scenario)) throw new InputException($"--scenario: unknown scenario '{scenario}' (allowed: {string.Join(", ", ScenarioRegistry.Names)})");
-        var mode = Check.OneOf(Check.Pick(s.ModeOption, "--mode", train.Mode, "partly.train.mode"), "online", "buffered") == "online"
-            ? InformationMode.Online : InformationMode.Buffered;
+        string modeText = resume is not null ? Same(resume.Mode == InformationMode.Online ? "online" : "buffered", s.ModeOption?.ToLowerInvariant(), "--mode")
+            : Check.Pick(s.ModeOption, "--mode", train.Mode, "partly.train.mode").Value;
+        var mode = Check.OneOf(new Named<string>(modeText, "--mode"), "online", "buffered") == "online" ? InformationMode.Online : InformationMode.Buffered;
         int batches = Check.AtLeast(Check.Pick(s.BatchesOption, "--batches", train.Batches, "partly.train.batches"), 1);
         int testBatches = Check.AtLeast(Check.Pick(s.TestBatchesOption, "--test-batches", train.TestBatches, "partly.train.test-batches"), 1);
-        var slack = Check.Pick(s.SlackOption, "--slack", train.Slack, "partly.train.slack");
+        var slack = resume is not null ? new Named<double>(double.Parse(Same(Check.F(resume.Slack), s.SlackOption is { } sl ? Check.F(sl) : null, "--slack"),
+            CultureInfo.InvariantCulture), "--slack") : Check.Pick(s.SlackOption, "--slack", train.Slack, "partly.train.slack");
         if (!BlockCapacity.IsValidSlack(slack.Value)) throw new InputException($"{slack.Name} must be at least 0 and below 1, got {Check.F(slack.Value)}");
         var skews = s.TrainSkews is null ? train.Skews : ParseList(s.TrainSkews, "--train-skews", double.Parse);
         var mixPartitions = s.TrainPartitions is null ? train.Partitions : ParseList(s.TrainPartitions, "--train-partitions", int.Parse);
@@ -68,7 +87,8 @@ public sealed record TrainOptions(
             Algorithm = Check.OneOf(Check.Pick(s.Algorithm, "--algo", config.Learner.Algorithm, "partly.learner.algorithm"), [.. LearnerOptions.Algorithms]),
             LearningRate = s.LearningRate ?? config.Learner.LearningRate,
             EpisodesPerUpdate = Check.AtLeast(Check.Pick(s.EpisodesPerUpdate, "--episodes-per-update", config.Learner.EpisodesPerUpdate, "partly.learner.episodes-per-update"), 1),
-            Hidden = Check.AtLeast(Check.Pick(s.Hidden, "--hidden", config.Learner.Hidden, "partly.learner.hidden"), 1),
+            Hidden = resume is not null ? int.Parse(Same(resume.Policy.Hidden.ToString(CultureInfo.InvariantCulture), s.Hidden?.ToString(CultureInfo.InvariantCulture), "--hidden"), CultureInfo.InvariantCulture)
+                : Check.AtLeast(Check.Pick(s.Hidden, "--hidden", config.Learner.Hidden, "partly.learner.hidden"), 1),
         };
         if (learner.LearningRate <= 0) throw new InputException($"--lr must be above 0, got {Check.F(learner.LearningRate)}");
         var weights = s.CostWeights is null ? config.Reward : new Named<string>(s.CostWeights, "--cost-weights").Parse(CostWeights.Parse);
@@ -90,9 +110,16 @@ public sealed record TrainOptions(
         else if (stream.Trace is not null && stream.Batch is not BatchPolicy.ByCount)
             throw new InputException("--trace with time-interval batches: give --test-trace FILE to test on held-out data");
         if (s.LogFile is not null) AtomicFile.CheckWritable(s.LogFile, "--log-file");
+        int every = s.CheckpointEveryOption ?? train.CheckpointEvery;
+        if (every < 0) throw new InputException($"--checkpoint-every must be 0 or more, got {every}");
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume };
     }
+
+    /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>
+    private static string Same(string fromCheckpoint, string? flag, string name) =>
+        flag is null || flag == fromCheckpoint ? fromCheckpoint
+        : throw new InputException($"{name} {flag}: the checkpoint given to --resume was trained with {fromCheckpoint}");
 
     /// <summary>A workload or file name as a folder name: drift:z=1.5,keys=10000 → drift-z1.5-keys10000.</summary>
     private static string Slug(string text)

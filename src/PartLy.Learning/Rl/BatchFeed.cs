@@ -129,3 +129,15 @@ public sealed record StreamFeedSpec(StreamSpec Stream, BatchPolicy Batch, int Pa
 {
     public override IBatchFeed Open() => new SourceFeed(Stream.Open, Batch, Partitions, Loop);
 }
+
+/// <summary>A feed whose first <paramref name="Skip"/> batches are passed over (a resumed run goes on where its checkpoint was).</summary>
+public sealed record SkipFeedSpec(FeedSpec Inner, long Skip) : FeedSpec
+{
+    public override IBatchFeed Open()
+    {
+        var feed = Inner.Open();
+        for (long b = 0; b < Skip; b++)
+            if (feed.Next() is null) { feed.Dispose(); throw new InputException($"the training stream ends within the {Skip} batches the checkpoint was trained on"); }
+        return feed;
+    }
+}

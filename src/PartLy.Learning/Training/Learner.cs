@@ -13,8 +13,10 @@ public sealed class Learner
     private readonly RolloutBuffer _buffer;
     private long _updateTicks;
 
-    public Learner(TrainingOptions options, CandidatePolicy policy)
+    /// <param name="version">The version of the weights it starts from.</param>
+    public Learner(TrainingOptions options, CandidatePolicy policy, int version = 0)
     {
+        Version = version;
         Options = options;
         Policy = policy;
         _algorithm = PolicyGradients.Create(options.Learner, Trainer.LearnerSeed(options.Seed));
@@ -27,6 +29,9 @@ public sealed class Learner
 
     /// <summary>Time spent in updates so far.</summary>
     public double UpdateSeconds => TrainingTime.Seconds(_updateTicks);
+
+    /// <summary>The updates a session of <paramref name="batches"/> makes.</summary>
+    public static int Updates(long batches, int episodesPerUpdate) => (int)(batches / episodesPerUpdate + (batches % episodesPerUpdate != 0 ? 1 : 0));
 
     /// <summary>Whether the learner updates after this episode (0-based) of the session.</summary>
     public bool ClosesWindow(long episode) => ClosesWindow(episode, Options.Batches, Options.Learner.EpisodesPerUpdate);

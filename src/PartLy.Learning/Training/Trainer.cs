@@ -40,13 +40,21 @@ public sealed class Trainer
     private readonly IScenario _scenario;
     private readonly Learner _learner;
 
-    public Trainer(TrainingOptions options)
+    /// <param name="initial">Weights to start from (a resumed run), else a fresh policy from the seed.</param>
+    public Trainer(TrainingOptions options, CandidatePolicy? initial = null)
     {
         if (options.Batches < 1) throw new InputException($"training batches must be at least 1, got {options.Batches}");
         if (options.Learner.EpisodesPerUpdate < 1) throw new InputException("episodes per update must be at least 1");
         _options = options;
         _scenario = ScenarioRegistry.Create(options.Scenario);
         Policy = NewPolicy(_scenario, options);
+        if (initial is not null)
+        {
+            if (initial.Scorer.Parameters.Length != Policy.Scorer.Parameters.Length || initial.Value.Parameters.Length != Policy.Value.Parameters.Length)
+                throw new InputException("the weights to start from do not fit the session's network");
+            initial.Scorer.Parameters.CopyTo(Policy.Scorer.Parameters);
+            initial.Value.Parameters.CopyTo(Policy.Value.Parameters);
+        }
         _learner = new Learner(options, Policy);
     }
 
@@ -74,6 +82,10 @@ public sealed class Trainer
     /// <summary>Where the last <see cref="Run"/> spent its time: playing episodes (placing batches) and updating the policy.</summary>
     public TrainingTime Time { get; private set; } = new(0, 0);
 
+    /// <summary>The policy as it stands, after <paramref name="trainedBatches"/> batches, as a checkpoint.</summary>
+    public Checkpoint Snapshot(long trainedBatches, string trainedOn) =>
+        new(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, trainedBatches, _options.Seed, trainedOn, _options.Slack);
+
     public Checkpoint Run(IBatchFeed feed, string trainedOn, Action<EpisodeRecord>? onEpisode = null, CancellationToken cancel = default)
     {
         using var env = TrainingEnv(_scenario, feed, _options);
@@ -92,6 +104,6 @@ public sealed class Trainer
             if (_learner.ClosesWindow(episode)) _learner.Update((double)(episode + 1) / _options.Batches);
         }
         Time = new TrainingTime(TrainingTime.Seconds(placing), _learner.UpdateSeconds);
-        return new Checkpoint(_options.Scenario, _options.Mode, _options.Weights, _options.Learner, Policy, episode, _options.Seed, trainedOn, _options.Slack);
+        return Snapshot(episode, trainedOn);
     }
 }
