@@ -144,7 +144,8 @@ public static class StrategyList
         foreach (string spec in specs)
         {
             if (entries.Exists(e => e.Strategy == spec.ToLowerInvariant())) throw new InputException($"--strategies: '{spec}' is listed twice");
-            entries.Add(new Named<string>(spec, "--strategies").Parse(text => new BenchEntry(text.ToLowerInvariant(), () => Strategies.Create(text))));
+            new Named<string>(spec, "--strategies").Parse(Strategies.Create);
+            entries.Add(new BenchEntry(spec.ToLowerInvariant(), () => Strategies.Create(spec)));
         }
         return entries;
     }

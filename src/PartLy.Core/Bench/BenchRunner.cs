@@ -6,10 +6,7 @@ using PartLy.Core.Streams;
 namespace PartLy.Core.Bench;
 
 /// <summary>A strategy in a bench: the name the user gave it, the partitioner that runs it, and how to make a fresh one (for timing).</summary>
-public sealed record BenchEntry(string Strategy, Func<Partitioner> Create)
-{
-    public Partitioner Partitioner { get; } = Create();
-}
+public sealed record BenchEntry(string Strategy, Func<Partitioner> Create);
 
 /// <summary>What was run, and what every strategy reached on it.</summary>
 /// <param name="PartialLastBatch">Tuples of a count-based stream's last, shorter batch, left out of the per-batch figures (0: none).</param>
@@ -39,12 +36,14 @@ public static class BenchRunner
         var batcher = new MicroBatcher(source, policy);
         var counts = new KeyCounts();
         var bounds = new BoundsAccumulator();
-        var analyzers = new BatchAnalyzer[entries.Count];
+        var analyzers = new BatchAnalyzer?[entries.Count];
         var accumulators = new RunAccumulator[entries.Count];
+        var partitioners = new Partitioner?[entries.Count];
         for (int s = 0; s < entries.Count; s++)
         {
+            partitioners[s] = entries[s].Create();
             analyzers[s] = new BatchAnalyzer(cost);
-            accumulators[s] = new RunAccumulator(entries[s].Strategy, entries[s].Partitioner.Name, entries[s].Partitioner.Mode, weights);
+            accumulators[s] = new RunAccumulator(entries[s].Strategy, partitioners[s]!.Name, partitioners[s]!.Mode, weights);
         }
         int[] blocks = new int[1024];
         long batches = 0;
@@ -66,8 +65,8 @@ public static class BenchRunner
             var context = new BatchContext(batch.Index, partitions, batch.ExpectedTuples);
             for (int s = 0; s < entries.Count; s++)
             {
-                entries[s].Partitioner.Partition(context, keys, placed);
-                var metrics = analyzers[s].Analyze(keys, placed, partitions);
+                partitioners[s]!.Partition(context, keys, placed);
+                var metrics = analyzers[s]!.Analyze(keys, placed, partitions);
                 if (!shorter) accumulators[s].Add(metrics);
             }
             if (sampleTuples < TimingSampleTuples) { sample.Add(batch); sampleTuples += batch.Count; }
@@ -75,11 +74,19 @@ public static class BenchRunner
             onTuples?.Invoke(batch.Count);
         }
         if (batches == 0) throw new InputException($"{source.Description}: the stream produced no batch");
+        // The main pass's strategies and analyzers hold per-key state: let them go before the timing instances are made.
+        var streams = new (double Imbalance, double Replication)[entries.Count];
+        for (int s = 0; s < entries.Count; s++)
+        {
+            streams[s] = (analyzers[s]!.StreamImbalance, analyzers[s]!.StreamReplication);
+            analyzers[s] = null;
+            partitioners[s] = null;
+        }
         var results = new StrategyResult[entries.Count];
         for (int s = 0; s < entries.Count; s++)
         {
             cancel.ThrowIfCancellationRequested();
-            results[s] = accumulators[s].Result(analyzers[s], SteadyTuplesPerSecond(entries[s], sample, partitions, blocks));
+            results[s] = accumulators[s].Result(streams[s].Imbalance, streams[s].Replication, SteadyTuplesPerSecond(entries[s], sample, partitions, blocks));
         }
         return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights(), partial);
     }

@@ -11,21 +11,17 @@ public sealed class BatchAnalyzer
     private PairSet _previousPairs = new();
     private int[] _sizes = [];
     private int[] _distinct = [];
-    private long[] _keyBatch = new long[1024];
-    private long[] _keyPreviousBatch = new long[1024];
-    private int[] _keyCount = new int[1024];
-    private int[] _keyFragments = new int[1024];
-    // The block of the key's last tuple in this batch, and whether a tuple there migrates: a key's next tuple on the
-    // same block needs no lookup.
-    private int[] _keyLastBlock = new int[1024];
-    private bool[] _keyLastMigrates = new bool[1024];
+    // The batch's keys with their count, fragments, and the block of their last tuple and whether a tuple there
+    // migrates (a key's next tuple on the same block needs no lookup); the previous batch's keys. Sized to batches.
+    private BatchKeyTable _keys = new();
+    private BatchKeyTable _previousKeys = new();
     private int[] _touched = new int[256];
     private long[] _streamSizes = [];
     private ulong[] _streamKeyBlocks = new ulong[1024];
     private int _streamWords;
     private long _streamPairs;
     private long _streamKeys;
-    private long _batches = 1; // stamps start at 2, so a key never seen has no "previous batch"
+    private int _streamKeyCapacity = 1024;
 
     public BatchAnalyzer(CostModel? cost = null) => _cost = cost ?? CostModel.Default;
 
@@ -47,12 +43,14 @@ public sealed class BatchAnalyzer
     {
         if (blocks.Length != keys.Length) throw new ArgumentException("one block per tuple", nameof(blocks));
         if (partitions < 1) throw new ArgumentOutOfRangeException(nameof(partitions));
-        long stamp = ++_batches;
         if (_sizes.Length != partitions) { _sizes = new int[partitions]; _distinct = new int[partitions]; }
         else { Array.Clear(_sizes); Array.Clear(_distinct); }
         PrepareStream(partitions);
         (_pairs, _previousPairs) = (_previousPairs, _pairs);
         _pairs.Clear(keys.Length);
+        (_keys, _previousKeys) = (_previousKeys, _keys);
+        _keys.Clear(keys.Length);
+        var table = _keys;
 
         int distinctKeys = 0, migration = 0;
         long pairs = 0;
@@ -60,41 +58,40 @@ public sealed class BatchAnalyzer
         {
             int key = keys[i], block = blocks[i];
             if ((uint)block >= (uint)partitions) throw new ArgumentException($"tuple {i} placed on block {block}, outside [0, {partitions})");
-            if (key >= _keyBatch.Length) GrowKeys(key);
+            if (key >= _streamKeyCapacity) GrowKeys(key);
             _sizes[block]++;
-            if (_keyBatch[key] != stamp)
+            int slot = table.Slot(key, out bool first);
+            if (first)
             {
-                _keyPreviousBatch[key] = _keyBatch[key];
-                _keyBatch[key] = stamp;
-                _keyCount[key] = 0;
-                _keyFragments[key] = 0;
-                _keyLastBlock[key] = -1;
+                table.Count[slot] = 0;
+                table.Fragments[slot] = 0;
+                table.LastBlock[slot] = -1;
                 if (distinctKeys == _touched.Length) Array.Resize(ref _touched, _touched.Length * 2);
-                _touched[distinctKeys++] = key;
+                _touched[distinctKeys++] = slot;
             }
-            _keyCount[key]++;
-            if (_keyLastBlock[key] != block)
+            table.Count[slot]++;
+            if (table.LastBlock[slot] != block)
             {
-                _keyLastBlock[key] = block;
+                table.LastBlock[slot] = block;
                 if (_pairs.Add(key, block))
                 {
                     pairs++;
-                    _keyFragments[key]++;
+                    table.Fragments[slot]++;
                     _distinct[block]++;
                     MarkStream(key, block);
                 }
-                _keyLastMigrates[key] = _keyPreviousBatch[key] == stamp - 1 && !_previousPairs.Contains(key, block);
+                table.LastMigrates[slot] = _previousKeys.Contains(key) && !_previousPairs.Contains(key, block);
             }
-            if (_keyLastMigrates[key]) migration++;
+            if (table.LastMigrates[slot]) migration++;
         }
 
         long weighted = 0;
         int split = 0;
         for (int j = 0; j < distinctKeys; j++)
         {
-            int key = _touched[j];
-            weighted += (long)_keyCount[key] * _keyFragments[key];
-            if (_keyFragments[key] > 1) split++;
+            int slot = _touched[j];
+            weighted += (long)table.Count[slot] * table.Fragments[slot];
+            if (table.Fragments[slot] > 1) split++;
         }
         double slowest = 0;
         int maxSize = 0, maxDistinct = 0;
@@ -123,8 +120,8 @@ public sealed class BatchAnalyzer
         int words = (partitions + 63) / 64;
         if (words > _streamWords)
         {
-            var wider = new ulong[_keyBatch.Length * words];
-            for (int k = 0; k < _keyBatch.Length && _streamWords > 0; k++)
+            var wider = new ulong[_streamKeyCapacity * words];
+            for (int k = 0; k < _streamKeyCapacity && _streamWords > 0; k++)
                 Array.Copy(_streamKeyBlocks, k * _streamWords, wider, k * words, _streamWords);
             _streamKeyBlocks = wider;
             _streamWords = words;
@@ -151,13 +148,7 @@ public sealed class BatchAnalyzer
 
     private void GrowKeys(int key)
     {
-        int size = Math.Max(key + 1, _keyBatch.Length * 2);
-        Array.Resize(ref _keyBatch, size);
-        Array.Resize(ref _keyPreviousBatch, size);
-        Array.Resize(ref _keyCount, size);
-        Array.Resize(ref _keyFragments, size);
-        Array.Resize(ref _keyLastBlock, size);
-        Array.Resize(ref _keyLastMigrates, size);
-        Array.Resize(ref _streamKeyBlocks, size * Math.Max(1, _streamWords));
+        _streamKeyCapacity = KeyArrays.Capacity(key);
+        Array.Resize(ref _streamKeyBlocks, _streamKeyCapacity * Math.Max(1, _streamWords));
     }
 }

@@ -50,12 +50,12 @@ public sealed class RunAccumulator(string strategy, string name, InformationMode
     }
 
     /// <param name="tuplesPerSecond">Routing speed, measured apart (in steady state).</param>
-    public StrategyResult Result(BatchAnalyzer analyzer, double tuplesPerSecond)
+    public StrategyResult Result(double streamImbalance, double streamReplication, double tuplesPerSecond)
     {
         return new StrategyResult(strategy, name, mode, _imbalance.Count, _tuples,
             Stat.Of(_imbalance), Stat.Of(_cardinality), Stat.Of(_replication), Stat.Of(_weighted),
             Stat.Of(_split), Stat.Of(_extra), Stat.Of(_migration), Stat.Of(_time), Stat.Of(_cost),
-            analyzer.StreamImbalance, analyzer.StreamReplication, tuplesPerSecond);
+            streamImbalance, streamReplication, tuplesPerSecond);
     }
 }
 

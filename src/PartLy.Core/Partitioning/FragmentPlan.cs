@@ -35,7 +35,7 @@ public sealed class FragmentPlan
     {
         if (key >= _firstFragment.Length)
         {
-            int size = Math.Max(key + 1, _firstFragment.Length * 2);
+            int size = KeyArrays.Capacity(key);
             Array.Resize(ref _firstFragment, size);
             Array.Resize(ref _cursor, size);
             Array.Resize(ref _lastFragment, size);

@@ -58,7 +58,7 @@ public sealed class KeyCounts
 
     private void Grow(int key)
     {
-        int size = Math.Max(key + 1, _count.Length * 2);
+        int size = KeyArrays.Capacity(key);
         Array.Resize(ref _count, size);
         Array.Resize(ref _batchOfKey, size);
     }

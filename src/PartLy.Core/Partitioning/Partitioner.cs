@@ -54,7 +54,7 @@ public abstract class Partitioner
     {
         if (key < array.Length) return;
         int old = array.Length;
-        Array.Resize(ref array, Math.Max(key + 1, Math.Max(1024, old * 2)));
+        Array.Resize(ref array, KeyArrays.Capacity(key));
         if (!EqualityComparer<T>.Default.Equals(fill, default!)) array.AsSpan(old).Fill(fill);
     }
 }

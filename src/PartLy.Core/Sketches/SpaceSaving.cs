@@ -24,7 +24,7 @@ public sealed class SpaceSaving
     public long Offer(int key)
     {
         Total++;
-        if (key >= _slotOfKey.Length) Array.Resize(ref _slotOfKey, Math.Max(key + 1, _slotOfKey.Length * 2));
+        if (key >= _slotOfKey.Length) Array.Resize(ref _slotOfKey, KeyArrays.Capacity(key));
         int slot = _slotOfKey[key] - 1;
         if (slot >= 0)
         {

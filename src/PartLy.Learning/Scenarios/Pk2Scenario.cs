@@ -1,3 +1,4 @@
+using PartLy.Core;
 using PartLy.Core.Hashing;
 using PartLy.Core.Partitioning;
 using PartLy.Core.Partitioning.Reserving;
@@ -43,7 +44,7 @@ public sealed class Pk2Scenario : IScenario
             _batch++;
             int maxKey = 0;
             foreach (int k in keys) maxKey = Math.Max(maxKey, k);
-            if (maxKey >= _splitBatch.Length) Array.Resize(ref _splitBatch, Math.Max(maxKey + 1, _splitBatch.Length * 2));
+            if (maxKey >= _splitBatch.Length) Array.Resize(ref _splitBatch, KeyArrays.Capacity(maxKey));
         }
 
         public bool Advance()

@@ -67,7 +67,7 @@ public sealed class KeyMemory(InformationMode mode)
         if (_touched.Length < keys.Length) _touched = new int[keys.Length * 2];
         int maxKey = 0;
         foreach (int k in keys) if (k > maxKey) maxKey = k;
-        if (maxKey >= _states.Length) Array.Resize(ref _states, Math.Max(maxKey + 1, _states.Length * 2));
+        if (maxKey >= _states.Length) Array.Resize(ref _states, KeyArrays.Capacity(maxKey));
     }
 
     /// <summary>True when this is the key's first tuple in the batch; initialises its batch state.</summary>

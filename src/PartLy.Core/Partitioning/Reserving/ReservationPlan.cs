@@ -170,7 +170,7 @@ public sealed class ReservationPlan(BatchPlacer placer)
     {
         if (key >= _left.Length)
         {
-            int size = Math.Max(key + 1, _left.Length * 2);
+            int size = KeyArrays.Capacity(key);
             Array.Resize(ref _left, size);
             Array.Resize(ref _entry, size);
         }
