@@ -35,7 +35,7 @@ foreach ($stream in $streams) { foreach ($p in $Partitions) { foreach ($b in $Ba
     $z, $streamArgs = $stream
     $json = CellFile $z $p $b
     & dotnet $partly bench --quiet --runtime direct --policy $Policy @streamArgs `
-        --partitions $p --batch $b --tuples $Tuples --strategies $Strategies --json $json @(if ($Ablation) { '--ablation' }) | Out-Null
+        --partitions $p --batch $b --tuples $Tuples --strategies $Strategies --json $json --no-timing @(if ($Ablation) { '--ablation' }) | Out-Null
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     $report = Get-Content $json -Raw | ConvertFrom-Json
     $learned = $report.results | Where-Object { $_.strategy -eq 'learned' }

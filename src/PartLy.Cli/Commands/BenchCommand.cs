@@ -56,6 +56,10 @@ public sealed class BenchSettings : StreamSettings
     [Description("With --policy: actors (also run the policy through the embedded ActorSystem and report its end-to-end figures) or direct. Default: actors for evaluate, direct for bench.")]
     public string? Runtime { get; init; }
 
+    [CommandOption("--no-timing")]
+    [Description("Skip the steady-state routing measurement (about 0.8 s per strategy): tuples_per_second is then 0.")]
+    public bool NoTiming { get; init; }
+
     [CommandOption("--quiet")]
     [Description("No progress bar.")]
     public bool Quiet { get; init; }
@@ -92,7 +96,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         }
         if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples : null, "bench", "tuples",
-            progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights));
+            progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights, timeRouting: !settings.NoTiming));
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);
         if (settings.Csv is not null) ReportWriter.WriteCsv(report, settings.Csv);

@@ -49,5 +49,5 @@ public static class ReportTable
     private static string Describe(CostWeights w) =>
         string.Create(CultureInfo.InvariantCulture, $"{w.Imbalance}·λ + {w.Replication}·(repl − 1) + {w.Cardinality}·card λ + {w.Migration}·migr");
 
-    private static string F(double v, string format = "F3") => double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "∞";
+    private static string F(double v, string format = "F3") => double.IsNaN(v) ? "–" : double.IsFinite(v) ? v.ToString(format, CultureInfo.InvariantCulture) : "∞";
 }

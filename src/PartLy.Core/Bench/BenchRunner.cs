@@ -29,7 +29,7 @@ public static class BenchRunner
     public const int TimingWindows = 5;
 
     public static BenchReport Run(ITupleSource source, BatchPolicy policy, int partitions, IReadOnlyList<BenchEntry> entries,
-        CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default, CostWeights? weights = null)
+        CostModel cost, ulong seed, Action<long>? onTuples = null, CancellationToken cancel = default, CostWeights? weights = null, bool timeRouting = true)
     {
         if (partitions < 1) throw new InputException($"partitions must be at least 1, got {partitions}");
         if (entries.Count == 0) throw new InputException("no strategy to run");
@@ -86,7 +86,8 @@ public static class BenchRunner
         for (int s = 0; s < entries.Count; s++)
         {
             cancel.ThrowIfCancellationRequested();
-            results[s] = accumulators[s].Result(streams[s].Imbalance, streams[s].Replication, SteadyTuplesPerSecond(entries[s], sample, partitions, blocks));
+            double speed = timeRouting ? SteadyTuplesPerSecond(entries[s], sample, partitions, blocks) : double.NaN;
+            results[s] = accumulators[s].Result(streams[s].Imbalance, streams[s].Replication, speed);
         }
         return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights(), partial);
     }
