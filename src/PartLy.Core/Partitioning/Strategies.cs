@@ -25,6 +25,8 @@ public static class Strategies
         new("greedy", "capacity-aware online greedy (slack: capacity (1+slack)·E/P, mean λ ≤ slack)", ["slack"], s => new CapacityGreedy(s.Double("slack", 0, 0, 0.999))),
         new("prompt", "buffered: hot keys in block-sized shares, best-fit rest", [], _ => new Prompt()),
         new("greedy-fill", "buffered: sorted keys fill blocks to capacity", [], _ => new GreedyFill()),
+        new("dagreedy", "DAGreedy (Pacaci & Özsu 2018, as in the Dalton code): hot keys to max 0.5·holds − 0.5·window load gap, cold hashed (window, slide in tuples)",
+            ["window", "slide"], s => new DaGreedy(s.Int("window", 60_000, 1), s.Int("slide", 1_000, 1))),
         new("reserving", "the learned partitioner's rules with the first candidate at each hot-key decision (slack, mode=online|buffered, locality=off|on, choice=first|random, seed)",
             ["slack", "mode", "locality", "choice", "seed"], CreateReserving),
     ];
