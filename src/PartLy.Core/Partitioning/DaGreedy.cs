@@ -31,6 +31,7 @@ public sealed class DaGreedy : Partitioner
     private long[] _slideTime = [];
     private int _oldest, _closed;
     private int[] _pastLoad = [], _currentLoad = [];
+    private long[] _blockLoad = [];
     private long _windowLoad;
     private bool _slideSawHot;
     // Blocks that held each key: merged over past slides, and in the current slide (stamped by slide).
@@ -76,6 +77,7 @@ public sealed class DaGreedy : Partitioner
         _slideTime = new long[slides];
         _pastLoad = new int[partitions];
         _currentLoad = new int[partitions];
+        _blockLoad = new long[partitions];
         _oldest = _closed = 0;
         _windowLoad = 0;
         _nextSlide = _time + _slide;
@@ -115,7 +117,7 @@ public sealed class DaGreedy : Partitioner
         if (_closed > 0 && _slideTime[_oldest] <= _time - _window)
         {
             var expired = _slideLoads[_oldest];
-            for (int b = 0; b < _partitions; b++) { _pastLoad[b] -= expired[b]; _windowLoad -= expired[b]; }
+            for (int b = 0; b < _partitions; b++) { _pastLoad[b] -= expired[b]; _blockLoad[b] -= expired[b]; _windowLoad -= expired[b]; }
             _oldest = (_oldest + 1) % slides;
             _closed--;
         }
@@ -134,19 +136,25 @@ public sealed class DaGreedy : Partitioner
         _nextSlide += _slide;
     }
 
+    /// <summary>
+    /// The first block maximising 0.5·held − 0.5·(L − L̄)/L̄, computed as held·W − P·L (the same order, times 2·W with
+    /// W the window's load and L̄ = W/P; exact in integers, the first block on ties as the code's strict comparison).
+    /// </summary>
     private int BestBlock(int key)
     {
-        double average = (double)_windowLoad / _partitions;
         bool inSlide = _slideHeldStamp[key] == _slideNumber;
+        long total = _windowLoad, partitions = _partitions;
         int best = 0;
-        double bestScore = -double.MaxValue;
-        for (int b = 0; b < _partitions; b++)
+        long bestScore = long.MinValue;
+        for (int w = 0; w < _words; w++)
         {
-            ulong bit = 1UL << (b & 63);
-            int word = key * _words + (b >> 6);
-            bool held = (_held[word] & bit) != 0 || (inSlide && (_slideHeld[word] & bit) != 0);
-            double score = 0.5 * (held ? 1 : 0) - 0.5 * ((_pastLoad[b] + _currentLoad[b] - average) / average);
-            if (score > bestScore) { bestScore = score; best = b; }
+            ulong mask = _held[key * _words + w] | (inSlide ? _slideHeld[key * _words + w] : 0);
+            int end = Math.Min(_partitions, (w + 1) * 64);
+            for (int b = w * 64; b < end; b++)
+            {
+                long score = (long)((mask >> (b & 63)) & 1) * total - partitions * _blockLoad[b];
+                if (score > bestScore) { bestScore = score; best = b; }
+            }
         }
         return best;
     }
@@ -161,6 +169,7 @@ public sealed class DaGreedy : Partitioner
         }
         _slideHeld[key * _words + (block >> 6)] |= 1UL << (block & 63);
         _currentLoad[block]++;
+        _blockLoad[block]++;
         _windowLoad++;
     }
 
