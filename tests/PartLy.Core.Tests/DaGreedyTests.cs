@@ -1,5 +1,4 @@
 using PartLy.Core.Partitioning;
-using PartLy.Core.Streams;
 
 namespace PartLy.Core.Tests;
 
@@ -12,23 +11,7 @@ public class DaGreedyTests
         return blocks;
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(50)]
-    public void Every_tuple_lands_once_on_a_valid_block_and_a_seed_gives_the_same_blocks(int partitions)
-    {
-        using var source = new SyntheticSource("zipf", 5000, 1.2, 30_000, 4);
-        var batcher = new MicroBatcher(source, new BatchPolicy.ByCount(1000));
-        Partitioner a = Strategies.Create("dagreedy:window=5000,slide=1000"), b = Strategies.Create("dagreedy:window=5000,slide=1000");
-        while (batcher.TryNext(out var batch))
-        {
-            var blocksA = Route(a, batch.Keys, partitions, batch.Index);
-            Assert.Equal(blocksA, Route(b, batch.Keys, partitions, batch.Index));
-            Assert.Equal(batch.Count, blocksA.Length);
-            Assert.All(blocksA, block => Assert.InRange(block, 0, partitions - 1));
-        }
-    }
+    // Conservation at P = 1, 7, 50 and determinism: PartitionerTests, over every registered strategy.
 
     [Fact]
     public void Nothing_is_hot_in_the_first_interval_so_keys_are_hashed_mod_p()

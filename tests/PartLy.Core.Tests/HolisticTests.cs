@@ -1,31 +1,11 @@
 using PartLy.Core.Hashing;
 using PartLy.Core.Partitioning;
-using PartLy.Core.Streams;
 
 namespace PartLy.Core.Tests;
 
 public class HolisticTests
 {
-    [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    [InlineData(50)]
-    public void Every_tuple_lands_once_on_a_valid_block_and_a_seed_gives_the_same_blocks(int partitions)
-    {
-        using var source = new SyntheticSource("zipf", 5000, 1.2, 30_000, 4);
-        var batcher = new MicroBatcher(source, new BatchPolicy.ByCount(1000));
-        Partitioner a = Strategies.Create("holistic"), b = Strategies.Create("holistic:delta=0.000001,beta=0.01");
-        while (batcher.TryNext(out var batch))
-        {
-            var context = new BatchContext(batch.Index, partitions, batch.Count);
-            var blocksA = new int[batch.Count];
-            var blocksB = new int[batch.Count];
-            a.Partition(context, batch.Keys, blocksA);
-            b.Partition(context, batch.Keys, blocksB);
-            Assert.Equal(blocksA, blocksB);
-            Assert.All(blocksA, block => Assert.InRange(block, 0, partitions - 1));
-        }
-    }
+    // Conservation at P = 1, 7, 50 and determinism: PartitionerTests, over every registered strategy.
 
     [Fact]
     public void A_head_key_splits_when_its_regional_imbalance_passes_beta_then_takes_the_least_loaded_of_its_table()
