@@ -1,3 +1,4 @@
+using PartLy.Core.Partitioning.Dalton;
 using PartLy.Core.Partitioning.Reserving;
 using PartLy.Core.Streams;
 
@@ -27,6 +28,9 @@ public static class Strategies
         new("greedy-fill", "buffered: sorted keys fill blocks to capacity", [], _ => new GreedyFill()),
         new("dagreedy", "DAGreedy (Pacaci & Özsu 2018, as in the Dalton code): hot keys to max 0.5·holds − 0.5·window load gap, cold hashed (window, slide in tuples)",
             ["window", "slide"], s => new DaGreedy(s.Int("window", 60_000, 1), s.Int("slide", 1_000, 1))),
+        new("dalton", "Dalton (Zapridou et al. 2022, micro-batch flavour): a contextual bandit per hot key over the blocks, rewarded by load gap and fragments; cold hashed (window, slide in tuples; epsilon, alpha, seed)",
+            ["window", "slide", "epsilon", "alpha", "seed"],
+            s => new DaltonPartitioner(s.Int("window", 60_000, 1), s.Int("slide", 1_000, 1), s.Double("epsilon", 0.1, 0, 1), s.Double("alpha", 0.1, 1e-9, 1), s.Int("seed", 3))),
         new("holistic", "Holistic (Dynamic-Balance's slb2): head keys (share > delta) route among a table of blocks, least loaded; past a regional imbalance beta a new block joins (delta, beta)",
             ["delta", "beta"], s => new Holistic(s.Double("delta", 1e-6, 1e-12, 0.999), s.Double("beta", 0.01, 0, 100))),
         new("reserving", "the learned partitioner's rules with the first candidate at each hot-key decision (slack, mode=online|buffered, locality=off|on, choice=first|random, seed)",
