@@ -12,6 +12,7 @@ public sealed class Spec
 {
     private readonly Dictionary<string, string> _values;
     private readonly HashSet<string> _read = [];
+    private readonly List<string> _resolved = [];
 
     private Spec(string text, string name, Dictionary<string, string> values)
     {
@@ -22,6 +23,9 @@ public sealed class Spec
 
     public string Name { get; }
     public string Text { get; }
+
+    /// <summary>Every parameter read, with the value used (given or default): <c>window=60000,slide=1000</c>.</summary>
+    public string Resolved => string.Join(',', _resolved);
 
     public static Spec Parse(string text)
     {
@@ -46,11 +50,11 @@ public sealed class Spec
     public double Double(string key, double fallback, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
         _read.Add(key);
-        if (!_values.TryGetValue(key, out string? raw)) return fallback;
+        if (!_values.TryGetValue(key, out string? raw)) return Use(key, fallback);
         if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
             throw new InputException($"'{Text}': {key}={raw} is not a number");
         if (value < min || value > max) throw new InputException($"'{Text}': {key}={raw} is outside [{min}, {max}]");
-        return value;
+        return Use(key, value);
     }
 
     public double? OptionalDouble(string key, double min, double max) =>
@@ -59,21 +63,21 @@ public sealed class Spec
     public int Int(string key, int fallback, int min = int.MinValue, int max = int.MaxValue)
     {
         _read.Add(key);
-        if (!_values.TryGetValue(key, out string? raw)) return fallback;
+        if (!_values.TryGetValue(key, out string? raw)) return Use(key, fallback);
         if (!int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
             throw new InputException($"'{Text}': {key}={raw} is not a whole number");
         if (value < min || value > max) throw new InputException($"'{Text}': {key}={raw} is outside [{min}, {max}]");
-        return value;
+        return Use(key, value);
     }
 
     public string Choice(string key, string fallback, params string[] allowed)
     {
         _read.Add(key);
-        if (!_values.TryGetValue(key, out string? raw)) return fallback;
+        if (!_values.TryGetValue(key, out string? raw)) return Use(key, fallback);
         string value = raw.ToLowerInvariant();
         if (Array.IndexOf(allowed, value) < 0)
             throw new InputException($"'{Text}': {key}={raw} is not one of {string.Join(", ", allowed)}");
-        return value;
+        return Use(key, value);
     }
 
     public bool Has(string key) => _values.ContainsKey(key);
@@ -86,5 +90,17 @@ public sealed class Spec
                 throw new InputException($"'{Text}': unknown parameter '{key}' for {Name} (allowed: {(allowed.Length == 0 ? "none" : string.Join(", ", allowed))})");
     }
 
-    private double? Mark(string key) { _read.Add(key); return null; }
+    private double? Mark(string key) { _read.Add(key); _resolved.Add($"{key}=auto"); return null; }
+
+    private T Use<T>(string key, T value) where T : IFormattable
+    {
+        _resolved.Add($"{key}={value.ToString(null, CultureInfo.InvariantCulture)}");
+        return value;
+    }
+
+    private string Use(string key, string value)
+    {
+        _resolved.Add($"{key}={value}");
+        return value;
+    }
 }

@@ -103,6 +103,16 @@ public class DaltonTests
         Assert.False(new DaltonPartitioner().UsingSketch);
     }
 
+    [Fact]
+    public void Its_parameters_in_reports_include_the_defaults_and_its_state_the_split_budget()
+    {
+        var dalton = Strategies.Create("dalton:epsilon=0.2");
+        Assert.Equal("window=60000,slide=1000,epsilon=0.2,alpha=0.1,seed=3", dalton.Parameters);
+        Route(dalton, Enumerable.Range(0, 3000).Select(i => i % 3 == 0 ? 5 : i).ToArray(), 10);
+        Assert.StartsWith("split_budget=", dalton.State);
+        Assert.Contains("hot_counts=exact", dalton.State);
+    }
+
     private sealed class ToleranceComparer(double tolerance) : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance;

@@ -75,10 +75,10 @@ public static class BenchRunner
         }
         if (batches == 0) throw new InputException($"{source.Description}: the stream produced no batch");
         // The main pass's strategies and analyzers hold per-key state: let them go before the timing instances are made.
-        var streams = new (double Imbalance, double Replication)[entries.Count];
+        var streams = new (double Imbalance, double Replication, string Parameters, string State)[entries.Count];
         for (int s = 0; s < entries.Count; s++)
         {
-            streams[s] = (analyzers[s]!.StreamImbalance, analyzers[s]!.StreamReplication);
+            streams[s] = (analyzers[s]!.StreamImbalance, analyzers[s]!.StreamReplication, partitioners[s]!.Parameters, partitioners[s]!.State);
             analyzers[s] = null;
             partitioners[s] = null;
         }
@@ -87,7 +87,7 @@ public static class BenchRunner
         {
             cancel.ThrowIfCancellationRequested();
             double speed = timeRouting ? SteadyTuplesPerSecond(entries[s], sample, partitions, blocks) : double.NaN;
-            results[s] = accumulators[s].Result(streams[s].Imbalance, streams[s].Replication, speed);
+            results[s] = accumulators[s].Result(streams[s].Imbalance, streams[s].Replication, speed, streams[s].Parameters, streams[s].State);
         }
         return new BenchReport(source.Description, partitions, policy.ToString()!, batcher.TuplesRead, batches, seed, results, bounds.Result(), weights ?? new CostWeights(), partial);
     }

@@ -20,7 +20,7 @@ public sealed record StrategyRow(
     double BatchMigrationMean, double BatchMigrationP95, double BatchMigrationMax,
     double BatchProcessingTimeMean, double BatchProcessingTimeP95, double BatchProcessingTimeMax,
     double BatchCostMean, double BatchCostP95, double BatchCostMax,
-    double StreamImbalance, double StreamReplication, double TuplesPerSecond)
+    double StreamImbalance, double StreamReplication, double TuplesPerSecond, string Parameters, string State)
 {
     public static StrategyRow Of(StrategyResult r) => new(
         r.Strategy, r.Name, r.Mode == InformationMode.Online ? "online" : "buffered",
@@ -33,7 +33,7 @@ public sealed record StrategyRow(
         r.Migration.Mean, r.Migration.P95, r.Migration.Max,
         r.ProcessingTime.Mean, r.ProcessingTime.P95, r.ProcessingTime.Max,
         r.Cost.Mean, r.Cost.P95, r.Cost.Max,
-        r.StreamImbalance, r.StreamReplication, double.IsFinite(r.TuplesPerSecond) ? r.TuplesPerSecond : 0);
+        r.StreamImbalance, r.StreamReplication, double.IsFinite(r.TuplesPerSecond) ? r.TuplesPerSecond : 0, r.Parameters, r.State);
 }
 
 /// <summary>The reference bounds over the run's batches: the no-split floor of λ and the fragment floors of replication.</summary>

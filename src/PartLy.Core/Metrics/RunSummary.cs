@@ -22,7 +22,7 @@ public sealed record StrategyResult(
     string Strategy, string Name, InformationMode Mode, long Batches, long Tuples,
     Stat SizeImbalance, Stat CardinalityImbalance, Stat Replication, Stat WeightedReplication,
     Stat SplitKeys, Stat ExtraFragments, Stat Migration, Stat ProcessingTime, Stat Cost,
-    double StreamImbalance, double StreamReplication, double TuplesPerSecond);
+    double StreamImbalance, double StreamReplication, double TuplesPerSecond, string Parameters = "", string State = "");
 
 /// <summary>The reference bounds over the batches of a run.</summary>
 public sealed record BoundsSummary(Stat NoSplitFloor, Stat ReplicationFloor, Stat WeightedReplicationFloor);
@@ -50,12 +50,13 @@ public sealed class RunAccumulator(string strategy, string name, InformationMode
     }
 
     /// <param name="tuplesPerSecond">Routing speed, measured apart (in steady state).</param>
-    public StrategyResult Result(double streamImbalance, double streamReplication, double tuplesPerSecond)
+    /// <param name="parameters">The strategy's parameters, defaults included; <paramref name="state"/> what it learned.</param>
+    public StrategyResult Result(double streamImbalance, double streamReplication, double tuplesPerSecond, string parameters = "", string state = "")
     {
         return new StrategyResult(strategy, name, mode, _imbalance.Count, _tuples,
             Stat.Of(_imbalance), Stat.Of(_cardinality), Stat.Of(_replication), Stat.Of(_weighted),
             Stat.Of(_split), Stat.Of(_extra), Stat.Of(_migration), Stat.Of(_time), Stat.Of(_cost),
-            streamImbalance, streamReplication, tuplesPerSecond);
+            streamImbalance, streamReplication, tuplesPerSecond, parameters, state);
     }
 }
 

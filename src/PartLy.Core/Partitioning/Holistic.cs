@@ -29,6 +29,21 @@ public sealed class Holistic : Partitioner
 
     public override string Name => "Holistic";
 
+    public override string State
+    {
+        get
+        {
+            int routed = 0;
+            for (int k = 0; k < _table.Length / Math.Max(1, _words); k++)
+            {
+                int blocks = 0;
+                for (int w = 0; w < _words; w++) blocks += System.Numerics.BitOperations.PopCount(_table[k * _words + w]);
+                if (blocks > 0) routed++;
+            }
+            return $"counted_keys={_counts.Monitored},routing_table_keys={routed}";
+        }
+    }
+
     protected override void Route(in BatchContext context, ReadOnlySpan<int> keys, Span<int> blocks)
     {
         int p = context.Partitions;
@@ -112,6 +127,9 @@ internal sealed class LossyCounter(double error)
     private readonly List<int> _monitored = [];
 
     public long Total { get; private set; }
+
+    /// <summary>Keys counted now (the others were pruned or never seen).</summary>
+    public int Monitored => _monitored.Count;
 
     /// <summary>Counts the key and returns its estimated count.</summary>
     public long Add(int key)

@@ -25,6 +25,12 @@ public abstract class Partitioner
 
     public virtual InformationMode Mode => InformationMode.Online;
 
+    /// <summary>The parameters it was made with, defaults included (<c>window=60000,slide=1000</c>; empty for none).</summary>
+    public string Parameters { get; internal set; } = "";
+
+    /// <summary>What it has learned of the stream so far, for reports (<c>split_budget=3,...</c>; empty for most).</summary>
+    public virtual string State => "";
+
     /// <summary>Tuples placed on each block so far in the current batch.</summary>
     protected Span<int> Loads => _loads;
 

@@ -62,6 +62,7 @@ public static class Strategies
         try { partitioner = entry.Create(spec); }
         catch (ArgumentOutOfRangeException e) { throw new InputException($"'{text}': {e.Message}"); }
         spec.EnsureAllRead(entry.Parameters);
+        partitioner.Parameters = spec.Resolved;
         return partitioner;
     }
 }

@@ -61,6 +61,9 @@ public sealed class DaltonPartitioner : Partitioner
     /// <summary>The blocks <paramref name="key"/> counts as its fragments.</summary>
     public int Fragments(int key) => key < _state.KeyCapacity ? _state.HeldCount(key) : 0;
 
+    public override string State => _q is null ? "" :
+        $"split_budget={_splitBudget},q_rows={_q.Count},hot_counts={(_hot.UsingSketch ? "sketch" : "exact")}";
+
     protected override void Route(in BatchContext context, ReadOnlySpan<int> keys, Span<int> blocks)
     {
         int p = context.Partitions;
