@@ -80,7 +80,8 @@ public sealed class BenchCommand : Command<BenchSettings>
         var weights = settings.Weights;
         var entries = StrategyList.Parse(settings.Strategies);
         var policy = stream.Batch;
-        using var source = stream.Open();
+        var source = stream.Spec();
+        if (stream.Trace is not null) using (source.Open()) { } // a trace that cannot be read fails here, before the policy is loaded
         Checkpoint? checkpoint = settings.Policy is null ? null : Checkpoint.Load(settings.Policy);
         if (settings.Ablation && checkpoint is null) throw new InputException("--ablation needs --policy FILE");
         if (checkpoint is not null)
@@ -95,7 +96,7 @@ public sealed class BenchCommand : Command<BenchSettings>
             }
         }
         if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, cancellationToken);
-        var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples : null, "bench", "tuples",
+        var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples * entries.Count : null, "bench", "tuples routed",
             progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights, timeRouting: !settings.NoTiming));
         ReportTable.Write(report);
         if (settings.Json is not null) ReportWriter.WriteJson(report, settings.Json);

@@ -162,10 +162,9 @@ public sealed class TrainCommand : Command<TrainSettings>
 
         var entries = new List<BenchEntry> { new("learned", () => checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
-        using var testSource = testStream.Open();
         long? testTuples = o.Stream.Batch is BatchPolicy.ByCount ? (long)Math.Ceiling(o.TestBatches * o.Stream.TuplesPerBatch) : null;
-        var report = ProgressDisplay.Run(o.Quiet, testTuples, "test", "tuples",
-            progress => BenchRunner.Run(testSource, policy, o.Stream.Partitions, entries, config.Cost, options.Seed, progress.Advance, cancellationToken, weights));
+        var report = ProgressDisplay.Run(o.Quiet, testTuples * entries.Count, "test", "tuples routed",
+            progress => BenchRunner.Run(testStream, policy, o.Stream.Partitions, entries, config.Cost, options.Seed, progress.Advance, cancellationToken, weights));
         ReportTable.Write(report);
         if (actorRun is { Test.Count: > 0 } run)
         {

@@ -232,7 +232,9 @@ public sealed class ReservationPlan(BatchPlacer placer)
         int f = _entry[key];
         if (f < 0 || _plan.Block(f) != block) _entry[key] = f = _plan.FragmentOn(key, block);
         if (f >= 0 && _plan.Quota(f) > 0) { _plan.Quota(f)--; Ledger.Commit(block, -1); _left[key]--; }
-        if (_left[key] <= 0 || placer.Mode != InformationMode.Online) return;
+        // Only the key's other planned blocks give back; none of them holds anything when all it has left is here.
+        int elsewhere = _left[key] - (f >= 0 ? _plan.Quota(f) : 0);
+        if (elsewhere <= 0 || placer.Mode != InformationMode.Online) return;
         ref var state = ref Memory[key];
         double expected = state.ExpectedShare * (double)Ledger.TuplesLeft;
         double excess = _left[key] - expected - ReservationMargin * Math.Sqrt(expected);
