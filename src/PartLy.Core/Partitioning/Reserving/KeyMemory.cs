@@ -39,6 +39,17 @@ public sealed class KeyMemory(InformationMode mode)
 
     public ref KeyState this[int key] => ref _states[key];
 
+    /// <summary>Asks the processor to fetch a key's state ahead of its tuple (the states are too many for the L1 cache).</summary>
+    public unsafe void Prefetch(int key)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && (uint)key < (uint)_states.Length)
+        {
+            byte* state = (byte*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _states[key]);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(state);
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(state + sizeof(KeyState) - 1);
+        }
+    }
+
     /// <summary>Stamp of the batch being placed (a key's state is of this batch when its stamp matches).</summary>
     internal long Stamp => _stamp;
 
@@ -48,6 +59,7 @@ public sealed class KeyMemory(InformationMode mode)
         _previousValid = false;
         BatchIndex = 0;
         _newKeysSent = _newKeysLeft = 0;
+        NewKeysBurst = false;
     }
 
     /// <summary>Starts a batch; <paramref name="counts"/> holds the batch's exact counts when buffered.</summary>
@@ -68,6 +80,8 @@ public sealed class KeyMemory(InformationMode mode)
         int maxKey = 0;
         foreach (int k in keys) if (k > maxKey) maxKey = k;
         if (maxKey >= _states.Length) Array.Resize(ref _states, KeyArrays.Capacity(maxKey));
+        // Fixed for the batch: it changes only when a batch ends.
+        NewKeysBurst = Mode == InformationMode.Online && BatchIndex > NewKeysWarmup && _newKeysLeft > 0 && _newKeysSent / _newKeysLeft * ExpectedTuples >= 1;
     }
 
     /// <summary>True when this is the key's first tuple in the batch; initialises its batch state.</summary>
@@ -171,7 +185,7 @@ public sealed class KeyMemory(InformationMode mode)
     /// Whether keys new to the stream come in bursts: over recent batches, a new key went on to send at least one more
     /// tuple per batch's worth of tuples left (word streams) rather than next to nothing (a Zipf stream's new keys).
     /// </summary>
-    public bool NewKeysBurst => Mode == InformationMode.Online && BatchIndex > NewKeysWarmup && _newKeysLeft > 0 && _newKeysSent / _newKeysLeft * ExpectedTuples >= 1;
+    public bool NewKeysBurst { get; private set; }
 
     /// <summary>Ends the batch of <paramref name="tuples"/> tuples: updates each key's share and last blocks, and the burst measure.</summary>
     public void EndBatch(int tuples)

@@ -23,7 +23,7 @@ public sealed class ReservationPlan(BatchPlacer placer)
     private int[] _entry = new int[1024];
     private int[] _rename = [];
     private bool[] _taken = [];
-    private bool[] _reserved = [];
+    private ReserveOrder[] _eligible = [];
 
     private BlockLedger Ledger => placer.Ledger;
     private KeyMemory Memory => placer.Memory;
@@ -136,34 +136,32 @@ public sealed class ReservationPlan(BatchPlacer placer)
         if (whole < 1) return;
         Start(key);
         Add(key, block, Math.Min(state.Remaining, room));
-        if (_reserved.Length < partitions) _reserved = new bool[partitions];
-        else Array.Clear(_reserved, 0, partitions);
-        _reserved[block] = true;
+        // Only blocks nobody has committed tuples to (their whole room goes to this key), in the order of preference;
+        // reserving one changes no other block's place in that order.
+        if (_eligible.Length < partitions) _eligible = new ReserveOrder[partitions];
         var loads = Ledger.Loads;
-        for (int n = 0; n < whole; n++)
+        var distinct = Ledger.Distinct;
+        int eligible = 0;
+        for (int b = 0; b < partitions; b++)
         {
-            int best = -1;
-            for (int b = 0; b < partitions; b++)
-            {
-                // Only a block nobody has committed tuples to: its whole room goes to this key.
-                if (_reserved[b] || Ledger.Committed[b] > 0 || loads[b] >= capacity) continue;
-                if (best < 0 || Before(b, best)) best = b;
-            }
-            if (best < 0) break;
-            _reserved[best] = true;
-            Add(key, best, capacity - loads[best]);
+            if (b == block || Ledger.Committed[b] > 0 || loads[b] >= capacity) continue;
+            bool held = preferLastBlocks && Memory.HeldLastBatch(key, b);
+            _eligible[eligible++] = new ReserveOrder(held ? 0 : 1, distinct[b], loads[b], b);
         }
+        var order = _eligible.AsSpan(0, eligible);
+        order.Sort();
+        for (int n = 0; n < whole && n < order.Length; n++)
+            Add(key, order[n].Block, capacity - loads[order[n].Block]);
+    }
 
-        bool Before(int b, int than)
-        {
-            if (preferLastBlocks)
-            {
-                bool held = Memory.HeldLastBatch(key, b), heldThan = Memory.HeldLastBatch(key, than);
-                if (held != heldThan) return held;
-            }
-            var distinct = Ledger.Distinct;
-            return distinct[b] < distinct[than] || (distinct[b] == distinct[than] && loads[b] < loads[than]);
-        }
+    /// <summary>A block's place in the order of further reserved blocks: held last batch (with locality), fewest keys, least loaded, first.</summary>
+    private readonly record struct ReserveOrder(int NotHeld, int Distinct, int Load, int Block) : IComparable<ReserveOrder>
+    {
+        public int CompareTo(ReserveOrder other) =>
+            NotHeld != other.NotHeld ? NotHeld.CompareTo(other.NotHeld)
+            : Distinct != other.Distinct ? Distinct.CompareTo(other.Distinct)
+            : Load != other.Load ? Load.CompareTo(other.Load)
+            : Block.CompareTo(other.Block);
     }
 
     private void Start(int key)

@@ -23,14 +23,15 @@ internal static class RoomArgmax
                 bestIndex = Vector256.ConditionalSelect(greater.AsInt32(), index, bestIndex);
                 index += step;
             }
-            // The maximum over the lanes, then the smallest index among the lanes that hold it.
-            var max = Vector256.Max(bestValue, Vector256.Shuffle(bestValue, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
-            max = Vector256.Max(max, Vector256.Shuffle(max, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
-            max = Vector256.Max(max, Vector256.Shuffle(max, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
+            // The maximum over the lanes, then the smallest index among the lanes that hold it. Room is never NaN, and
+            // +0 and −0 compare equal below, so the native max (no IEEE fix-ups) gives the same block.
+            var max = Vector256.MaxNative(bestValue, Vector256.Shuffle(bestValue, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+            max = Vector256.MaxNative(max, Vector256.Shuffle(max, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+            max = Vector256.MaxNative(max, Vector256.Shuffle(max, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
             var candidates = Vector256.ConditionalSelect(Vector256.Equals(bestValue, max).AsInt32(), bestIndex, Vector256.Create(int.MaxValue));
-            var min = Vector256.Min(candidates, Vector256.Shuffle(candidates, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
-            min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
-            min = Vector256.Min(min, Vector256.Shuffle(min, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
+            var min = Vector256.MinNative(candidates, Vector256.Shuffle(candidates, Vector256.Create(4, 5, 6, 7, 0, 1, 2, 3)));
+            min = Vector256.MinNative(min, Vector256.Shuffle(min, Vector256.Create(2, 3, 0, 1, 6, 7, 4, 5)));
+            min = Vector256.MinNative(min, Vector256.Shuffle(min, Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)));
             return min.ToScalar();
         }
         int first = 0;
