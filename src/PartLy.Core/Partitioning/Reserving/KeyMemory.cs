@@ -15,6 +15,9 @@ public sealed class KeyMemory(InformationMode mode)
     /// <summary>Batches of a stream before <see cref="NewKeysBurst"/> may say yes (one batch's new keys are too few to tell).</summary>
     private const int NewKeysWarmup = 5;
 
+    /// <summary>How many keys ahead <see cref="Prefetch"/> is asked for in a loop over keys.</summary>
+    public const int PrefetchDistance = 8;
+
     private static readonly double[] Decays = Enumerable.Range(0, 64).Select(k => Math.Pow(1 - ShareSmoothing, k)).ToArray();
 
     private KeyState[] _states = new KeyState[1024];
@@ -195,6 +198,7 @@ public sealed class KeyMemory(InformationMode mode)
         double newSent = 0, newLeft = 0;
         for (int t = 0; t < _touchedCount; t++)
         {
+            if (t + PrefetchDistance < _touchedCount) Prefetch(_touched[t + PrefetchDistance]);
             ref var state = ref _states[_touched[t]];
             if (state.ExpectedShare == 0) { newSent += state.Seen - 1; newLeft += state.TuplesLeftAtFirst; }
             double observed = (double)state.Seen / tuples;

@@ -27,7 +27,6 @@ public sealed class ReservingPartitioner : Partitioner
     /// <summary>A key is hot when it is expected to send at least this fraction of a block's capacity.</summary>
     public const double HotFraction = 0.75;
     public const int MaxCandidates = 7;
-    private const int PrefetchDistance = 8;
 
     private readonly IHotKeyChooser _chooser;
     private readonly int[] _candidates = new int[16];
@@ -100,7 +99,7 @@ public sealed class ReservingPartitioner : Partitioner
         while (placer.Cursor < placer.Tuples)
         {
             int i = placer.Cursor, key = keys[i];
-            if (i + PrefetchDistance < placer.Tuples) Memory.Prefetch(keys[i + PrefetchDistance]);
+            if (i + KeyMemory.PrefetchDistance < placer.Tuples) Memory.Prefetch(keys[i + KeyMemory.PrefetchDistance]);
             int c = placer.Capacity(i);
             if (c != capacity) { capacity = c; hotThreshold = (int)Math.Ceiling(HotFraction * c); }
             placer.Touch(key);
