@@ -68,7 +68,7 @@ public class RoutingBenchmarks
 /// cost depends on how many decisions it takes and on how its choices leave room for the keys' remaining tuples.
 /// Run: <c>dotnet run -c Release --project bench/PartLy.Benchmarks -- --filter '*LearnedAgainstGreedy*'</c>.
 /// </summary>
-[MemoryDiagnoser, MinColumn, MedianColumn]
+[MemoryDiagnoser, MinColumn, MedianColumn, SimpleJob(warmupCount: 3, iterationCount: 20)]
 public class LearnedAgainstGreedyBenchmarks
 {
     private int[][] _batches = [];
