@@ -1,17 +1,12 @@
 using PartLy.Core.Partitioning.Dalton;
 using PartLy.Core.Partitioning;
 
+using static PartLy.Core.Tests.TestStreams;
+
 namespace PartLy.Core.Tests;
 
 public class DaltonTests
 {
-    private static int[] Route(Partitioner partitioner, int[] keys, int partitions, long index = 0)
-    {
-        var blocks = new int[keys.Length];
-        partitioner.Partition(new BatchContext(index, partitions, keys.Length), keys, blocks);
-        return blocks;
-    }
-
     // Conservation at P = 1, 7, 50 and determinism: PartitionerTests, over every registered strategy.
 
     [Fact]

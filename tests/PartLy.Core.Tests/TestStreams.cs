@@ -1,3 +1,4 @@
+using PartLy.Core.Partitioning;
 using PartLy.Core.Streams;
 
 namespace PartLy.Core.Tests;
@@ -12,6 +13,14 @@ internal static class TestStreams
         var batches = new List<MicroBatch>();
         while (batcher.TryNext(out var b)) batches.Add(b);
         return batches;
+    }
+
+    /// <summary>Places one batch of <paramref name="keys"/> on <paramref name="partitions"/> blocks and returns the blocks.</summary>
+    public static int[] Route(Partitioner partitioner, int[] keys, int partitions, long index = 0)
+    {
+        var blocks = new int[keys.Length];
+        partitioner.Partition(new BatchContext(index, partitions, keys.Length), keys, blocks);
+        return blocks;
     }
 
     public static string TempFile(string content, string extension = ".txt")
