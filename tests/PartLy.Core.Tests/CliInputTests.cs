@@ -41,6 +41,18 @@ public class CliInputTests
         Assert.Single(error.Trim().Split('\n'));
     }
 
+    [Theory]
+    [InlineData("--speedup", "--speedup", "10")]
+    [InlineData("--speedup", "--time-column", "time", "--speedup", "0")]
+    [InlineData("--batch '1fortnight'", "--time-column", "time", "--batch", "1fortnight")]
+    public void Trace_time_flags_that_do_not_fit_end_with_a_message_and_exit_2(string message, params string[] args)
+    {
+        string path = TestStreams.TempFile("time,key\n0,a\n", ".csv");
+        var (code, error, _) = Run(["bench", "--quiet", "--trace", path, "--format", "csv", "--column", "key", .. args]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+    }
+
     [Fact]
     public void Version_prints_the_version()
     {

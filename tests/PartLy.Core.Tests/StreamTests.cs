@@ -64,7 +64,7 @@ public class StreamTests
     {
         string path = TestStreams.TempFile("k,t\na,0\nb,5\nc,9\nd,10\ne,35\nf,39\n", ".csv");
         using var source = new TraceSource(path, new TraceOptions(TraceFormat.Csv, "k", "t"));
-        var batcher = new MicroBatcher(source, new BatchPolicy.ByInterval(10));
+        var batcher = new MicroBatcher(source, new BatchPolicy.ByInterval(10_000));
         var sizes = new List<int>();
         var expected = new List<int>();
         while (batcher.TryNext(out var b)) { sizes.Add(b.Count); expected.Add(b.ExpectedTuples); }
@@ -76,7 +76,7 @@ public class StreamTests
     public void Interval_batches_need_timestamps()
     {
         using var source = new SyntheticSource("zipf", 10, 1, 100, 1);
-        var e = Assert.Throws<InputException>(() => new MicroBatcher(source, new BatchPolicy.ByInterval(100)));
+        var e = Assert.Throws<InputException>(() => new MicroBatcher(source, new BatchPolicy.ByInterval(100_000)));
         Assert.Contains("need arrival times", e.Message);
     }
 
@@ -84,7 +84,7 @@ public class StreamTests
     public void Synthetic_arrivals_make_time_batches_of_varying_size()
     {
         using var source = Workloads.Create("zipf:z=1,keys=1000,rate=100000,wave=0.5,period=1", 200_000, 1, 1000);
-        var batcher = new MicroBatcher(source, new BatchPolicy.ByInterval(10));
+        var batcher = new MicroBatcher(source, new BatchPolicy.ByInterval(10_000));
         var sizes = new List<int>();
         while (batcher.TryNext(out var b)) sizes.Add(b.Count);
         Assert.InRange(sizes.Average(), 900, 1100);

@@ -28,7 +28,7 @@ public class StreamSettings : CommandSettings
     public string? Column { get; init; }
 
     [CommandOption("--time-column <NAME|INDEX>")]
-    [Description("CSV timestamp column, for time-based batches.")]
+    [Description("CSV timestamp column, for time-based batches: numbers (in --time-unit) or ISO-8601 times (2001-01-01T00:01:00.000Z; no zone means UTC).")]
     public string? TimeColumn { get; init; }
 
     [CommandOption("--no-header")]
@@ -36,16 +36,20 @@ public class StreamSettings : CommandSettings
     public bool NoHeader { get; init; }
 
     [CommandOption("--time-unit <UNIT>")]
-    [Description("Unit of the timestamp column: ms, s, us.")]
+    [Description("Unit of a numeric timestamp column: us, ms, s, min, h.")]
     [DefaultValue("ms")]
     public string TimeUnit { get; init; } = "ms";
+
+    [CommandOption("--speedup <X>")]
+    [Description("Replay the trace's time X times faster (at 3600, an hour of log is a second of stream time); needs --time-column.")]
+    public double? Speedup { get; init; }
 
     [CommandOption("--tuples <N>")]
     [Description("Tuples to read (synthetic length; a trace is read up to this many). Default partly.stream.tuples (1,000,000).")]
     public long? TuplesOption { get; init; }
 
     [CommandOption("--batch <SIZE>")]
-    [Description("Micro-batch: a tuple count (1000) or a time interval (200ms, 1s). Default partly.stream.batch (1000).")]
+    [Description("Micro-batch: a tuple count (1000) or a time interval (500us, 200ms, 1s, 5min, 1h). Default partly.stream.batch (1000).")]
     public string? BatchOption { get; init; }
 
     [CommandOption("--partitions <P>")]

@@ -37,12 +37,10 @@ public sealed record StreamOptions(WorkloadSpec? Workload, TraceStream? Trace, B
                 "words" => TraceFormat.Words,
                 _ => TraceFormat.Csv,
             };
-            double unit = Check.OneOf(new Named<string>(s.TimeUnit, "--time-unit"), "ms", "s", "us") switch
-            {
-                "ms" => 1.0,
-                "s" => 1000.0,
-                _ => 0.001,
-            };
+            double unit = Duration.Scale(Check.OneOf(new Named<string>(s.TimeUnit, "--time-unit"), "us", "ms", "s", "min", "h"));
+            double speedup = s.Speedup ?? 1;
+            if (s.Speedup is not null && !(speedup > 0 && double.IsFinite(speedup))) throw new InputException($"--speedup must be a positive number, got {s.Speedup}");
+            if (s.Speedup is not null && s.TimeColumn is null) throw new InputException("--speedup replays a trace's arrival times: give --format csv with --time-column");
             if (format != TraceFormat.Csv && (s.Column is not null || s.TimeColumn is not null))
                 throw new InputException($"--column and --time-column apply to --format csv only (format is {s.Format.ToLowerInvariant()})");
             if (s.NoHeader && format != TraceFormat.Csv) throw new InputException("--no-header applies to --format csv only");
@@ -51,8 +49,9 @@ public sealed record StreamOptions(WorkloadSpec? Workload, TraceStream? Trace, B
             if (!File.Exists(s.Trace)) throw new InputException($"{s.Trace}: trace file not found");
             if (policy is BatchPolicy.ByInterval && s.TimeColumn is null)
                 throw new InputException($"{batch.Name} {batch.Value} needs arrival times: the trace has none (give --format csv with --time-column)");
-            return new StreamOptions(null, new TraceStream(s.Trace, new TraceOptions(format, s.Column, s.TimeColumn, unit, HasHeader: !s.NoHeader), tuples), policy, partitions, seed, tuples);
+            return new StreamOptions(null, new TraceStream(s.Trace, new TraceOptions(format, s.Column, s.TimeColumn, unit, HasHeader: !s.NoHeader, Speedup: speedup), tuples), policy, partitions, seed, tuples);
         }
+        if (s.Speedup is not null) throw new InputException("--speedup replays a trace's arrival times; a synthetic workload sets its own (rate=)");
         var workload = Check.Pick(s.Workload, "--workload", defaults.Workload, "partly.stream.workload").Parse(WorkloadSpec.Parse);
         if (policy is BatchPolicy.ByInterval && workload.Arrivals is null)
             throw new InputException($"{batch.Name} {batch.Value} needs arrival times: {workload.Text} has none (add rate=TUPLES_PER_S to the workload)");

@@ -9,29 +9,59 @@ public abstract record BatchPolicy
         public override string ToString() => Tuples.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>All tuples whose arrival falls in one interval (variable batch sizes); empty intervals yield no batch.</summary>
-    public sealed record ByInterval(long Milliseconds) : BatchPolicy
+    /// <summary>
+    /// All tuples whose arrival falls in one interval of <paramref name="Microseconds"/> (variable batch sizes); empty
+    /// intervals yield no batch. Stream time is in microseconds, the cost model's unit.
+    /// </summary>
+    public sealed record ByInterval(long Microseconds) : BatchPolicy
     {
-        public override string ToString() => $"{Milliseconds}ms";
+        public override string ToString() => Duration.Format(Microseconds);
     }
 
-    /// <summary>Parses a tuple count (<c>1000</c>) or an interval (<c>200ms</c>, <c>1s</c>, <c>500us</c>); <paramref name="what"/> names the setting in errors.</summary>
+    /// <summary>Parses a tuple count (<c>1000</c>) or an interval (<c>500us</c>, <c>200ms</c>, <c>1s</c>, <c>5min</c>, <c>1h</c>); <paramref name="what"/> names the setting in errors.</summary>
     public static BatchPolicy Parse(string text, string what)
     {
         string trimmed = text.Trim().ToLowerInvariant();
         if (int.TryParse(trimmed, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int tuples))
             return tuples >= 1 ? new ByCount(tuples) : throw new InputException($"{what} must be at least 1 tuple, got {text}");
-        (string number, double scale) = trimmed switch
+        if (!Duration.TryParse(trimmed, out long us))
+            throw new InputException($"{what} '{text}' is neither a tuple count (1000) nor an interval with a unit of {Duration.Units} (200ms, 1s, 1h)");
+        return us >= 1 ? new ByInterval(us) : throw new InputException($"{what} '{text}' is shorter than 1us");
+    }
+}
+
+/// <summary>Durations as users write them, in microseconds (stream time's unit).</summary>
+public static class Duration
+{
+    private static readonly (string Unit, long Microseconds)[] Scales = [("us", 1), ("ms", 1_000), ("min", 60_000_000), ("h", 3_600_000_000), ("s", 1_000_000)];
+
+    public const string Units = "us, ms, s, min, h";
+
+    /// <summary>Microseconds per unit (<c>us</c>, <c>ms</c>, <c>s</c>, <c>min</c>, <c>h</c>), or 0 for an unknown unit.</summary>
+    public static long Scale(string unit) => Array.Find(Scales, s => s.Unit == unit).Microseconds;
+
+    /// <summary>A positive number with a unit (<c>1.5s</c>); rounds to whole microseconds.</summary>
+    public static bool TryParse(string text, out long microseconds)
+    {
+        microseconds = 0;
+        foreach (var (unit, scale) in Scales)
         {
-            _ when trimmed.EndsWith("ms") => (trimmed[..^2], 1.0),
-            _ when trimmed.EndsWith("us") => (trimmed[..^2], 0.001),
-            _ when trimmed.EndsWith('s') => (trimmed[..^1], 1000.0),
-            _ => (trimmed, double.NaN),
-        };
-        if (double.IsNaN(scale) || !double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || value <= 0)
-            throw new InputException($"{what} '{text}' is neither a tuple count (1000) nor an interval (200ms, 1s)");
-        long ms = (long)Math.Round(value * scale);
-        return ms >= 1 ? new ByInterval(ms) : throw new InputException($"{what} '{text}' is shorter than 1ms");
+            if (!text.EndsWith(unit, StringComparison.Ordinal)) continue;
+            string number = text[..^unit.Length];
+            if (number.Length == 0 || !char.IsAsciiDigit(number[^1]) && number[^1] != '.') return false;
+            if (!double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double value) || !(value > 0) || !double.IsFinite(value)) return false;
+            microseconds = (long)Math.Round(value * scale);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>The largest unit that divides the duration: <c>10ms</c>, <c>1h</c>, <c>1500us</c>.</summary>
+    public static string Format(long microseconds)
+    {
+        foreach (var (unit, scale) in Scales.OrderByDescending(s => s.Microseconds))
+            if (microseconds % scale == 0) return $"{microseconds / scale}{unit}";
+        return $"{microseconds}us";
     }
 }
 
@@ -67,7 +97,7 @@ public sealed class MicroBatcher
         switch (policy)
         {
             case BatchPolicy.ByCount { Tuples: < 1 } c: throw new InputException($"a batch must hold at least 1 tuple, got {c.Tuples}");
-            case BatchPolicy.ByInterval { Milliseconds: < 1 } t: throw new InputException($"a batch interval must be at least 1ms, got {t.Milliseconds}ms");
+            case BatchPolicy.ByInterval { Microseconds: < 1 } t: throw new InputException($"a batch interval must be at least 1us, got {t.Microseconds}us");
             case BatchPolicy.ByInterval when !source.HasTimestamps:
                 throw new InputException($"batches by time interval need arrival times: {source.Description} has none (rate= on a synthetic workload, or a time column of a CSV trace)");
         }
@@ -88,7 +118,7 @@ public sealed class MicroBatcher
         }
         else
         {
-            long width = ((BatchPolicy.ByInterval)_policy).Milliseconds;
+            long width = ((BatchPolicy.ByInterval)_policy).Microseconds;
             expected = _previousCount;
             if (!Fill()) { batch = null!; return false; }
             long t = _times[_chunkPosition];

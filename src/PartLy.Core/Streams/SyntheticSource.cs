@@ -92,7 +92,7 @@ public sealed class SyntheticSource : ITupleSource
             int rank = SampleRank(_rng.NextDouble());
             long offset = DriftOffset(_emitted + i);
             keys[i] = _rankToKey[(int)((rank + offset) % k)];
-            if (_arrivals is not null) timestamps[i] = NextArrivalMilliseconds();
+            if (_arrivals is not null) timestamps[i] = NextArrivalMicroseconds();
         }
         _emitted += n;
         return n;
@@ -114,12 +114,12 @@ public sealed class SyntheticSource : ITupleSource
         return offset;
     }
 
-    private long NextArrivalMilliseconds()
+    private long NextArrivalMicroseconds()
     {
         var a = _arrivals!;
         double rate = a.TuplesPerSecond * (1 + a.Wave * Math.Sin(2 * Math.PI * _clockSeconds / a.PeriodSeconds));
         _clockSeconds += -Math.Log(1 - _rng.NextDouble()) / Math.Max(rate, 1e-9);
-        return (long)(_clockSeconds * 1000);
+        return (long)(_clockSeconds * 1e6);
     }
 
     public void Dispose() { }

@@ -9,9 +9,10 @@ public enum TraceFormat { Lines, Words, Csv }
 /// <param name="Format">lines: one key per line; words: free text split into lower-case words; csv: a column of a CSV file with a header line.</param>
 /// <param name="Column">CSV key column: a header name or a 0-based index.</param>
 /// <param name="TimeColumn">Optional CSV timestamp column: a header name or a 0-based index.</param>
-/// <param name="TimeUnitMilliseconds">Milliseconds per unit of the timestamp column.</param>
+/// <param name="TimeUnitMicroseconds">Microseconds per unit of a numeric timestamp column (ISO-8601 times need none).</param>
 /// <param name="HasHeader">CSV: the first line names the columns (else columns are 0-based indices and the first line is data).</param>
-public sealed record TraceOptions(TraceFormat Format = TraceFormat.Lines, string? Column = null, string? TimeColumn = null, double TimeUnitMilliseconds = 1.0, bool HasHeader = true);
+/// <param name="Speedup">Replays the trace's time this many times faster (stream time = trace time / speedup).</param>
+public sealed record TraceOptions(TraceFormat Format = TraceFormat.Lines, string? Column = null, string? TimeColumn = null, double TimeUnitMicroseconds = 1000.0, bool HasHeader = true, double Speedup = 1.0);
 
 /// <summary>
 /// Streams the keys of a trace file (plain or .gz) with memory that grows with distinct keys, not with file size.
@@ -26,7 +27,7 @@ public sealed class TraceSource : ITupleSource
     private readonly List<int> _pendingWords = [];
     private int _pendingIndex;
     private long _line;
-    private long _lastTimestamp = long.MinValue;
+    private readonly TraceTime _time;
     private long _tuplesRead;
     private readonly CsvTraceReader? _csv;
     private long _limit;
@@ -45,6 +46,9 @@ public sealed class TraceSource : ITupleSource
         if (!File.Exists(path)) throw new InputException($"{path}: trace file not found");
         if (options.Format != TraceFormat.Csv && (options.Column is not null || options.TimeColumn is not null))
             throw new InputException($"a key column and a time column apply to CSV traces only (format is {options.Format.ToString().ToLowerInvariant()})");
+        if (!(options.Speedup > 0) || !double.IsFinite(options.Speedup)) throw new InputException($"a speedup must be a positive number, got {options.Speedup}");
+        if (options.Speedup != 1 && options.TimeColumn is null) throw new InputException("a speedup applies to a trace with a time column only");
+        _time = new TraceTime(options.TimeUnitMicroseconds, options.Speedup);
         if (options.Format == TraceFormat.Csv && options.Column is null)
             throw new InputException($"{path}: a CSV trace needs a key column (a header name or a 0-based index)");
         Stream stream;
@@ -157,15 +161,7 @@ public sealed class TraceSource : ITupleSource
         return buffer[..written];
     }
 
-    private long Timestamp(string raw)
-    {
-        if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) || !double.IsFinite(value))
-            throw _csv!.Malformed($"timestamp '{raw}' is not a number");
-        long time = (long)Math.Floor(value * _options.TimeUnitMilliseconds);
-        if (time < _lastTimestamp) throw _csv!.Malformed($"timestamp {raw} goes back in time (timestamps must not decrease)");
-        _lastTimestamp = time;
-        return time;
-    }
+    private long Timestamp(string raw) => _time.TryRead(raw, out long time, out string error) ? time : throw _csv!.Malformed(error);
 
     private static bool IsGzip(Stream stream)
     {

@@ -49,7 +49,7 @@ public sealed record WorkloadSpec(string Text, string Generator, int Keys, doubl
     public double TuplesPerBatch(BatchPolicy policy) => policy switch
     {
         BatchPolicy.ByCount count => count.Tuples,
-        BatchPolicy.ByInterval interval => Math.Max(1, (Arrivals?.TuplesPerSecond ?? 1000) * interval.Milliseconds / 1000.0),
+        BatchPolicy.ByInterval interval => Math.Max(1, (Arrivals?.TuplesPerSecond ?? 1000) * interval.Microseconds / 1e6),
         _ => throw new ArgumentOutOfRangeException(nameof(policy)),
     };
 
