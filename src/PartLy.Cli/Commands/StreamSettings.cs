@@ -19,7 +19,7 @@ public class StreamSettings : CommandSettings
     public string? Trace { get; init; }
 
     [CommandOption("--format <FORMAT>")]
-    [Description("Trace format: lines (one key per line), words (free text, lower-case words), csv.")]
+    [Description("Trace format: lines (one key per line), words (free text, lower-case words), csv, parquet (--column and --time-column by name or index).")]
     [DefaultValue("lines")]
     public string Format { get; init; } = "lines";
 

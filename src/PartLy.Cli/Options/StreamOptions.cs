@@ -31,24 +31,26 @@ public sealed record StreamOptions(WorkloadSpec? Workload, TraceStream? Trace, B
         ulong seed = s.SeedOption ?? defaults.Seed;
         if (s.Trace is not null)
         {
-            var format = Check.OneOf(new Named<string>(s.Format, "--format"), "lines", "words", "csv") switch
+            var format = Check.OneOf(new Named<string>(s.Format, "--format"), "lines", "words", "csv", "parquet") switch
             {
                 "lines" => TraceFormat.Lines,
                 "words" => TraceFormat.Words,
-                _ => TraceFormat.Csv,
+                "csv" => TraceFormat.Csv,
+                _ => TraceFormat.Parquet,
             };
             double unit = Duration.Scale(Check.OneOf(new Named<string>(s.TimeUnit, "--time-unit"), "us", "ms", "s", "min", "h"));
             double speedup = s.Speedup ?? 1;
             if (s.Speedup is not null && !(speedup > 0 && double.IsFinite(speedup))) throw new InputException($"--speedup must be a positive number, got {s.Speedup}");
-            if (s.Speedup is not null && s.TimeColumn is null) throw new InputException("--speedup replays a trace's arrival times: give --format csv with --time-column");
-            if (format != TraceFormat.Csv && (s.Column is not null || s.TimeColumn is not null))
-                throw new InputException($"--column and --time-column apply to --format csv only (format is {s.Format.ToLowerInvariant()})");
+            if (s.Speedup is not null && s.TimeColumn is null) throw new InputException("--speedup replays a trace's arrival times: give --format csv or parquet with --time-column");
+            bool columns = format is TraceFormat.Csv or TraceFormat.Parquet;
+            if (!columns && (s.Column is not null || s.TimeColumn is not null))
+                throw new InputException($"--column and --time-column apply to --format csv and parquet only (format is {s.Format.ToLowerInvariant()})");
             if (s.NoHeader && format != TraceFormat.Csv) throw new InputException("--no-header applies to --format csv only");
-            if (format == TraceFormat.Csv && s.Column is null) throw new InputException($"{s.Trace}: --format csv needs --column NAME|INDEX");
+            if (columns && s.Column is null) throw new InputException($"{s.Trace}: --format {s.Format.ToLowerInvariant()} needs --column NAME|INDEX");
             if (Directory.Exists(s.Trace)) throw new InputException($"--trace {s.Trace}: is a directory, not a trace file");
             if (!File.Exists(s.Trace)) throw new InputException($"{s.Trace}: trace file not found");
             if (policy is BatchPolicy.ByInterval && s.TimeColumn is null)
-                throw new InputException($"{batch.Name} {batch.Value} needs arrival times: the trace has none (give --format csv with --time-column)");
+                throw new InputException($"{batch.Name} {batch.Value} needs arrival times: the trace has none (give --format csv or parquet with --time-column)");
             return new StreamOptions(null, new TraceStream(s.Trace, new TraceOptions(format, s.Column, s.TimeColumn, unit, HasHeader: !s.NoHeader, Speedup: speedup), tuples), policy, partitions, seed, tuples);
         }
         if (s.Speedup is not null) throw new InputException("--speedup replays a trace's arrival times; a synthetic workload sets its own (rate=)");

@@ -3,10 +3,10 @@ using System.IO.Compression;
 
 namespace PartLy.Core.Streams;
 
-public enum TraceFormat { Lines, Words, Csv }
+public enum TraceFormat { Lines, Words, Csv, Parquet }
 
 /// <summary>How to read a trace file.</summary>
-/// <param name="Format">lines: one key per line; words: free text split into lower-case words; csv: a column of a CSV file with a header line.</param>
+/// <param name="Format">lines: one key per line; words: free text split into lower-case words; csv: a column of a CSV file with a header line; parquet: a column of a Parquet file.</param>
 /// <param name="Column">CSV key column: a header name or a 0-based index.</param>
 /// <param name="TimeColumn">Optional CSV timestamp column: a header name or a 0-based index.</param>
 /// <param name="TimeUnitMicroseconds">Microseconds per unit of a numeric timestamp column (ISO-8601 times need none).</param>
@@ -22,7 +22,8 @@ public sealed class TraceSource : ITupleSource
 {
     private readonly string _path;
     private readonly TraceOptions _options;
-    private readonly TextReader _reader;
+    private readonly TextReader? _reader;
+    private readonly ParquetTraceReader? _parquet;
     private readonly KeyDictionary _dictionary = new();
     private readonly List<int> _pendingWords = [];
     private int _pendingIndex;
@@ -44,13 +45,19 @@ public sealed class TraceSource : ITupleSource
         _limit = limit;
         if (Directory.Exists(path)) throw new InputException($"{path}: is a directory, not a trace file");
         if (!File.Exists(path)) throw new InputException($"{path}: trace file not found");
-        if (options.Format != TraceFormat.Csv && (options.Column is not null || options.TimeColumn is not null))
-            throw new InputException($"a key column and a time column apply to CSV traces only (format is {options.Format.ToString().ToLowerInvariant()})");
+        bool columns = options.Format is TraceFormat.Csv or TraceFormat.Parquet;
+        if (!columns && (options.Column is not null || options.TimeColumn is not null))
+            throw new InputException($"a key column and a time column apply to CSV and Parquet traces only (format is {options.Format.ToString().ToLowerInvariant()})");
         if (!(options.Speedup > 0) || !double.IsFinite(options.Speedup)) throw new InputException($"a speedup must be a positive number, got {options.Speedup}");
         if (options.Speedup != 1 && options.TimeColumn is null) throw new InputException("a speedup applies to a trace with a time column only");
         _time = new TraceTime(options.TimeUnitMicroseconds, options.Speedup);
-        if (options.Format == TraceFormat.Csv && options.Column is null)
-            throw new InputException($"{path}: a CSV trace needs a key column (a header name or a 0-based index)");
+        if (columns && options.Column is null)
+            throw new InputException($"{path}: a {options.Format.ToString().ToUpperInvariant()} trace needs a key column (a name or a 0-based index)");
+        if (options.Format == TraceFormat.Parquet)
+        {
+            _parquet = new ParquetTraceReader(path, options.Column!, options.TimeColumn, _time);
+            return;
+        }
         Stream stream;
         try { stream = File.OpenRead(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read: {e.Message}"); }
@@ -64,7 +71,7 @@ public sealed class TraceSource : ITupleSource
     }
 
     public string Description => $"trace:{Path.GetFileName(_path)}";
-    public bool HasTimestamps => _options.Format == TraceFormat.Csv && _options.TimeColumn is not null;
+    public bool HasTimestamps => _options.Format is TraceFormat.Csv or TraceFormat.Parquet && _options.TimeColumn is not null;
     public int DistinctKeys => _dictionary.Count;
 
     public int Read(Span<int> keys, Span<long> timestamps)
@@ -99,6 +106,15 @@ public sealed class TraceSource : ITupleSource
                 _tuplesRead++;
                 continue;
             }
+            if (_parquet is not null)
+            {
+                if (!_parquet.Next(out var keyText, out long time)) break;
+                keys[n] = _dictionary.GetOrAdd(keyText);
+                if (HasTimestamps) timestamps[n] = time;
+                n++;
+                _tuplesRead++;
+                continue;
+            }
             if (_csv is not null)
             {
                 if (!_csv.Next(out string keyField, out string timeField)) break;
@@ -130,7 +146,7 @@ public sealed class TraceSource : ITupleSource
     {
         try
         {
-            string? line = _reader.ReadLine();
+            string? line = _reader!.ReadLine();
             if (line is not null) _line++;
             return line;
         }
@@ -174,6 +190,7 @@ public sealed class TraceSource : ITupleSource
     public void Dispose()
     {
         _csv?.Dispose();
-        _reader.Dispose();
+        _reader?.Dispose();
+        _parquet?.Dispose();
     }
 }

@@ -40,9 +40,23 @@ internal sealed class TraceTime(double unitMicroseconds, double speedup)
             }
             traceMicroseconds = (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / (double)TimeSpan.TicksPerMicrosecond;
         }
+        return TryAccept(traceMicroseconds, raw, out microseconds, out error);
+    }
+
+    /// <summary>A typed time (microseconds of trace time) into stream time; <paramref name="raw"/> shows it in errors.</summary>
+    public bool TryAccept(double traceMicroseconds, string raw, out long microseconds, out string error)
+    {
+        error = "";
         microseconds = (long)Math.Floor(traceMicroseconds / speedup);
         if (microseconds < _last) { error = $"timestamp {raw} goes back in time (timestamps must not decrease)"; return false; }
         _last = microseconds;
         return true;
     }
+
+    /// <summary>Microseconds of a numeric time column's value in the trace's unit.</summary>
+    public double Numeric(double value) => value * unitMicroseconds;
+
+    /// <summary>Microseconds since the Unix epoch of a date and time (one without a kind is UTC).</summary>
+    public static double SinceEpoch(DateTime time) =>
+        ((time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time).Ticks - DateTime.UnixEpoch.Ticks) / (double)TimeSpan.TicksPerMicrosecond;
 }
