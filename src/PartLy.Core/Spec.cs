@@ -80,6 +80,15 @@ public sealed class Spec
         return Use(key, value);
     }
 
+    /// <summary>A parameter's text as given, for values with a grammar of their own; null when absent.</summary>
+    public string? Raw(string key)
+    {
+        _read.Add(key);
+        if (!_values.TryGetValue(key, out string? raw)) return null;
+        _resolved.Add($"{key}={raw}");
+        return raw;
+    }
+
     public bool Has(string key) => _values.ContainsKey(key);
 
     /// <summary>Fails on any parameter that was not read.</summary>

@@ -6,11 +6,13 @@ namespace PartLy.Core.Streams;
 /// <param name="Gradual">False: the whole shift happens at the period boundary; true: one rank at a time across the period.</param>
 public sealed record Drift(long EveryTuples, int Shift, bool Gradual);
 
-/// <summary>Arrival times for a synthetic stream: Poisson arrivals at a rate that may swing sinusoidally.</summary>
+/// <summary>Arrival times for a synthetic stream: Poisson arrivals at a rate that may swing sinusoidally and follow a <see cref="RateProfile"/>.</summary>
 /// <param name="TuplesPerSecond">Mean arrival rate.</param>
 /// <param name="Wave">Relative amplitude of the rate swing (0 = steady).</param>
 /// <param name="PeriodSeconds">Period of the swing.</param>
-public sealed record Arrivals(double TuplesPerSecond, double Wave, double PeriodSeconds);
+/// <param name="Profile">Steps, spikes and noise per batch (none by default).</param>
+/// <param name="BatchSeconds">The length of a batch for the profile's batch numbers (the time the base rate takes to send a batch).</param>
+public sealed record Arrivals(double TuplesPerSecond, double Wave, double PeriodSeconds, RateProfile? Profile = null, double BatchSeconds = 1);
 
 /// <summary>
 /// Zipf(z) over <c>keys</c> keys (z = 0 is uniform). Key ids are a seeded random permutation of the ranks, so the
@@ -28,6 +30,7 @@ public sealed class SyntheticSource : ITupleSource
     private readonly Arrivals? _arrivals;
     private long _emitted;
     private double _clockSeconds;
+    private readonly ulong _seed;
 
     public SyntheticSource(string description, int keys, double exponent, long tuples, ulong seed, Drift? drift = null, Arrivals? arrivals = null)
     {
@@ -39,6 +42,7 @@ public sealed class SyntheticSource : ITupleSource
         _drift = drift;
         _arrivals = arrivals;
         _rng = new SplitMix64(seed);
+        _seed = seed;
         _rankToKey = new int[keys];
         for (int i = 0; i < keys; i++) _rankToKey[i] = i;
         new SplitMix64(seed ^ 0x5eed_5eed_5eedUL).Shuffle(_rankToKey);
@@ -118,6 +122,7 @@ public sealed class SyntheticSource : ITupleSource
     {
         var a = _arrivals!;
         double rate = a.TuplesPerSecond * (1 + a.Wave * Math.Sin(2 * Math.PI * _clockSeconds / a.PeriodSeconds));
+        if (a.Profile is { IsNone: false } profile) rate *= profile.Factor((long)Math.Floor(_clockSeconds / a.BatchSeconds), _seed);
         _clockSeconds += -Math.Log(1 - _rng.NextDouble()) / Math.Max(rate, 1e-9);
         return (long)(_clockSeconds * 1e6);
     }

@@ -3,7 +3,8 @@ namespace PartLy.Core.Streams;
 /// <summary>
 /// A synthetic workload, parsed once from its text: <c>zipf:z=1.5,keys=10000</c>, <c>uniform:keys=1000</c>,
 /// <c>drift:z=1.2,keys=10000,every=50,shift=20,mode=gradual</c>; any of them may add <c>rate=</c> (tuples per second,
-/// for time-based batches), <c>wave=</c> and <c>period=</c> (a sinusoidal swing of the rate). Defaults: keys 10,000,
+/// for time-based batches), <c>wave=</c> and <c>period=</c> (a sinusoidal swing of the rate), and a rate profile in
+/// batches (<see cref="RateProfile"/>): <c>step=F@B</c>, <c>spike=F@B+N</c>, <c>noise=X</c>. Defaults: keys 10,000,
 /// z 1.0, every 100 batches, shift 10 ranks, mode abrupt, period 10 s.
 /// </summary>
 public sealed record WorkloadSpec(string Text, string Generator, int Keys, double Z, Arrivals? Arrivals, int DriftEvery, int DriftShift, bool Gradual)
@@ -13,13 +14,20 @@ public sealed record WorkloadSpec(string Text, string Generator, int Keys, doubl
     public static WorkloadSpec Parse(string text)
     {
         var spec = Spec.Parse(text);
-        string[] common = ["keys", "rate", "wave", "period"];
+        string[] common = ["keys", "rate", "wave", "period", "step", "spike", "noise"];
         int keys = spec.Int("keys", 10_000, 1, 100_000_000);
         Arrivals? arrivals = null;
         if (spec.Has("rate"))
+        {
             arrivals = new Arrivals(spec.Double("rate", 0, 1e-3, 1e12), spec.Double("wave", 0, 0, 0.99), spec.Double("period", 10, 1e-3, 1e9));
-        else if (spec.Has("wave") || spec.Has("period"))
-            throw new InputException($"'{text}': wave= and period= need rate=");
+            var profile = RateProfile.None;
+            if (spec.Raw("step") is string step) { var (f, b) = RateProfile.ParseStep(step, text); profile = profile with { StepFactor = f, StepBatch = b }; }
+            if (spec.Raw("spike") is string spike) { var (f, b, n) = RateProfile.ParseSpike(spike, text); profile = profile with { SpikeFactor = f, SpikeBatch = b, SpikeLength = n }; }
+            if (spec.Has("noise")) profile = profile with { Noise = spec.Double("noise", 0, 0, 10) };
+            if (!profile.IsNone) arrivals = arrivals with { Profile = profile };
+        }
+        else if (spec.Has("wave") || spec.Has("period") || spec.Has("step") || spec.Has("spike") || spec.Has("noise"))
+            throw new InputException($"'{text}': wave=, period=, step=, spike= and noise= need rate=");
         WorkloadSpec parsed;
         switch (spec.Name)
         {
@@ -57,7 +65,8 @@ public sealed record WorkloadSpec(string Text, string Generator, int Keys, doubl
     public SyntheticSource Create(long tuples, ulong seed, double tuplesPerBatch)
     {
         var drift = Generator == "drift" ? new Drift(Math.Max(1, (long)Math.Round(DriftEvery * tuplesPerBatch)), DriftShift, Gradual) : null;
-        return new SyntheticSource(Text, Keys, Z, tuples, seed, drift, Arrivals);
+        var arrivals = Arrivals is { Profile: not null } a ? a with { BatchSeconds = tuplesPerBatch / a.TuplesPerSecond } : Arrivals;
+        return new SyntheticSource(Text, Keys, Z, tuples, seed, drift, arrivals);
     }
 }
 
