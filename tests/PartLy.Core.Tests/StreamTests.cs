@@ -169,7 +169,7 @@ public class StreamTests
     {
         Assert.Contains("unknown generator 'zipff'", Assert.Throws<InputException>(() => Workloads.Create("zipff:z=1", 10, 1, 10)).Message);
         Assert.Contains("z=abc is not a number", Assert.Throws<InputException>(() => Workloads.Create("zipf:z=abc", 10, 1, 10)).Message);
-        Assert.Contains("allowed: keys, rate, wave, period, z", Assert.Throws<InputException>(() => Workloads.Create("zipf:s=1", 10, 1, 10)).Message);
+        Assert.Contains("allowed: keys, rate, wave, period, step, spike, noise, z", Assert.Throws<InputException>(() => Workloads.Create("zipf:s=1", 10, 1, 10)).Message);
         Assert.Contains("mode=sudden is not one of abrupt, gradual", Assert.Throws<InputException>(() => Workloads.Create("drift:mode=sudden", 10, 1, 10)).Message);
     }
 }

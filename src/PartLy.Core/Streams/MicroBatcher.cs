@@ -72,7 +72,8 @@ public static class Duration
 /// for count-based batches their size (a batch is cut when it is full, or at the end of the stream, so its size is
 /// known when it is emitted: the configured size, smaller only for a stream's last batch), the previous batch's size
 /// for time-based ones (0 for the first).</param>
-public sealed record MicroBatch(long Index, int[] Keys, int ExpectedTuples)
+/// <param name="IntervalEnd">Time-based batches: the end of the batch's interval in stream time (µs), when it is ready; 0 for count-based ones.</param>
+public sealed record MicroBatch(long Index, int[] Keys, int ExpectedTuples, long IntervalEnd = 0)
 {
     public int Count => Keys.Length;
 }
@@ -111,6 +112,7 @@ public sealed class MicroBatcher
     {
         _collect.Clear();
         int expected;
+        long intervalEnd = 0;
         if (_policy is BatchPolicy.ByCount byCount)
         {
             while (_collect.Count < byCount.Tuples && Fill()) _collect.Add(_keys[_chunkPosition++]);
@@ -124,13 +126,13 @@ public sealed class MicroBatcher
             long t = _times[_chunkPosition];
             if (_intervalStart == long.MinValue) _intervalStart = t - Mod(t, width);
             else if (t >= _intervalStart + width) _intervalStart = t - Mod(t - _intervalStart, width);
-            long end = _intervalStart + width;
+            long end = intervalEnd = _intervalStart + width;
             while (Fill() && _times[_chunkPosition] < end) _collect.Add(_keys[_chunkPosition++]);
         }
         if (_collect.Count == 0) { batch = null!; return false; }
         TuplesRead += _collect.Count;
         _previousCount = _collect.Count;
-        batch = new MicroBatch(_index++, _collect.ToArray(), expected);
+        batch = new MicroBatch(_index++, _collect.ToArray(), expected, intervalEnd);
         return true;
     }
 

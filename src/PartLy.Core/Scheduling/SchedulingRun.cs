@@ -1,0 +1,44 @@
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Streams;
+
+namespace PartLy.Core.Scheduling;
+
+/// <summary>
+/// One scheduler over one time-batched stream: before each batch the scheduler picks P_b, the partitioner places the
+/// batch into P_b blocks, the cost model gives its processing time, and the queue its delay and latency.
+/// </summary>
+public static class SchedulingRun
+{
+    public static IReadOnlyList<BatchTiming> Run(StreamSpec stream, BatchPolicy.ByInterval policy, Partitioner partitioner, IScheduler scheduler,
+        CostModel cost, int startPartitions, int maxPartitions, int minPartitions = 1, CancellationToken cancel = default)
+    {
+        if (minPartitions < 1) throw new InputException($"the smallest parallelism must be at least 1, got {minPartitions}");
+        if (startPartitions < minPartitions || startPartitions > maxPartitions)
+            throw new InputException($"the starting parallelism {startPartitions} must be within [{minPartitions}, {maxPartitions}]");
+        var queue = new BatchQueue(policy.Microseconds);
+        var analyzer = new BatchAnalyzer(cost);
+        var timings = new List<BatchTiming>();
+        int partitions = startPartitions;
+        BatchTiming? last = null;
+        int[] blocks = new int[1024];
+        using var source = stream.Open();
+        var batcher = new MicroBatcher(source, policy);
+        while (batcher.TryNext(out var batch))
+        {
+            cancel.ThrowIfCancellationRequested();
+            int chosen = scheduler.Choose(new SchedulerContext(batch.Index, partitions, minPartitions, maxPartitions, queue.Interval, last, queue.Backlog));
+            if (chosen < minPartitions || chosen > maxPartitions)
+                throw new InvalidOperationException($"scheduler {scheduler.Name} chose {chosen} blocks, outside [{minPartitions}, {maxPartitions}]");
+            partitions = chosen;
+            if (blocks.Length < batch.Count) blocks = new int[Math.Max(batch.Count, blocks.Length * 2)];
+            var placed = blocks.AsSpan(0, batch.Count);
+            partitioner.Partition(new BatchContext(batch.Index, partitions, batch.ExpectedTuples), batch.Keys, placed);
+            var metrics = analyzer.Analyze(batch.Keys, placed, partitions);
+            var timing = queue.Run(batch.IntervalEnd, metrics.ProcessingTime, partitions);
+            timings.Add(timing);
+            last = timing;
+        }
+        return timings;
+    }
+}

@@ -1,0 +1,62 @@
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Scheduling;
+using PartLy.Core.Streams;
+
+namespace PartLy.Core.Tests;
+
+public class SchedulingTests
+{
+    [Fact]
+    public void The_queue_delays_a_batch_behind_a_slow_one_and_drains_when_batches_are_quick()
+    {
+        // I = 100. Ready at 100, 200, 300, 400, 500; processing 150, 150, 50, 50, 50.
+        var queue = new BatchQueue(100);
+        var timings = new[] { (100, 150), (200, 150), (300, 50), (400, 50), (500, 50) }.Select(x => queue.Run(x.Item1, x.Item2, 4)).ToList();
+        Assert.Equal(new double[] { 100, 250, 400, 450, 500 }, timings.Select(t => t.Start));
+        Assert.Equal(new double[] { 0, 50, 100, 50, 0 }, timings.Select(t => t.Delay));
+        Assert.Equal(new double[] { 150, 200, 150, 100, 50 }, timings.Select(t => t.Latency));
+        Assert.Equal(new[] { true, true, true, false, false }, timings.Select(t => t.Late)); // on time at latency = I
+        Assert.Equal(new[] { true, true, false, false, false }, timings.Select(t => t.OverInterval));
+        Assert.Equal(0, queue.Backlog);
+    }
+
+    [Fact]
+    public void The_backlog_is_the_work_left_when_the_next_batch_is_ready()
+    {
+        var queue = new BatchQueue(100);
+        queue.Run(100, 150, 4);
+        queue.Run(200, 150, 4);
+        Assert.Equal(100, queue.Backlog); // batch 1 ends at 400; batch 2 is ready at 300
+    }
+
+    [Fact]
+    public void Ds2_sizes_p_to_the_busy_time_then_waits_out_its_warm_up()
+    {
+        var ds2 = new Ds2Scheduler(warmup: 2);
+        SchedulerContext At(long batch, int p, double time) => new(batch, p, 1, 64, 100, new BatchTiming(batch - 1, p, 0, 0, time, 0, time, time > 100, time > 100), 0);
+        Assert.Equal(15, ds2.Choose(At(5, 10, 150)));   // ⌈10 · 150 / 100⌉
+        Assert.Equal(15, ds2.Choose(At(6, 15, 300)));   // warm-up: batches 6 and 7 are ignored
+        Assert.Equal(15, ds2.Choose(At(7, 15, 300)));
+        Assert.Equal(45, ds2.Choose(At(8, 15, 300)));   // ⌈15 · 3⌉
+        Assert.Equal(64, ds2.Choose(At(11, 45, 200)));  // capped at the largest parallelism
+        Assert.Equal(10, new Ds2Scheduler().Choose(new SchedulerContext(0, 10, 1, 64, 100, null, 0))); // nothing seen yet
+    }
+
+    [Fact]
+    public void On_a_spike_ds2_scales_up_and_has_fewer_late_batches_than_a_fixed_p()
+    {
+        // 1,000,000 tuples/s cut every 1 ms: 1,000 tuples a batch, about 0.6 of the interval on 4 blocks; ×2.6 for 20 batches.
+        var stream = new WorkloadStream("zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", 150_000, 3, 1000);
+        var policy = (BatchPolicy.ByInterval)BatchPolicy.Parse("1ms", "--batch");
+        var fixedRun = SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), new FixedScheduler(), CostModel.Default, 4, 32);
+        var ds2Run = SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), new Ds2Scheduler(), CostModel.Default, 4, 32);
+        // (The first batch has no size to expect yet and is placed less evenly.)
+        Assert.True(fixedRun.Skip(1).Take(34).All(t => !t.Late), $"the base load is on time at P = 4: {string.Join(", ", fixedRun.Take(35).Select(t => t.ProcessingTime))}");
+        int fixedLate = fixedRun.Count(t => t.Late), ds2Late = ds2Run.Count(t => t.Late);
+        Assert.True(fixedLate >= 20, $"a fixed P is late through the spike ({fixedLate})");
+        Assert.True(ds2Late < fixedLate / 2, $"DS2 late {ds2Late}, fixed {fixedLate}");
+        Assert.True(ds2Run.Skip(40).Take(20).Max(t => t.Partitions) > 4);
+        Assert.Equal(ds2Run, SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), new Ds2Scheduler(), CostModel.Default, 4, 32));
+    }
+}
