@@ -31,6 +31,9 @@ public static class PartLyApp
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Run a trained policy on any workload or trace beside the baselines (--strategies to choose them).")
                 .WithExample("evaluate", "--policy", "runs/partitioner-online-seed42/policy.json", "--workload", "zipf:z=2.0,keys=10000", "--partitions", "10");
+            config.AddCommand<ScheduleCommand>("schedule")
+                .WithDescription("Run scheduling rules side by side on one time-batched workload or trace: each picks every batch's parallelism.")
+                .WithExample("schedule", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000");
             config.AddCommand<StrategiesCommand>("strategies").WithDescription("List the partitioning strategies and their parameters.");
         });
         using var cancel = new CancellationTokenSource();

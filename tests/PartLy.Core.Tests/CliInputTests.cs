@@ -53,6 +53,48 @@ public class CliInputTests
         Assert.Contains(message, error);
     }
 
+    [Theory]
+    [InlineData("--max-partitions 2 is below --partitions 4", "--max-partitions", "2")]
+    [InlineData("unknown scheduler 'ds3'", "--schedulers", "ds3")]
+    [InlineData("spike=2@x is not FACTOR@BATCH+BATCHES", "--workload", "zipf:rate=1000000,spike=2@x")]
+    public void Schedule_input_that_does_not_fit_ends_with_a_message_and_exit_2(string message, params string[] args)
+    {
+        string json = TempPath(".json");
+        var all = new List<string> { "schedule", "--quiet", "--workload", "zipf:rate=1000000", "--batch", "1ms", "--partitions", "4", "--tuples", "20000", "--json", json };
+        for (int i = 0; i < args.Length; i += 2)
+        {
+            int at = all.IndexOf(args[i]);
+            if (at >= 0) all[at + 1] = args[i + 1];
+            else all.AddRange([args[i], args[i + 1]]);
+        }
+        var (code, error, _) = Run([.. all]);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+        Assert.False(File.Exists(json));
+    }
+
+    [Fact]
+    public void Schedule_needs_time_based_batches()
+    {
+        var (code, error, _) = Run("schedule", "--quiet", "--workload", "zipf:rate=1000000", "--batch", "1000", "--partitions", "4");
+        Assert.Equal(2, code);
+        Assert.Contains("scheduling needs time-based batches", error);
+    }
+
+    [Fact]
+    public void Schedule_runs_every_rule_and_writes_their_figures()
+    {
+        string json = TempPath(".json");
+        var (code, _, _) = Run("schedule", "--quiet", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000", "--json", json);
+        Assert.Equal(0, code);
+        using var document = JsonDocument.Parse(File.ReadAllText(json));
+        var results = document.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(new[] { "fixed", "ds2", "spark", "flink", "inversion" }, results.Select(r => r.GetProperty("scheduler").GetString()));
+        Assert.Equal(0, results[0].GetProperty("rescales").GetInt32());
+        Assert.True(results[1].GetProperty("late_batches").GetInt32() < results[0].GetProperty("late_batches").GetInt32());
+        Assert.InRange(document.RootElement.GetProperty("base_load").GetDouble(), 0.3, 0.9);
+    }
+
     [Fact]
     public void Version_prints_the_version()
     {

@@ -134,17 +134,7 @@ public static class StrategyList
 {
     public static List<BenchEntry> Parse(string? text)
     {
-        var specs = new List<string>();
-        if (string.IsNullOrWhiteSpace(text)) specs.AddRange(Strategies.Names);
-        else
-            foreach (string piece in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (piece.Contains('=') && !piece.Contains(':') && specs.Count > 0) specs[^1] += "," + piece;
-                else if (piece.Equals("all", StringComparison.OrdinalIgnoreCase)) specs.AddRange(Strategies.Names);
-                else specs.Add(piece);
-            }
-        // The parser hands a flag without a value its default command's name.
-        if (specs.Count == 0 || specs.Contains("__default_command")) throw new InputException("--strategies: a value is missing (a list such as hash,pkg or all)");
+        var specs = SpecList.Split(text, Strategies.Names, "--strategies", "hash,pkg");
         var entries = new List<BenchEntry>();
         foreach (string spec in specs)
         {

@@ -11,7 +11,7 @@ namespace PartLy.Cli.Commands;
 public class StreamSettings : CommandSettings
 {
     [CommandOption("--workload <SPEC>")]
-    [Description("Synthetic workload: zipf:z=1.5,keys=10000 | uniform:keys=1000 | drift:z=1.2,keys=10000,every=50,shift=20,mode=abrupt|gradual. Add rate=TUPLES_PER_S (and wave=, period=) for arrival times.")]
+    [Description("Synthetic workload: zipf:z=1.5,keys=10000 | uniform:keys=1000 | drift:z=1.2,keys=10000,every=50,shift=20,mode=abrupt|gradual. Add rate=TUPLES_PER_S (and wave=, period=, step=F@B, spike=F@B+N, noise=X) for arrival times.")]
     public string? Workload { get; init; }
 
     [CommandOption("--trace <FILE>")]

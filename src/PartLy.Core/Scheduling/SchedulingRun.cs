@@ -11,7 +11,7 @@ namespace PartLy.Core.Scheduling;
 public static class SchedulingRun
 {
     public static IReadOnlyList<BatchTiming> Run(StreamSpec stream, BatchPolicy.ByInterval policy, Partitioner partitioner, IScheduler scheduler,
-        CostModel cost, int startPartitions, int maxPartitions, int minPartitions = 1, CancellationToken cancel = default)
+        CostModel cost, int startPartitions, int maxPartitions, int minPartitions = 1, CancellationToken cancel = default, long maxBatches = long.MaxValue)
     {
         if (minPartitions < 1) throw new InputException($"the smallest parallelism must be at least 1, got {minPartitions}");
         if (startPartitions < minPartitions || startPartitions > maxPartitions)
@@ -24,7 +24,7 @@ public static class SchedulingRun
         int[] blocks = new int[1024];
         using var source = stream.Open();
         var batcher = new MicroBatcher(source, policy);
-        while (batcher.TryNext(out var batch))
+        while (timings.Count < maxBatches && batcher.TryNext(out var batch))
         {
             cancel.ThrowIfCancellationRequested();
             int chosen = scheduler.Choose(new SchedulerContext(batch.Index, partitions, minPartitions, maxPartitions, queue.Interval, last, queue.Backlog));

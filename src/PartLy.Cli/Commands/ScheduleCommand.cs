@@ -1,0 +1,111 @@
+using System.ComponentModel;
+using System.Globalization;
+using PartLy.Cli.Options;
+using PartLy.Core;
+using PartLy.Core.Metrics;
+using PartLy.Core.Partitioning;
+using PartLy.Core.Scheduling;
+using PartLy.Core.Streams;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace PartLy.Cli.Commands;
+
+public sealed class ScheduleSettings : StreamSettings
+{
+    [CommandOption("--max-partitions <N>")]
+    [Description("The largest parallelism a scheduler may choose (at least --partitions). Default 4 × --partitions.")]
+    public int? MaxPartitions { get; init; }
+
+    [CommandOption("--schedulers <LIST>")]
+    [Description("Comma-separated scheduling rules with optional parameters (ds2:warmup=1); 'all' is every rule; default all.")]
+    public string? Schedulers { get; init; }
+
+    [CommandOption("--partitioner <STRATEGY>")]
+    [Description("The partitioner that places every batch into the chosen blocks (see 'partly strategies'). Default greedy.")]
+    [DefaultValue("greedy")]
+    public string Partitioner { get; init; } = "greedy";
+
+    [CommandOption("--cost <COEFFICIENTS>")]
+    [Description("Cost model (µs): a=PER_TUPLE,b=PER_DISTINCT_KEY,c=PER_EXTRA_FRAGMENT,d=PER_PARTITION. Default partly.cost (a=1,b=2,c=5,d=10).")]
+    public string? Cost { get; init; }
+
+    [CommandOption("--json <FILE>")]
+    [Description("Write the results as JSON.")]
+    public string? Json { get; init; }
+
+    [CommandOption("--csv <FILE>")]
+    [Description("Write the results as CSV.")]
+    public string? Csv { get; init; }
+
+    [CommandOption("--quiet")]
+    [Description("No progress bar.")]
+    public bool Quiet { get; init; }
+}
+
+/// <summary>What <c>partly schedule</c> writes as JSON.</summary>
+public sealed record ScheduleDocument(string Workload, string Interval, int StartPartitions, int MaxPartitions, ulong Seed, double BaseLoad, IReadOnlyList<ScheduleSummary> Results);
+
+/// <summary>Scheduling rules side by side on one time-batched stream: each picks every batch's parallelism.</summary>
+public sealed class ScheduleCommand : Command<ScheduleSettings>
+{
+    public override int Execute(CommandContext context, ScheduleSettings settings, CancellationToken cancellationToken)
+    {
+        foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv") })
+            if (path is not null) AtomicFile.CheckWritable(path, flag);
+        var stream = settings.Stream;
+        if (stream.Batch is not BatchPolicy.ByInterval interval)
+            throw new InputException($"--batch {stream.Batch}: scheduling needs time-based batches (an interval such as 10ms, 1s, 1h)");
+        int start = stream.Partitions;
+        int max = settings.MaxPartitions ?? 4 * start;
+        if (max < start) throw new InputException($"--max-partitions {max} is below --partitions {start}");
+        var cost = settings.Cost is null ? settings.Configuration.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
+        new Named<string>(settings.Partitioner, "--partitioner").Parse(Strategies.Create);
+        var names = SpecList.Split(settings.Schedulers, SchedulerRules.Names, "--schedulers", "fixed,ds2");
+        foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost.PerPartition));
+
+        var spec = stream.Spec();
+        var results = ProgressDisplay.Run(settings.Quiet, names.Count, "schedule", "schedulers", progress =>
+        {
+            var list = new List<ScheduleSummary>();
+            foreach (string name in names)
+            {
+                var run = SchedulingRun.Run(spec, interval, Strategies.Create(settings.Partitioner), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
+                list.Add(ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds));
+                progress.Advance(1);
+            }
+            return list;
+        });
+        double baseLoad = BaseLoad(spec, interval, settings.Partitioner, cost, start);
+        Write(results, interval, baseLoad);
+        var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results);
+        if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
+        if (settings.Csv is not null) TypedFiles.WriteCsv(settings.Csv, results);
+        var written = new[] { settings.Json, settings.Csv }.OfType<string>().ToList();
+        if (written.Count > 0) AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}");
+        return 0;
+    }
+
+    /// <summary>T / I over batches 1-10 at the starting parallelism (the first has no size to expect yet).</summary>
+    private static double BaseLoad(StreamSpec spec, BatchPolicy.ByInterval interval, string partitioner, CostModel cost, int start)
+    {
+        var run = SchedulingRun.Run(spec, interval, Strategies.Create(partitioner), new FixedScheduler(), cost, start, start, maxBatches: 11);
+        return run.Skip(run.Count > 1 ? 1 : 0).Average(t => t.ProcessingTime) / interval.Microseconds;
+    }
+
+    private static void Write(IReadOnlyList<ScheduleSummary> results, BatchPolicy.ByInterval interval, double baseLoad)
+    {
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "rescales", "mean P", "resource s", "latency mean", "p95", "max" })
+            table.AddColumn(new TableColumn(column) { Alignment = column == "scheduler" ? Justify.Left : Justify.Right, NoWrap = true });
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var r in results)
+            table.AddRow(Markup.Escape(r.Scheduler), r.LateBatches.ToString(inv), (100 * r.LateShare).ToString("F1", inv), r.OverIntervalBatches.ToString(inv),
+                r.Rescales.ToString(inv), r.MeanPartitions.ToString("F1", inv), r.ResourceSeconds.ToString("G4", inv),
+                Ms(r.LatencyMean), Ms(r.LatencyP95), Ms(r.LatencyMax));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I."));
+
+        static string Ms(double microseconds) => (microseconds / 1000).ToString("F2", CultureInfo.InvariantCulture);
+    }
+}

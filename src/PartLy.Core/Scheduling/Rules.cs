@@ -1,0 +1,108 @@
+namespace PartLy.Core.Scheduling;
+
+/// <summary>
+/// Spark Streaming's dynamic-allocation rule, per batch instead of per minute: every <c>period</c> batches, with
+/// ratio = T / I of the last batch, ratio ≥ 0.9 adds round(ratio) blocks and ratio ≤ 0.3 removes one.
+/// </summary>
+public sealed class SparkScheduler(int period = 1) : IScheduler
+{
+    public string Name => "spark";
+
+    public int Choose(SchedulerContext context)
+    {
+        if (context.Last is not { } last || context.Batch % period != 0) return context.Partitions;
+        double ratio = last.ProcessingTime / context.Interval;
+        int next = ratio >= 0.9 ? context.Partitions + (int)Math.Round(ratio) : ratio <= 0.3 ? context.Partitions - 1 : context.Partitions;
+        return Math.Clamp(next, context.MinPartitions, context.MaxPartitions);
+    }
+}
+
+/// <summary>
+/// The Flink Kubernetes operator's band rule (on DS2): utilisation u = T / I; outside [<c>low</c>, <c>high</c>]
+/// (0.4, 1.0) it sets P′ = ⌈P·u / target⌉ (target 0.7), never below 0.6·P in one step; a scale-down waits until the
+/// utilisation has stayed below the band for <c>delay</c> batches.
+/// </summary>
+public sealed class FlinkBandScheduler(double target = 0.7, double low = 0.4, double high = 1.0, int delay = 5) : IScheduler
+{
+    private int _below;
+
+    public string Name => "flink";
+
+    public int Choose(SchedulerContext context)
+    {
+        if (context.Last is not { } last) return context.Partitions;
+        double utilisation = last.ProcessingTime / context.Interval;
+        _below = utilisation < low ? _below + 1 : 0;
+        if (utilisation >= low && utilisation <= high) return context.Partitions;
+        if (utilisation < low && _below < delay) return context.Partitions;
+        int next = (int)Math.Ceiling(last.Partitions * utilisation / target);
+        next = Math.Max(next, (int)Math.Ceiling(0.6 * context.Partitions));
+        if (next < context.Partitions) _below = 0;
+        return Math.Clamp(next, context.MinPartitions, context.MaxPartitions);
+    }
+}
+
+/// <summary>
+/// The cost model inverted: the last batch's time is split into its per-block part, which shrinks as 1/P, and
+/// d·P; the next P is the smallest whose predicted time plus the backlog fits in <c>headroom</c>·I (0.9), so that
+/// a backlog drains; it scales down only when that P has been <c>patience</c> batches (3) below the current one.
+/// </summary>
+public sealed class CostInversionScheduler(double perPartition = 10, double headroom = 0.9, int patience = 3) : IScheduler
+{
+    private int _lower;
+
+    public string Name => "inversion";
+
+    public int Choose(SchedulerContext context)
+    {
+        if (context.Last is not { } last) return context.Partitions;
+        double work = Math.Max(0, last.ProcessingTime - perPartition * last.Partitions) * last.Partitions;
+        double budget = headroom * context.Interval - context.Backlog;
+        int best = context.MaxPartitions;
+        for (int p = context.MinPartitions; p <= context.MaxPartitions; p++)
+            if (work / p + perPartition * p <= budget) { best = p; break; }
+        if (best >= context.Partitions) { _lower = 0; return best; }
+        return ++_lower >= patience ? Reset(best) : context.Partitions;
+    }
+
+    private int Reset(int partitions)
+    {
+        _lower = 0;
+        return partitions;
+    }
+}
+
+/// <summary>The scheduling rules by their command-line names, with parameters by <c>name:k=v</c>.</summary>
+public static class SchedulerRules
+{
+    private sealed record Entry(string Id, string Summary, string[] Parameters, Func<Spec, double, IScheduler> Create);
+
+    private static readonly Entry[] All =
+    [
+        new("fixed", "holds the starting parallelism", [], (_, _) => new FixedScheduler()),
+        new("ds2", "DS2: P′ = ⌈P·T/I⌉, ignoring warmup batches after a change (warmup, activation)", ["warmup", "activation"],
+            (s, _) => new Ds2Scheduler(s.Int("warmup", 2, 0, 1000), s.Int("activation", 1, 1, 1000))),
+        new("spark", "Spark dynamic allocation: T/I ≥ 0.9 adds round(T/I), ≤ 0.3 removes one, every period batches (period)", ["period"],
+            (s, _) => new SparkScheduler(s.Int("period", 1, 1, 100_000))),
+        new("flink", "Flink operator band: outside [low, high] of T/I, P′ = ⌈P·u/target⌉, ≥ 0.6·P, scale-down after delay batches (target, low, high, delay)",
+            ["target", "low", "high", "delay"],
+            (s, _) => new FlinkBandScheduler(s.Double("target", 0.7, 0.01, 10), s.Double("low", 0.4, 0, 10), s.Double("high", 1.0, 0, 10), s.Int("delay", 5, 0, 100_000))),
+        new("inversion", "the cost model inverted: smallest P whose predicted T plus backlog fits headroom·I; down after patience batches (headroom, patience)",
+            ["headroom", "patience"], (s, d) => new CostInversionScheduler(d, s.Double("headroom", 0.9, 0.01, 1), s.Int("patience", 3, 1, 100_000))),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = Array.ConvertAll(All, e => e.Id);
+
+    public static IEnumerable<(string Id, string Summary)> Describe() => All.Select(e => (e.Id, e.Summary));
+
+    /// <param name="perPartition">The cost model's d, which the inversion rule needs.</param>
+    public static IScheduler Create(string text, double perPartition)
+    {
+        var spec = Spec.Parse(text);
+        var entry = Array.Find(All, e => e.Id == spec.Name)
+            ?? throw new InputException($"unknown scheduler '{spec.Name}' (allowed: {string.Join(", ", Names)})");
+        var scheduler = entry.Create(spec, perPartition);
+        spec.EnsureAllRead(entry.Parameters);
+        return scheduler;
+    }
+}

@@ -1,0 +1,33 @@
+using PartLy.Core.Metrics;
+
+namespace PartLy.Core.Scheduling;
+
+/// <summary>
+/// A scheduler's run in figures (times in microseconds): late batches (latency above the interval), batches over the
+/// interval (processing time above it), rescales, resource-seconds (Σ P_b × I: the slots held for each interval),
+/// the mean parallelism, and latency.
+/// </summary>
+public sealed record ScheduleSummary(
+    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches,
+    long Rescales, double ResourceSeconds, double MeanPartitions, double LatencyMean, double LatencyP95, double LatencyMax)
+{
+    public static ScheduleSummary Of(string scheduler, string partitioner, IReadOnlyList<BatchTiming> run, double interval)
+    {
+        if (run.Count == 0) throw new InputException("the stream produced no batch");
+        long late = 0, over = 0, rescales = 0;
+        double slots = 0;
+        var latency = new List<double>(run.Count);
+        for (int i = 0; i < run.Count; i++)
+        {
+            var t = run[i];
+            if (t.Late) late++;
+            if (t.OverInterval) over++;
+            if (i > 0 && t.Partitions != run[i - 1].Partitions) rescales++;
+            slots += t.Partitions;
+            latency.Add(t.Latency);
+        }
+        var stat = Stat.Of(latency);
+        return new ScheduleSummary(scheduler, partitioner, run.Count, late, (double)late / run.Count, over, rescales,
+            slots * interval / 1e6, slots / run.Count, stat.Mean, stat.P95, stat.Max);
+    }
+}
