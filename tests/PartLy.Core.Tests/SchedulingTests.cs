@@ -59,4 +59,29 @@ public class SchedulingTests
         Assert.True(ds2Run.Skip(40).Take(20).Max(t => t.Partitions) > 4);
         Assert.Equal(ds2Run, SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), new Ds2Scheduler(), CostModel.Default, 4, 32));
     }
+
+    [Fact]
+    public void The_oracle_takes_for_each_batch_the_smallest_p_on_time_as_brute_force_finds_it()
+    {
+        var stream = new WorkloadStream("zipf:z=1.2,keys=2000,rate=1000000,spike=2.6@5+5", 20_000, 5, 1000);
+        var policy = (BatchPolicy.ByInterval)BatchPolicy.Parse("1ms", "--batch");
+        var oracle = Oracle.Run(stream, policy, () => new CapacityGreedy(), CostModel.Default, 1, 12);
+        using var source = stream.Open();
+        var batcher = new MicroBatcher(source, policy);
+        int b = 0;
+        while (batcher.TryNext(out var batch))
+        {
+            // The greedy keeps nothing across batches: a fresh one per P places the batch as the oracle's did.
+            var times = Enumerable.Range(1, 12).Select(p =>
+            {
+                var blocks = new int[batch.Count];
+                new CapacityGreedy().Partition(new BatchContext(batch.Index, p, batch.Count), batch.Keys, blocks);
+                return new BatchAnalyzer().Analyze(batch.Keys, blocks, p).ProcessingTime;
+            }).ToList();
+            int expected = times.FindIndex(t => t <= 1000) + 1;
+            Assert.Equal(expected == 0 ? 12 : expected, oracle.Partitions[b++]);
+        }
+        Assert.Equal(b, oracle.Partitions.Count);
+        Assert.True(oracle.Partitions.Skip(5).Take(5).Min() > oracle.Partitions.Take(4).Max(), "the spike needs more blocks");
+    }
 }

@@ -44,7 +44,19 @@ public sealed class ScheduleSettings : StreamSettings
 }
 
 /// <summary>What <c>partly schedule</c> writes as JSON.</summary>
-public sealed record ScheduleDocument(string Workload, string Interval, int StartPartitions, int MaxPartitions, ulong Seed, double BaseLoad, IReadOnlyList<ScheduleSummary> Results);
+public sealed record ScheduleDocument(string Workload, string Interval, int StartPartitions, int MaxPartitions, ulong Seed, double BaseLoad, IReadOnlyList<ScheduleRow> Results, ScheduleBounds Bounds);
+
+/// <summary>A rule's figures with its over-provisioning against the oracle (Σ P_b / Σ P*_b − 1).</summary>
+public sealed record ScheduleRow(
+    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches,
+    long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax)
+{
+    public static ScheduleRow Of(ScheduleSummary s, double overProvisioning) => new(s.Scheduler, s.Partitioner, s.Batches, s.LateBatches, s.LateShare,
+        s.OverIntervalBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax);
+}
+
+/// <summary>The informed per-batch oracle: its resources, mean P, and the batches no P in range gets on time.</summary>
+public sealed record ScheduleBounds(double OracleResourceSeconds, double OracleMeanPartitions, int OracleInfeasibleBatches);
 
 /// <summary>Scheduling rules side by side on one time-batched stream: each picks every batch's parallelism.</summary>
 public sealed class ScheduleCommand : Command<ScheduleSettings>
@@ -65,20 +77,25 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost.PerPartition));
 
         var spec = stream.Spec();
-        var results = ProgressDisplay.Run(settings.Quiet, names.Count, "schedule", "schedulers", progress =>
+        var (results, oracle) = ProgressDisplay.Run(settings.Quiet, names.Count + 1, "schedule", "runs", progress =>
         {
-            var list = new List<ScheduleSummary>();
+            var oracle = Oracle.Run(spec, interval, () => Strategies.Create(settings.Partitioner), cost, 1, max, cancellationToken);
+            progress.Advance(1);
+            double oracleSlots = oracle.Partitions.Sum(p => (double)p);
+            var list = new List<ScheduleRow>();
             foreach (string name in names)
             {
                 var run = SchedulingRun.Run(spec, interval, Strategies.Create(settings.Partitioner), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
-                list.Add(ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds));
+                var summary = ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds);
+                list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1));
                 progress.Advance(1);
             }
-            return list;
+            return (list, oracle);
         });
         double baseLoad = BaseLoad(spec, interval, settings.Partitioner, cost, start);
-        Write(results, interval, baseLoad);
-        var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results);
+        var bounds = new ScheduleBounds(oracle.ResourceSeconds(interval.Microseconds), oracle.Partitions.Average(), oracle.Infeasible);
+        Write(results, bounds, interval, baseLoad);
+        var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results, bounds);
         if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
         if (settings.Csv is not null) TypedFiles.WriteCsv(settings.Csv, results);
         var written = new[] { settings.Json, settings.Csv }.OfType<string>().ToList();
@@ -93,18 +110,19 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         return run.Skip(run.Count > 1 ? 1 : 0).Average(t => t.ProcessingTime) / interval.Microseconds;
     }
 
-    private static void Write(IReadOnlyList<ScheduleSummary> results, BatchPolicy.ByInterval interval, double baseLoad)
+    private static void Write(IReadOnlyList<ScheduleRow> results, ScheduleBounds bounds, BatchPolicy.ByInterval interval, double baseLoad)
     {
         var table = new Table().Border(TableBorder.Simple);
-        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "rescales", "mean P", "resource s", "latency mean", "p95", "max" })
+        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "rescales", "mean P", "over-prov", "resource s", "latency mean", "p95", "max" })
             table.AddColumn(new TableColumn(column) { Alignment = column == "scheduler" ? Justify.Left : Justify.Right, NoWrap = true });
         var inv = CultureInfo.InvariantCulture;
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Scheduler), r.LateBatches.ToString(inv), (100 * r.LateShare).ToString("F1", inv), r.OverIntervalBatches.ToString(inv),
-                r.Rescales.ToString(inv), r.MeanPartitions.ToString("F1", inv), r.ResourceSeconds.ToString("G4", inv),
+                r.Rescales.ToString(inv), r.MeanPartitions.ToString("F1", inv), (100 * r.OverProvisioning).ToString("F0", inv) + "%", r.ResourceSeconds.ToString("G4", inv),
                 Ms(r.LatencyMean), Ms(r.LatencyP95), Ms(r.LatencyMax));
+        table.AddRow("oracle", "–", "–", "–", "–", bounds.OracleMeanPartitions.ToString("F1", inv), "0%", bounds.OracleResourceSeconds.ToString("G4", inv), "–", "–", "–");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I."));
+        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
 
         static string Ms(double microseconds) => (microseconds / 1000).ToString("F2", CultureInfo.InvariantCulture);
     }
