@@ -38,6 +38,10 @@ public sealed class ScheduleSettings : StreamSettings
     [Description("Write the results as CSV.")]
     public string? Csv { get; init; }
 
+    [CommandOption("--png <FILE>")]
+    [Description("Chart P, T / I and latency / I over the batches for every scheduler (with the oracle's P).")]
+    public string? Png { get; init; }
+
     [CommandOption("--quiet")]
     [Description("No progress bar.")]
     public bool Quiet { get; init; }
@@ -63,7 +67,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
 {
     public override int Execute(CommandContext context, ScheduleSettings settings, CancellationToken cancellationToken)
     {
-        foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv") })
+        foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv"), (settings.Png, "--png") })
             if (path is not null) AtomicFile.CheckWritable(path, flag);
         var stream = settings.Stream;
         if (stream.Batch is not BatchPolicy.ByInterval interval)
@@ -77,20 +81,22 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost.PerPartition));
 
         var spec = stream.Spec();
-        var (results, oracle) = ProgressDisplay.Run(settings.Quiet, names.Count + 1, "schedule", "runs", progress =>
+        var (results, oracle, runs) = ProgressDisplay.Run(settings.Quiet, names.Count + 1, "schedule", "runs", progress =>
         {
             var oracle = Oracle.Run(spec, interval, () => Strategies.Create(settings.Partitioner), cost, 1, max, cancellationToken);
             progress.Advance(1);
             double oracleSlots = oracle.Partitions.Sum(p => (double)p);
             var list = new List<ScheduleRow>();
+            var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
             foreach (string name in names)
             {
                 var run = SchedulingRun.Run(spec, interval, Strategies.Create(settings.Partitioner), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
                 var summary = ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds);
+                runs.Add((name, run));
                 list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1));
                 progress.Advance(1);
             }
-            return (list, oracle);
+            return (list, oracle, runs);
         });
         double baseLoad = BaseLoad(spec, interval, settings.Partitioner, cost, start);
         var bounds = new ScheduleBounds(oracle.ResourceSeconds(interval.Microseconds), oracle.Partitions.Average(), oracle.Infeasible);
@@ -98,7 +104,8 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results, bounds);
         if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
         if (settings.Csv is not null) TypedFiles.WriteCsv(settings.Csv, results);
-        var written = new[] { settings.Json, settings.Csv }.OfType<string>().ToList();
+        if (settings.Png is not null) ScheduleChart.WritePng(runs, oracle.Partitions, interval.Microseconds, $"{document.Workload}, batches of {interval}, {settings.Partitioner}", settings.Png);
+        var written = new[] { settings.Json, settings.Csv, settings.Png }.OfType<string>().ToList();
         if (written.Count > 0) AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}");
         return 0;
     }
