@@ -84,14 +84,19 @@ public class CliInputTests
     [Fact]
     public void Schedule_runs_every_rule_and_writes_their_figures()
     {
-        string json = TempPath(".json");
-        var (code, _, _) = Run("schedule", "--quiet", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000", "--json", json);
+        string json = TempPath(".json"), png = TempPath(".png");
+        var (code, _, _) = Run("schedule", "--quiet", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000", "--json", json, "--png", png);
         Assert.Equal(0, code);
+        Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png)[..4]);
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var results = document.RootElement.GetProperty("results").EnumerateArray().ToList();
         Assert.Equal(new[] { "fixed", "ds2", "spark", "flink", "inversion" }, results.Select(r => r.GetProperty("scheduler").GetString()));
         Assert.Equal(0, results[0].GetProperty("rescales").GetInt32());
         Assert.True(results[1].GetProperty("late_batches").GetInt32() < results[0].GetProperty("late_batches").GetInt32());
+        var bounds = document.RootElement.GetProperty("bounds");
+        // Over-provisioning is Σ P / Σ P* − 1: for the fixed P of 4, 4 over the oracle's mean, less one.
+        Assert.Equal(4 / bounds.GetProperty("oracle_mean_partitions").GetDouble() - 1, results[0].GetProperty("over_provisioning").GetDouble(), 9);
+        Assert.Equal(0, bounds.GetProperty("oracle_infeasible_batches").GetInt32());
         Assert.InRange(document.RootElement.GetProperty("base_load").GetDouble(), 0.3, 0.9);
     }
 
