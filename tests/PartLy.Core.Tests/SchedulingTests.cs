@@ -84,4 +84,20 @@ public class SchedulingTests
         Assert.Equal(b, oracle.Partitions.Count);
         Assert.True(oracle.Partitions.Skip(5).Take(5).Min() > oracle.Partitions.Take(4).Max(), "the spike needs more blocks");
     }
+
+    [Fact]
+    public void Recovery_counts_the_batches_after_the_last_change_until_three_in_a_row_are_on_time()
+    {
+        // I = 100; batches ready at 100, 200, ...; the rate changes at 300, so the first batch after it is the one
+        // cut over [300, 400), ready at 400. Late: 400, 500, 700; on time: 600, 800, 900, 1000 → the streak starts at
+        // 800, after four batches (400, 500, 600, 700): recovery 4.
+        bool[] late = [false, false, false, true, true, false, true, false, false, false];
+        var run = late.Select((l, i) => new BatchTiming(i, 4, 100 * (i + 1), 0, 0, 0, l ? 150 : 50, l, false)).ToList();
+        Assert.Equal(4, ScheduleSummary.Recovery(run, 100, 300));
+        Assert.Null(ScheduleSummary.Recovery(run, 100, null));
+        Assert.Equal(2, ScheduleSummary.Recovery(run, 100, 800)); // never three in a row after 800: the rest of the run
+        Assert.Equal(40 + 20, new RateProfile(SpikeFactor: 2.6, SpikeBatch: 40, SpikeLength: 20).LastChange);
+        Assert.Equal(100, new RateProfile(StepFactor: 1.5, StepBatch: 100).LastChange);
+        Assert.Null(new RateProfile(Noise: 0.1).LastChange);
+    }
 }

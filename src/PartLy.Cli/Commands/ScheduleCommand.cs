@@ -52,11 +52,11 @@ public sealed record ScheduleDocument(string Workload, string Interval, int Star
 
 /// <summary>A rule's figures with its over-provisioning against the oracle (Σ P_b / Σ P*_b − 1).</summary>
 public sealed record ScheduleRow(
-    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches,
+    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
     long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax)
 {
     public static ScheduleRow Of(ScheduleSummary s, double overProvisioning) => new(s.Scheduler, s.Partitioner, s.Batches, s.LateBatches, s.LateShare,
-        s.OverIntervalBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax);
+        s.OverIntervalBatches, s.RecoveryBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax);
 }
 
 /// <summary>The informed per-batch oracle: its resources, mean P, and the batches no P in range gets on time.</summary>
@@ -81,6 +81,8 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost.PerPartition));
 
         var spec = stream.Spec();
+        // The last rate change of a profiled workload, in stream time (its batches are intervals at the base rate).
+        double? lastChange = stream.Workload?.Arrivals?.Profile?.LastChange is long changeBatch ? changeBatch * (double)interval.Microseconds : null;
         var (results, oracle, runs) = ProgressDisplay.Run(settings.Quiet, names.Count + 1, "schedule", "runs", progress =>
         {
             var oracle = Oracle.Run(spec, interval, () => Strategies.Create(settings.Partitioner), cost, 1, max, cancellationToken);
@@ -91,7 +93,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             foreach (string name in names)
             {
                 var run = SchedulingRun.Run(spec, interval, Strategies.Create(settings.Partitioner), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
-                var summary = ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds);
+                var summary = ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds, lastChange);
                 runs.Add((name, run));
                 list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1));
                 progress.Advance(1);
@@ -120,14 +122,14 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
     private static void Write(IReadOnlyList<ScheduleRow> results, ScheduleBounds bounds, BatchPolicy.ByInterval interval, double baseLoad)
     {
         var table = new Table().Border(TableBorder.Simple);
-        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "rescales", "mean P", "over-prov", "resource s", "latency mean", "p95", "max" })
+        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "recovery", "rescales", "mean P", "over-prov", "resource s", "latency mean", "p95", "max" })
             table.AddColumn(new TableColumn(column) { Alignment = column == "scheduler" ? Justify.Left : Justify.Right, NoWrap = true });
         var inv = CultureInfo.InvariantCulture;
         foreach (var r in results)
-            table.AddRow(Markup.Escape(r.Scheduler), r.LateBatches.ToString(inv), (100 * r.LateShare).ToString("F1", inv), r.OverIntervalBatches.ToString(inv),
+            table.AddRow(Markup.Escape(r.Scheduler), r.LateBatches.ToString(inv), (100 * r.LateShare).ToString("F1", inv), r.OverIntervalBatches.ToString(inv), r.RecoveryBatches?.ToString(inv) ?? "–",
                 r.Rescales.ToString(inv), r.MeanPartitions.ToString("F1", inv), (100 * r.OverProvisioning).ToString("F0", inv) + "%", r.ResourceSeconds.ToString("G4", inv),
                 Ms(r.LatencyMean), Ms(r.LatencyP95), Ms(r.LatencyMax));
-        table.AddRow("oracle", "–", "–", "–", "–", bounds.OracleMeanPartitions.ToString("F1", inv), "0%", bounds.OracleResourceSeconds.ToString("G4", inv), "–", "–", "–");
+        table.AddRow("oracle", "–", "–", "–", "–", "–", bounds.OracleMeanPartitions.ToString("F1", inv), "0%", bounds.OracleResourceSeconds.ToString("G4", inv), "–", "–", "–");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
 

@@ -4,14 +4,16 @@ namespace PartLy.Core.Scheduling;
 
 /// <summary>
 /// A scheduler's run in figures (times in microseconds): late batches (latency above the interval), batches over the
-/// interval (processing time above it), rescales, resource-seconds (Σ P_b × I: the slots held for each interval),
-/// the mean parallelism, and latency.
+/// interval (processing time above it), recovery (batches after the last rate change until three in a row are on
+/// time; the rest of the run if they never are; null without a known change), rescales, resource-seconds (Σ P_b × I:
+/// the slots held for each interval), the mean parallelism, and latency.
 /// </summary>
 public sealed record ScheduleSummary(
-    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches,
+    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
     long Rescales, double ResourceSeconds, double MeanPartitions, double LatencyMean, double LatencyP95, double LatencyMax)
 {
-    public static ScheduleSummary Of(string scheduler, string partitioner, IReadOnlyList<BatchTiming> run, double interval)
+    /// <param name="lastChange">Stream time (µs) of the last change of the arrival rate, if known.</param>
+    public static ScheduleSummary Of(string scheduler, string partitioner, IReadOnlyList<BatchTiming> run, double interval, double? lastChange = null)
     {
         if (run.Count == 0) throw new InputException("the stream produced no batch");
         long late = 0, over = 0, rescales = 0;
@@ -27,7 +29,22 @@ public sealed record ScheduleSummary(
             latency.Add(t.Latency);
         }
         var stat = Stat.Of(latency);
-        return new ScheduleSummary(scheduler, partitioner, run.Count, late, (double)late / run.Count, over, rescales,
+        return new ScheduleSummary(scheduler, partitioner, run.Count, late, (double)late / run.Count, over, Recovery(run, interval, lastChange), rescales,
             slots * interval / 1e6, slots / run.Count, stat.Mean, stat.P95, stat.Max);
+    }
+
+    /// <summary>Batches from the first one cut after <paramref name="lastChange"/> until the first of three on time in a row.</summary>
+    public static long? Recovery(IReadOnlyList<BatchTiming> run, double interval, double? lastChange)
+    {
+        if (lastChange is not double change) return null;
+        int first = 0;
+        while (first < run.Count && run[first].Ready - interval < change) first++;
+        int streak = 0;
+        for (int i = first; i < run.Count; i++)
+        {
+            streak = run[i].Late ? 0 : streak + 1;
+            if (streak == 3) return i - 2 - first;
+        }
+        return run.Count - first;
     }
 }

@@ -15,6 +15,9 @@ public sealed record RateProfile(double StepFactor = 1, long StepBatch = 0, doub
 
     public bool IsNone => this == None;
 
+    /// <summary>The batch from which the rate no longer changes by step or spike (null without either; noise is not a change).</summary>
+    public long? LastChange => SpikeFactor != 1 ? Math.Max(SpikeBatch + SpikeLength, StepFactor != 1 ? StepBatch : 0) : StepFactor != 1 ? StepBatch : null;
+
     /// <summary>The factor on the rate in batch <paramref name="batch"/> of a stream seeded <paramref name="seed"/>.</summary>
     public double Factor(long batch, ulong seed)
     {
