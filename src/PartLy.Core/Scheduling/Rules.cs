@@ -80,8 +80,8 @@ public static class SchedulerRules
     private static readonly Entry[] All =
     [
         new("fixed", "holds the starting parallelism", [], (_, _) => new FixedScheduler()),
-        new("ds2", "DS2: P′ = ⌈P·T/I⌉, ignoring warmup batches after a change (warmup, activation)", ["warmup", "activation"],
-            (s, _) => new Ds2Scheduler(s.Int("warmup", 2, 0, 1000), s.Int("activation", 1, 1, 1000))),
+        new("ds2", "DS2: P′ = ⌈P·T̄/I⌉ over decision windows of batches, ignoring warmup batches after a change (warmup, activation, window)", ["warmup", "activation", "window"],
+            (s, _) => new Ds2Scheduler(s.Int("warmup", 2, 0, 1000), s.Int("activation", 1, 1, 1000), s.Int("window", 5, 1, 100_000))),
         new("spark", "Spark dynamic allocation: T/I ≥ 0.9 adds round(T/I), ≤ 0.3 removes one, every period batches (period)", ["period"],
             (s, _) => new SparkScheduler(s.Int("period", 1, 1, 100_000))),
         new("flink", "Flink operator band: outside [low, high] of T/I, P′ = ⌈P·u/target⌉, ≥ 0.6·P, scale-down after delay batches (target, low, high, delay)",

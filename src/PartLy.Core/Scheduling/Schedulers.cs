@@ -23,23 +23,30 @@ public sealed class FixedScheduler : IScheduler
 }
 
 /// <summary>
-/// DS2 (Kalavri et al., OSDI 2018) in its micro-batch form: P′ = ⌈P·T/I⌉ from the last batch's processing time T
-/// (the true rate counts busy time only), ignoring <c>warmup</c> batches after a change and changing only when P′
-/// differs from P by at least <c>activation</c>.
+/// DS2 (Kalavri et al., OSDI 2018) in its micro-batch form: at the end of each decision window of <c>window</c>
+/// batches, P′ = ⌈P·T̄/I⌉ from the window's mean processing time T̄ (the true rate counts busy time only); the
+/// <c>warmup</c> batches after a change are ignored, and P changes only when P′ differs from P by at least
+/// <c>activation</c>.
 /// </summary>
-public sealed class Ds2Scheduler(int warmup = 2, int activation = 1) : IScheduler
+public sealed class Ds2Scheduler(int warmup = 2, int activation = 1, int window = 5) : IScheduler
 {
     private long _quietUntil;
+    private double _busy;
+    private int _seen;
 
     public string Name => "ds2";
 
     public int Choose(SchedulerContext context)
     {
-        if (context.Last is not { } last || context.Batch < _quietUntil) return context.Partitions;
-        int target = (int)Math.Ceiling(last.Partitions * last.ProcessingTime / context.Interval);
+        if (context.Last is not { } last || last.Index < _quietUntil) return context.Partitions;
+        _busy += last.ProcessingTime * last.Partitions;
+        if (++_seen < window) return context.Partitions;
+        int target = (int)Math.Ceiling(_busy / _seen / context.Interval);
+        _busy = 0;
+        _seen = 0;
         target = Math.Clamp(target, context.MinPartitions, context.MaxPartitions);
         if (Math.Abs(target - context.Partitions) < activation) return context.Partitions;
-        _quietUntil = context.Batch + 1 + warmup;
+        _quietUntil = context.Batch + warmup;
         return target;
     }
 }
