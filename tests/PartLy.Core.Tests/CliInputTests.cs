@@ -90,7 +90,7 @@ public class CliInputTests
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png)[..4]);
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var results = document.RootElement.GetProperty("results").EnumerateArray().ToList();
-        Assert.Equal(new[] { "fixed", "ds2", "spark", "flink", "inversion" }, results.Select(r => r.GetProperty("scheduler").GetString()));
+        Assert.Equal(new[] { "fixed", "ds2", "spark", "flink", "dhalion", "inversion" }, results.Select(r => r.GetProperty("scheduler").GetString()));
         Assert.Equal(0, results[0].GetProperty("rescales").GetInt32());
         Assert.True(results[1].GetProperty("late_batches").GetInt32() < results[0].GetProperty("late_batches").GetInt32());
         var bounds = document.RootElement.GetProperty("bounds");

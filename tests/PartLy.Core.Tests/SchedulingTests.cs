@@ -106,4 +106,16 @@ public class SchedulingTests
         Assert.Equal(100, new RateProfile(StepFactor: 1.5, StepBatch: 100).LastChange);
         Assert.Null(new RateProfile(Noise: 0.1).LastChange);
     }
+
+    [Fact]
+    public void Dhalion_grows_with_backpressure_then_sleeps_and_steps_down_when_idle()
+    {
+        var dhalion = new DhalionScheduler(cooldown: 2);
+        SchedulerContext At(long batch, int p, double time, double backlog) => new(batch, p, 1, 64, 100, new BatchTiming(batch - 1, p, 0, 0, time, 0, time, false, false), backlog);
+        Assert.Equal(8, dhalion.Choose(At(1, 4, 150, 50)));    // bp 500: ⌈4 · (1 + 500/500)⌉
+        Assert.Equal(8, dhalion.Choose(At(2, 8, 150, 50)));    // asleep for 2 batches
+        Assert.Equal(8, dhalion.Choose(At(3, 8, 40, 0)));      // idle 1
+        Assert.Equal(7, dhalion.Choose(At(4, 8, 40, 0)));      // idle 2: one less
+        Assert.Equal(35, dhalion.Choose(At(6, 7, 300, 500)));  // backlog ≥ I: growth capped at 4, ⌈7 · 5⌉
+    }
 }

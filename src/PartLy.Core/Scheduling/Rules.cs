@@ -72,6 +72,41 @@ public sealed class CostInversionScheduler(double perPartition = 10, double head
     }
 }
 
+/// <summary>
+/// Dhalion (Floratou et al., VLDB 2017): on backpressure bp (ms per second; here the share of the interval the next
+/// batch waits behind the backlog, × 1000) it sets P′ = ⌈P·(1 + min(4, bp / (1000 − bp)))⌉, then sleeps <c>cooldown</c>
+/// batches. Its scale-down is read here as one block less after <c>cooldown</c> batches with no backlog and T / I
+/// below <c>idle</c> (0.5).
+/// </summary>
+public sealed class DhalionScheduler(int cooldown = 5, double idle = 0.5) : IScheduler
+{
+    private long _sleepUntil;
+    private int _idle;
+
+    public string Name => "dhalion";
+
+    public int Choose(SchedulerContext context)
+    {
+        if (context.Last is not { } last || context.Batch < _sleepUntil) return context.Partitions;
+        double backpressure = 1000 * Math.Min(1, context.Backlog / context.Interval);
+        int next = context.Partitions;
+        if (backpressure > 0)
+        {
+            double growth = backpressure >= 1000 ? 4 : Math.Min(4, backpressure / (1000 - backpressure));
+            next = (int)Math.Ceiling(context.Partitions * (1 + growth));
+            _idle = 0;
+        }
+        else if (last.ProcessingTime / context.Interval < idle)
+        {
+            if (++_idle >= cooldown) { next = context.Partitions - 1; _idle = 0; }
+        }
+        else _idle = 0;
+        next = Math.Clamp(next, context.MinPartitions, context.MaxPartitions);
+        if (next != context.Partitions) _sleepUntil = context.Batch + cooldown;
+        return next;
+    }
+}
+
 /// <summary>The scheduling rules by their command-line names, with parameters by <c>name:k=v</c>.</summary>
 public static class SchedulerRules
 {
@@ -87,6 +122,8 @@ public static class SchedulerRules
         new("flink", "Flink operator band: outside [low, high] of T/I, P′ = ⌈P·u/target⌉, ≥ 0.6·P, scale-down after delay batches (target, low, high, delay)",
             ["target", "low", "high", "delay"],
             (s, _) => new FlinkBandScheduler(s.Double("target", 0.7, 0.01, 10), s.Double("low", 0.4, 0, 10), s.Double("high", 1.0, 0, 10), s.Int("delay", 5, 0, 100_000))),
+        new("dhalion", "Dhalion: on backpressure (backlog / I) P′ = ⌈P·(1 + min(4, bp/(1000 − bp)))⌉, then sleeps; one less after cooldown idle batches (cooldown, idle)",
+            ["cooldown", "idle"], (s, _) => new DhalionScheduler(s.Int("cooldown", 5, 0, 100_000), s.Double("idle", 0.5, 0, 10))),
         new("inversion", "the cost model inverted: smallest P whose predicted T plus backlog fits headroom·I; down after patience batches (headroom, patience)",
             ["headroom", "patience"], (s, d) => new CostInversionScheduler(d, s.Double("headroom", 0.9, 0.01, 1), s.Int("patience", 3, 1, 100_000))),
     ];
