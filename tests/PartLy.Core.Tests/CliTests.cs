@@ -137,6 +137,14 @@ public class CliTests
             "reserving:slack=0.01,mode=online,locality=off,choice=random,seed=42", "greedy" }, rows.Select(r => r.GetProperty("strategy").GetString()));
         // The policy keeps the default slack of hocon/partly.conf (0.01): λ ≤ 0.01 in every batch.
         Assert.All(rows[..3], r => Assert.InRange(r.GetProperty("batch_imbalance_max").GetDouble(), 0, 0.01 + 1e-9));
+
+        // The same policy partitions the batches of partly schedule.
+        string schedule = TempPath(".json");
+        (code, error) = Run("schedule", "--quiet", "--policy", Path.Combine(dir, "policy.json"), "--workload", "zipf:rate=1000000,step=1.5@10",
+            "--batch", "1ms", "--partitions", "4", "--tuples", "30000", "--schedulers", "fixed,ds2", "--json", schedule);
+        Assert.True(code == 0, error);
+        using var scheduled = JsonDocument.Parse(File.ReadAllText(schedule));
+        Assert.All(scheduled.RootElement.GetProperty("results").EnumerateArray(), r => Assert.Equal("learned", r.GetProperty("partitioner").GetString()));
     }
 
     [Theory]

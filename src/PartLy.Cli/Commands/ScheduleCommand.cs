@@ -26,6 +26,10 @@ public sealed class ScheduleSettings : StreamSettings
     [DefaultValue("greedy")]
     public string Partitioner { get; init; } = "greedy";
 
+    [CommandOption("--policy <FILE>")]
+    [Description("A trained policy (partly train) as the partitioner, instead of --partitioner; its rows are named learned.")]
+    public string? Policy { get; init; }
+
     [CommandOption("--cost <COEFFICIENTS>")]
     [Description("Cost model (µs): a=PER_TUPLE,b=PER_DISTINCT_KEY,c=PER_EXTRA_FRAGMENT,d=PER_PARTITION. Default partly.cost (a=1,b=2,c=5,d=10).")]
     public string? Cost { get; init; }
@@ -76,7 +80,20 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         int max = settings.MaxPartitions ?? 4 * start;
         if (max < start) throw new InputException($"--max-partitions {max} is below --partitions {start}");
         var cost = settings.Cost is null ? settings.Configuration.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
-        new Named<string>(settings.Partitioner, "--partitioner").Parse(Strategies.Create);
+        Func<Partitioner> partitioner;
+        string partitionerName;
+        if (settings.Policy is not null)
+        {
+            var checkpoint = PartLy.Learning.Checkpoint.Load(settings.Policy);
+            partitioner = () => checkpoint.CreatePartitioner();
+            partitionerName = "learned";
+        }
+        else
+        {
+            new Named<string>(settings.Partitioner, "--partitioner").Parse(Strategies.Create);
+            partitioner = () => Strategies.Create(settings.Partitioner);
+            partitionerName = settings.Partitioner;
+        }
         var names = SpecList.Split(settings.Schedulers, SchedulerRules.Names, "--schedulers", "fixed,ds2");
         foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost.PerPartition));
 
@@ -85,37 +102,37 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         double? lastChange = stream.Workload?.Arrivals?.Profile?.LastChange is long changeBatch ? changeBatch * (double)interval.Microseconds : null;
         var (results, oracle, runs) = ProgressDisplay.Run(settings.Quiet, names.Count + 1, "schedule", "runs", progress =>
         {
-            var oracle = Oracle.Run(spec, interval, () => Strategies.Create(settings.Partitioner), cost, 1, max, cancellationToken);
+            var oracle = Oracle.Run(spec, interval, partitioner, cost, 1, max, cancellationToken);
             progress.Advance(1);
             double oracleSlots = oracle.Partitions.Sum(p => (double)p);
             var list = new List<ScheduleRow>();
             var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
             foreach (string name in names)
             {
-                var run = SchedulingRun.Run(spec, interval, Strategies.Create(settings.Partitioner), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
-                var summary = ScheduleSummary.Of(name, settings.Partitioner, run, interval.Microseconds, lastChange);
+                var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
+                var summary = ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, lastChange);
                 runs.Add((name, run));
                 list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1));
                 progress.Advance(1);
             }
             return (list, oracle, runs);
         });
-        double baseLoad = BaseLoad(spec, interval, settings.Partitioner, cost, start);
+        double baseLoad = BaseLoad(spec, interval, partitioner, cost, start);
         var bounds = new ScheduleBounds(oracle.ResourceSeconds(interval.Microseconds), oracle.Partitions.Average(), oracle.Infeasible);
         Write(results, bounds, interval, baseLoad);
         var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results, bounds);
         if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
         if (settings.Csv is not null) TypedFiles.WriteCsv(settings.Csv, results);
-        if (settings.Png is not null) ScheduleChart.WritePng(runs, oracle.Partitions, interval.Microseconds, $"{document.Workload}, batches of {interval}, {settings.Partitioner}", settings.Png);
+        if (settings.Png is not null) ScheduleChart.WritePng(runs, oracle.Partitions, interval.Microseconds, $"{document.Workload}, batches of {interval}, {partitionerName}", settings.Png);
         var written = new[] { settings.Json, settings.Csv, settings.Png }.OfType<string>().ToList();
         if (written.Count > 0) AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}");
         return 0;
     }
 
     /// <summary>T / I over batches 1-10 at the starting parallelism (the first has no size to expect yet).</summary>
-    private static double BaseLoad(StreamSpec spec, BatchPolicy.ByInterval interval, string partitioner, CostModel cost, int start)
+    private static double BaseLoad(StreamSpec spec, BatchPolicy.ByInterval interval, Func<Partitioner> partitioner, CostModel cost, int start)
     {
-        var run = SchedulingRun.Run(spec, interval, Strategies.Create(partitioner), new FixedScheduler(), cost, start, start, maxBatches: 11);
+        var run = SchedulingRun.Run(spec, interval, partitioner(), new FixedScheduler(), cost, start, start, maxBatches: 11);
         return run.Skip(run.Count > 1 ? 1 : 0).Average(t => t.ProcessingTime) / interval.Microseconds;
     }
 
