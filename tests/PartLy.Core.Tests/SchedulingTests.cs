@@ -118,4 +118,34 @@ public class SchedulingTests
         Assert.Equal(7, dhalion.Choose(At(4, 8, 40, 0)));      // idle 2: one less
         Assert.Equal(35, dhalion.Choose(At(6, 7, 300, 500)));  // backlog ≥ I: growth capped at 4, ⌈7 · 5⌉
     }
+
+    private sealed class Scripted(Dictionary<long, int> plan) : IScheduler
+    {
+        public string Name => "scripted";
+        public int Choose(SchedulerContext context) => plan.TryGetValue(context.Batch, out int p) ? p : context.Partitions;
+    }
+
+    [Fact]
+    public void More_blocks_arrive_after_the_provisioning_lag_and_a_rescale_charges_the_moved_state()
+    {
+        var stream = new WorkloadStream("zipf:z=1,keys=2000,rate=1000000", 20_000, 3, 1000);
+        var policy = (BatchPolicy.ByInterval)BatchPolicy.Parse("1ms", "--batch");
+        var plan = new Dictionary<long, int> { [3] = 8, [10] = 2 };
+        IReadOnlyList<BatchTiming> Run(int lag, double migration) =>
+            SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), new Scripted(plan), CostModel.Default, 4, 16, migrationCost: migration, lag: lag);
+        var now = Run(0, 0);
+        Assert.Equal(8, now[3].Partitions);
+        var later = Run(2, 0);
+        Assert.Equal(new[] { 4, 4, 8 }, later.Skip(3).Take(3).Select(t => t.Partitions)); // asked at 3, there at 5
+        Assert.Equal(2, later[10].Partitions);                                            // fewer blocks at once
+        Assert.True(later[5].Rescaled && !later[4].Rescaled);
+        Assert.Equal(0.5, later[5].MigrationFloor);                                        // 4 → 8: |ΔP| / max = 4 / 8
+        var charged = Run(2, 1);
+        for (int i = 0; i < later.Count; i++)
+        {
+            double extra = charged[i].ProcessingTime - later[i].ProcessingTime;
+            if (later[i].Rescaled) Assert.True(extra > 0, $"batch {i}: a rescale moves state");
+            else Assert.Equal(0, extra);
+        }
+    }
 }

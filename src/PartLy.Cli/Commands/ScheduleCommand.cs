@@ -34,6 +34,14 @@ public sealed class ScheduleSettings : StreamSettings
     [Description("Cost model (µs): a=PER_TUPLE,b=PER_DISTINCT_KEY,c=PER_EXTRA_FRAGMENT,d=PER_PARTITION. Default partly.cost (a=1,b=2,c=5,d=10).")]
     public string? Cost { get; init; }
 
+    [CommandOption("--migration-cost <US>")]
+    [Description("µs per tuple whose key's state moves on a rescale (its block did not hold the key last batch). Default 0.")]
+    public double MigrationCost { get; init; }
+
+    [CommandOption("--lag <BATCHES>")]
+    [Description("Provisioning lag: more blocks take effect this many batches after they are asked for. Default 0.")]
+    public int Lag { get; init; }
+
     [CommandOption("--json <FILE>")]
     [Description("Write the results as JSON.")]
     public string? Json { get; init; }
@@ -57,10 +65,12 @@ public sealed record ScheduleDocument(string Workload, string Interval, int Star
 /// <summary>A rule's figures with its over-provisioning against the oracle (Σ P_b / Σ P*_b − 1).</summary>
 public sealed record ScheduleRow(
     string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
-    long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax)
+    long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax,
+    double? MigratedSharePerRescale, double? MigrationFloorPerRescale)
 {
     public static ScheduleRow Of(ScheduleSummary s, double overProvisioning) => new(s.Scheduler, s.Partitioner, s.Batches, s.LateBatches, s.LateShare,
-        s.OverIntervalBatches, s.RecoveryBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax);
+        s.OverIntervalBatches, s.RecoveryBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax,
+        double.IsNaN(s.MigratedSharePerRescale) ? null : s.MigratedSharePerRescale, double.IsNaN(s.MigrationFloorPerRescale) ? null : s.MigrationFloorPerRescale);
 }
 
 /// <summary>The informed per-batch oracle: its resources, mean P, and the batches no P in range gets on time.</summary>
@@ -79,6 +89,8 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         int start = stream.Partitions;
         int max = settings.MaxPartitions ?? 4 * start;
         if (max < start) throw new InputException($"--max-partitions {max} is below --partitions {start}");
+        if (settings.MigrationCost < 0 || !double.IsFinite(settings.MigrationCost)) throw new InputException($"--migration-cost must be 0 or more µs, got {settings.MigrationCost}");
+        if (settings.Lag < 0) throw new InputException($"--lag must be 0 or more batches, got {settings.Lag}");
         var cost = settings.Cost is null ? settings.Configuration.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
         Func<Partitioner> partitioner;
         string partitionerName;
@@ -109,7 +121,8 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
             foreach (string name in names)
             {
-                var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost.PerPartition), cost, start, max, cancel: cancellationToken);
+                var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost.PerPartition), cost, start, max,
+                    cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag);
                 var summary = ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, lastChange);
                 runs.Add((name, run));
                 list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1));
@@ -139,16 +152,16 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
     private static void Write(IReadOnlyList<ScheduleRow> results, ScheduleBounds bounds, BatchPolicy.ByInterval interval, double baseLoad)
     {
         var table = new Table().Border(TableBorder.Simple);
-        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "recovery", "rescales", "mean P", "over-prov", "resource s", "latency mean", "p95", "max" })
+        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "recovery", "rescales", "moved/rescale", "mean P", "over-prov", "resource s", "latency mean", "p95", "max" })
             table.AddColumn(new TableColumn(column) { Alignment = column == "scheduler" ? Justify.Left : Justify.Right, NoWrap = true });
         var inv = CultureInfo.InvariantCulture;
         foreach (var r in results)
             table.AddRow(Markup.Escape(r.Scheduler), r.LateBatches.ToString(inv), (100 * r.LateShare).ToString("F1", inv), r.OverIntervalBatches.ToString(inv), r.RecoveryBatches?.ToString(inv) ?? "–",
-                r.Rescales.ToString(inv), r.MeanPartitions.ToString("F1", inv), (100 * r.OverProvisioning).ToString("F0", inv) + "%", r.ResourceSeconds.ToString("G4", inv),
+                r.Rescales.ToString(inv), r.MigratedSharePerRescale is double m ? $"{m.ToString("F2", inv)} ({r.MigrationFloorPerRescale!.Value.ToString("F2", inv)})" : "–", r.MeanPartitions.ToString("F1", inv), (100 * r.OverProvisioning).ToString("F0", inv) + "%", r.ResourceSeconds.ToString("G4", inv),
                 Ms(r.LatencyMean), Ms(r.LatencyP95), Ms(r.LatencyMax));
-        table.AddRow("oracle", "–", "–", "–", "–", "–", bounds.OracleMeanPartitions.ToString("F1", inv), "0%", bounds.OracleResourceSeconds.ToString("G4", inv), "–", "–", "–");
+        table.AddRow("oracle", "–", "–", "–", "–", "–", "–", bounds.OracleMeanPartitions.ToString("F1", inv), "0%", bounds.OracleResourceSeconds.ToString("G4", inv), "–", "–", "–");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
+        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
 
         static string Ms(double microseconds) => (microseconds / 1000).ToString("F2", CultureInfo.InvariantCulture);
     }

@@ -6,31 +6,34 @@ namespace PartLy.Core.Scheduling;
 /// A scheduler's run in figures (times in microseconds): late batches (latency above the interval), batches over the
 /// interval (processing time above it), recovery (batches after the last rate change until three in a row are on
 /// time; the rest of the run if they never are; null without a known change), rescales, resource-seconds (Σ P_b × I:
-/// the slots held for each interval), the mean parallelism, and latency.
+/// the slots held for each interval), the mean parallelism, latency, and per rescale the share of tuples whose key's
+/// state moved against the floor |ΔP| / max(P, P′) (NaN without a rescale).
 /// </summary>
 public sealed record ScheduleSummary(
     string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
-    long Rescales, double ResourceSeconds, double MeanPartitions, double LatencyMean, double LatencyP95, double LatencyMax)
+    long Rescales, double ResourceSeconds, double MeanPartitions, double LatencyMean, double LatencyP95, double LatencyMax,
+    double MigratedSharePerRescale, double MigrationFloorPerRescale)
 {
     /// <param name="lastChange">Stream time (µs) of the last change of the arrival rate, if known.</param>
     public static ScheduleSummary Of(string scheduler, string partitioner, IReadOnlyList<BatchTiming> run, double interval, double? lastChange = null)
     {
         if (run.Count == 0) throw new InputException("the stream produced no batch");
         long late = 0, over = 0, rescales = 0;
-        double slots = 0;
+        double slots = 0, migrated = 0, floor = 0;
         var latency = new List<double>(run.Count);
         for (int i = 0; i < run.Count; i++)
         {
             var t = run[i];
             if (t.Late) late++;
             if (t.OverInterval) over++;
-            if (i > 0 && t.Partitions != run[i - 1].Partitions) rescales++;
+            if (i > 0 && t.Partitions != run[i - 1].Partitions) { rescales++; migrated += t.Migrated; floor += t.MigrationFloor; }
             slots += t.Partitions;
             latency.Add(t.Latency);
         }
         var stat = Stat.Of(latency);
         return new ScheduleSummary(scheduler, partitioner, run.Count, late, (double)late / run.Count, over, Recovery(run, interval, lastChange), rescales,
-            slots * interval / 1e6, slots / run.Count, stat.Mean, stat.P95, stat.Max);
+            slots * interval / 1e6, slots / run.Count, stat.Mean, stat.P95, stat.Max,
+            rescales == 0 ? double.NaN : migrated / rescales, rescales == 0 ? double.NaN : floor / rescales);
     }
 
     /// <summary>Batches from the first one cut after <paramref name="lastChange"/> until the first of three on time in a row.</summary>
