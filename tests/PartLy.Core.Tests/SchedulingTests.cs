@@ -148,4 +148,16 @@ public class SchedulingTests
             else Assert.Equal(0, extra);
         }
     }
+
+    [Fact]
+    public void The_team_cost_charges_lateness_overrun_resources_and_rescales()
+    {
+        var team = new TeamCost();
+        // Late, T = 1.5·I on 8 blocks (P₀ = 4), rescaled: 1 + 0.5 + 0.1·2 + 0.1.
+        var batch = new BatchTiming(3, 8, 0, 0, 150, 0, 150, true, true, Rescaled: true);
+        Assert.Equal(1.8, team.Of(batch, 100, 4), 12);
+        Assert.Equal(0.1, team.Of(new BatchTiming(4, 4, 0, 0, 50, 0, 50, false, false), 100, 4), 12);
+        Assert.Equal(new TeamCost(2, 0, 0, 1), TeamCost.Parse("late=2,overrun=0,resources=0,rescale=1"));
+        Assert.Throws<InputException>(() => TeamCost.Parse("lateness=1"));
+    }
 }

@@ -42,6 +42,10 @@ public sealed class ScheduleSettings : StreamSettings
     [Description("Provisioning lag: more blocks take effect this many batches after they are asked for. Default 0.")]
     public int Lag { get; init; }
 
+    [CommandOption("--team-weights <WEIGHTS>")]
+    [Description("Weights of team_cost per batch: late=1,overrun=1,resources=0.1,rescale=0.1 (resources: P / the starting P).")]
+    public string? TeamWeights { get; init; }
+
     [CommandOption("--json <FILE>")]
     [Description("Write the results as JSON.")]
     public string? Json { get; init; }
@@ -66,11 +70,11 @@ public sealed record ScheduleDocument(string Workload, string Interval, int Star
 public sealed record ScheduleRow(
     string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
     long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax,
-    double? MigratedSharePerRescale, double? MigrationFloorPerRescale)
+    double? MigratedSharePerRescale, double? MigrationFloorPerRescale, double TeamCost)
 {
-    public static ScheduleRow Of(ScheduleSummary s, double overProvisioning) => new(s.Scheduler, s.Partitioner, s.Batches, s.LateBatches, s.LateShare,
+    public static ScheduleRow Of(ScheduleSummary s, double overProvisioning, double teamCost) => new(s.Scheduler, s.Partitioner, s.Batches, s.LateBatches, s.LateShare,
         s.OverIntervalBatches, s.RecoveryBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax,
-        double.IsNaN(s.MigratedSharePerRescale) ? null : s.MigratedSharePerRescale, double.IsNaN(s.MigrationFloorPerRescale) ? null : s.MigrationFloorPerRescale);
+        double.IsNaN(s.MigratedSharePerRescale) ? null : s.MigratedSharePerRescale, double.IsNaN(s.MigrationFloorPerRescale) ? null : s.MigrationFloorPerRescale, teamCost);
 }
 
 /// <summary>The informed per-batch oracle: its resources, mean P, and the batches no P in range gets on time.</summary>
@@ -91,6 +95,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         if (max < start) throw new InputException($"--max-partitions {max} is below --partitions {start}");
         if (settings.MigrationCost < 0 || !double.IsFinite(settings.MigrationCost)) throw new InputException($"--migration-cost must be 0 or more µs, got {settings.MigrationCost}");
         if (settings.Lag < 0) throw new InputException($"--lag must be 0 or more batches, got {settings.Lag}");
+        var team = settings.TeamWeights is null ? new TeamCost() : new Named<string>(settings.TeamWeights, "--team-weights").Parse(TeamCost.Parse);
         var cost = settings.Cost is null ? settings.Configuration.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
         Func<Partitioner> partitioner;
         string partitionerName;
@@ -125,7 +130,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
                     cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag);
                 var summary = ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, lastChange);
                 runs.Add((name, run));
-                list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1));
+                list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1, team.Mean(run, interval.Microseconds, start)));
                 progress.Advance(1);
             }
             return (list, oracle, runs);
@@ -151,18 +156,41 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
 
     private static void Write(IReadOnlyList<ScheduleRow> results, ScheduleBounds bounds, BatchPolicy.ByInterval interval, double baseLoad)
     {
-        var table = new Table().Border(TableBorder.Simple);
-        foreach (string column in new[] { "scheduler", "late", "late %", "over I", "recovery", "rescales", "moved/rescale", "mean P", "over-prov", "resource s", "latency mean", "p95", "max" })
-            table.AddColumn(new TableColumn(column) { Alignment = column == "scheduler" ? Justify.Left : Justify.Right, NoWrap = true });
         var inv = CultureInfo.InvariantCulture;
-        foreach (var r in results)
-            table.AddRow(Markup.Escape(r.Scheduler), r.LateBatches.ToString(inv), (100 * r.LateShare).ToString("F1", inv), r.OverIntervalBatches.ToString(inv), r.RecoveryBatches?.ToString(inv) ?? "–",
-                r.Rescales.ToString(inv), r.MigratedSharePerRescale is double m ? $"{m.ToString("F2", inv)} ({r.MigrationFloorPerRescale!.Value.ToString("F2", inv)})" : "–", r.MeanPartitions.ToString("F1", inv), (100 * r.OverProvisioning).ToString("F0", inv) + "%", r.ResourceSeconds.ToString("G4", inv),
-                Ms(r.LatencyMean), Ms(r.LatencyP95), Ms(r.LatencyMax));
-        table.AddRow("oracle", "–", "–", "–", "–", "–", "–", bounds.OracleMeanPartitions.ToString("F1", inv), "0%", bounds.OracleResourceSeconds.ToString("G4", inv), "–", "–", "–");
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
-
         static string Ms(double microseconds) => (microseconds / 1000).ToString("F2", CultureInfo.InvariantCulture);
+        // (header, cell of a rule, cell of the oracle, kept in a narrow terminal); the JSON and CSV hold every figure.
+        var columns = new (string Header, Func<ScheduleRow, string> Cell, string Oracle, bool Compact)[]
+        {
+            ("scheduler", r => Markup.Escape(r.Scheduler), "oracle", true),
+            ("late", r => r.LateBatches.ToString(inv), "–", true),
+            ("late %", r => (100 * r.LateShare).ToString("F1", inv), "–", false),
+            ("over I", r => r.OverIntervalBatches.ToString(inv), "–", true),
+            ("recovery|recov", r => r.RecoveryBatches?.ToString(inv) ?? "–", "–", true),
+            ("rescales|resc", r => r.Rescales.ToString(inv), "–", true),
+            ("moved/rescale", r => r.MigratedSharePerRescale is double m ? $"{m.ToString("F2", inv)} ({r.MigrationFloorPerRescale!.Value.ToString("F2", inv)})" : "–", "–", false),
+            ("mean P", r => r.MeanPartitions.ToString("F1", inv), bounds.OracleMeanPartitions.ToString("F1", inv), true),
+            ("over-prov|over-P", r => (100 * r.OverProvisioning).ToString("F0", inv) + "%", "0%", true),
+            ("resource s", r => r.ResourceSeconds.ToString("G4", inv), bounds.OracleResourceSeconds.ToString("G4", inv), false),
+            ("latency mean", r => Ms(r.LatencyMean), "–", false),
+            ("p95|p95 ms", r => Ms(r.LatencyP95), "–", true),
+            ("max", r => Ms(r.LatencyMax), "–", false),
+            ("team cost|team", r => r.TeamCost.ToString("F3", inv), "–", true),
+        };
+        bool compact = AnsiConsole.Profile.Width < 160;
+        var shown = columns.Where(c => c.Compact || !compact).ToList();
+        var table = new Table().Border(TableBorder.Simple);
+        foreach (var column in shown)
+        {
+            // "full|short": the short header in a narrow terminal.
+            string[] headers = column.Header.Split('|');
+            string header = compact && headers.Length > 1 ? headers[1] : headers[0];
+            table.AddColumn(new TableColumn(header) { Alignment = column.Header == "scheduler" ? Justify.Left : Justify.Right, NoWrap = true });
+        }
+        foreach (var r in results) table.AddRow(shown.Select(c => c.Cell(r)).ToArray());
+        table.AddRow(shown.Select(c => c.Oracle).ToArray());
+        AnsiConsole.Write(table);
+        if (compact) AnsiConsole.MarkupLine("[grey]A compact table for a terminal under 160 columns: every column is in --json and --csv.[/]");
+        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency (p95) in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; team cost = per-batch mean of late + overrun beyond I + 0.1·P/P₀ + 0.1·rescaled (--team-weights); moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
+
     }
 }
