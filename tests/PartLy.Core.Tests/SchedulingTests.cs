@@ -160,4 +160,25 @@ public class SchedulingTests
         Assert.Equal(new TeamCost(2, 0, 0, 1), TeamCost.Parse("late=2,overrun=0,resources=0,rescale=1"));
         Assert.Throws<InputException>(() => TeamCost.Parse("lateness=1"));
     }
+
+    private sealed class Recorder : IScheduler
+    {
+        public List<SchedulerContext> Seen { get; } = [];
+        public string Name => "recorder";
+        public int Choose(SchedulerContext context) { Seen.Add(context); return context.Partitions; }
+    }
+
+    [Fact]
+    public void Informed_rules_are_told_the_coming_batch_s_size_and_reactive_ones_are_not()
+    {
+        var stream = new WorkloadStream("zipf:z=1,keys=2000,rate=1000000,step=2@5", 20_000, 3, 1000);
+        var policy = (BatchPolicy.ByInterval)BatchPolicy.Parse("1ms", "--batch");
+        var reactive = new Recorder();
+        SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), reactive, CostModel.Default, 4, 16);
+        Assert.All(reactive.Seen, c => Assert.Null(c.Tuples));
+        var informed = new Recorder();
+        var run = SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), informed, CostModel.Default, 4, 16, informed: true);
+        Assert.Equal(run.Select(t => (int?)t.Tuples), informed.Seen.Select(c => c.Tuples));
+        Assert.Equal(run.Take(run.Count - 1).Select(t => t.Tuples), informed.Seen.Skip(1).Select(c => c.Last!.Value.Tuples));
+    }
 }

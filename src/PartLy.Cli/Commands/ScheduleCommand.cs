@@ -46,6 +46,11 @@ public sealed class ScheduleSettings : StreamSettings
     [Description("Weights of team_cost per batch: late=1,overrun=1,resources=0.1,rescale=0.1 (resources: P / the starting P).")]
     public string? TeamWeights { get; init; }
 
+    [CommandOption("--mode <MODE>")]
+    [Description("reactive: a rule sees the batches before the one it sizes; informed: also that batch's size. Default reactive.")]
+    [DefaultValue("reactive")]
+    public string Mode { get; init; } = "reactive";
+
     [CommandOption("--json <FILE>")]
     [Description("Write the results as JSON.")]
     public string? Json { get; init; }
@@ -95,6 +100,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         if (max < start) throw new InputException($"--max-partitions {max} is below --partitions {start}");
         if (settings.MigrationCost < 0 || !double.IsFinite(settings.MigrationCost)) throw new InputException($"--migration-cost must be 0 or more µs, got {settings.MigrationCost}");
         if (settings.Lag < 0) throw new InputException($"--lag must be 0 or more batches, got {settings.Lag}");
+        bool informed = Check.OneOf(new Named<string>(settings.Mode, "--mode"), "reactive", "informed") == "informed";
         var team = settings.TeamWeights is null ? new TeamCost() : new Named<string>(settings.TeamWeights, "--team-weights").Parse(TeamCost.Parse);
         var cost = settings.Cost is null ? settings.Configuration.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
         Func<Partitioner> partitioner;
@@ -127,7 +133,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             foreach (string name in names)
             {
                 var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost.PerPartition), cost, start, max,
-                    cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag);
+                    cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag, informed: informed);
                 var summary = ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, lastChange);
                 runs.Add((name, run));
                 list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1, team.Mean(run, interval.Microseconds, start)));

@@ -7,7 +7,7 @@ namespace PartLy.Core.Scheduling;
 /// <param name="Latency">End-to-end latency, delay + processing time; the batch is late when it exceeds the interval.</param>
 /// <param name="Rescaled">P differs from the previous batch's; <paramref name="Migrated"/> is then the share of the batch's tuples on a block that did not hold their key last batch (their state moved), and <paramref name="MigrationFloor"/> |ΔP| / max(P, P′).</param>
 public readonly record struct BatchTiming(long Index, int Partitions, double Ready, double Start, double ProcessingTime, double Delay, double Latency, bool Late, bool OverInterval,
-    bool Rescaled = false, double Migrated = 0, double MigrationFloor = 0)
+    bool Rescaled = false, double Migrated = 0, double MigrationFloor = 0, int Tuples = 0)
 {
     public double End => Start + ProcessingTime;
 }

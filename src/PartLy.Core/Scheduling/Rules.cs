@@ -46,6 +46,7 @@ public sealed class FlinkBandScheduler(double target = 0.7, double low = 0.4, do
 /// The cost model inverted: the last batch's time is split into its per-block part, which shrinks as 1/P, and
 /// d·P; the next P is the smallest whose predicted time plus the backlog fits in <c>headroom</c>·I (0.9), so that
 /// a backlog drains; it scales down only when that P has been <c>patience</c> batches (3) below the current one.
+/// Informed, the per-block work is scaled to the coming batch's size.
 /// </summary>
 public sealed class CostInversionScheduler(double perPartition = 10, double headroom = 0.9, int patience = 3) : IScheduler
 {
@@ -57,6 +58,7 @@ public sealed class CostInversionScheduler(double perPartition = 10, double head
     {
         if (context.Last is not { } last) return context.Partitions;
         double work = Math.Max(0, last.ProcessingTime - perPartition * last.Partitions) * last.Partitions;
+        if (context.Tuples is int coming && last.Tuples > 0) work *= (double)coming / last.Tuples;
         double budget = headroom * context.Interval - context.Backlog;
         int best = context.MaxPartitions;
         for (int p = context.MinPartitions; p <= context.MaxPartitions; p++)

@@ -3,7 +3,8 @@ namespace PartLy.Core.Scheduling;
 /// <summary>What a scheduler knows when it picks the next batch's parallelism (reactive: batches before it only).</summary>
 /// <param name="Last">The previous batch's timing (null before the first).</param>
 /// <param name="Backlog">Work queued when the next batch is ready, in microseconds.</param>
-public sealed record SchedulerContext(long Batch, int Partitions, int MinPartitions, int MaxPartitions, double Interval, BatchTiming? Last, double Backlog);
+/// <param name="Tuples">Informed mode: the batch's size, known at batch close before its tasks start; null when reactive.</param>
+public sealed record SchedulerContext(long Batch, int Partitions, int MinPartitions, int MaxPartitions, double Interval, BatchTiming? Last, double Backlog, int? Tuples = null);
 
 /// <summary>Picks the parallelism of each micro-batch. One instance serves one run: it may keep state across batches.</summary>
 public interface IScheduler

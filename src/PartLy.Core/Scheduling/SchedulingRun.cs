@@ -9,13 +9,13 @@ namespace PartLy.Core.Scheduling;
 /// batch into P_b blocks, the cost model gives its processing time, and the queue its delay and latency. A rescale
 /// moves the state of the keys whose block changes: each of the batch's tuples on a block that did not hold its key
 /// last batch costs <c>migrationCost</c> µs. With a provisioning lag, more blocks arrive <c>lag</c> batches after
-/// they are asked for (fewer take effect at once).
+/// they are asked for (fewer take effect at once). Informed, a rule is told the batch's size before it chooses.
 /// </summary>
 public static class SchedulingRun
 {
     public static IReadOnlyList<BatchTiming> Run(StreamSpec stream, BatchPolicy.ByInterval policy, Partitioner partitioner, IScheduler scheduler,
         CostModel cost, int startPartitions, int maxPartitions, int minPartitions = 1, CancellationToken cancel = default, long maxBatches = long.MaxValue,
-        double migrationCost = 0, int lag = 0)
+        double migrationCost = 0, int lag = 0, bool informed = false)
     {
         if (migrationCost < 0) throw new InputException($"the migration cost must be 0 or more, got {migrationCost}");
         if (lag < 0) throw new InputException($"the provisioning lag must be 0 or more batches, got {lag}");
@@ -34,7 +34,7 @@ public static class SchedulingRun
         while (timings.Count < maxBatches && batcher.TryNext(out var batch))
         {
             cancel.ThrowIfCancellationRequested();
-            int chosen = scheduler.Choose(new SchedulerContext(batch.Index, partitions, minPartitions, maxPartitions, queue.Interval, last, queue.Backlog));
+            int chosen = scheduler.Choose(new SchedulerContext(batch.Index, partitions, minPartitions, maxPartitions, queue.Interval, last, queue.Backlog, informed ? batch.Count : null));
             if (chosen < minPartitions || chosen > maxPartitions)
                 throw new InvalidOperationException($"scheduler {scheduler.Name} chose {chosen} blocks, outside [{minPartitions}, {maxPartitions}]");
             int previous = partitions;
@@ -57,6 +57,7 @@ public static class SchedulingRun
             var timing = queue.Run(batch.IntervalEnd, time, partitions) with
             {
                 Rescaled = rescaled,
+                Tuples = batch.Count,
                 Migrated = rescaled ? metrics.MigrationFraction : 0,
                 MigrationFloor = rescaled ? (double)Math.Abs(partitions - previous) / Math.Max(partitions, previous) : 0,
             };
