@@ -97,6 +97,7 @@ public class CliInputTests
         // Over-provisioning is Σ P / Σ P* − 1: for the fixed P of 4, 4 over the oracle's mean, less one.
         Assert.Equal(4 / bounds.GetProperty("oracle_mean_partitions").GetDouble() - 1, results[0].GetProperty("over_provisioning").GetDouble(), 9);
         Assert.Equal(0, bounds.GetProperty("oracle_infeasible_batches").GetInt32());
+        Assert.True(bounds.GetProperty("dp_resource_seconds").GetDouble() >= bounds.GetProperty("oracle_resource_seconds").GetDouble() - 1e-9);
         // The fixed P pays its late share, its overrun and 0.1 for its blocks every batch (P = P₀), no rescale.
         Assert.True(results[0].GetProperty("team_cost").GetDouble() >= results[0].GetProperty("late_share").GetDouble() + 0.1 - 1e-9);
         Assert.InRange(document.RootElement.GetProperty("base_load").GetDouble(), 0.3, 0.9);

@@ -181,4 +181,30 @@ public class SchedulingTests
         Assert.Equal(run.Select(t => (int?)t.Tuples), informed.Seen.Select(c => c.Tuples));
         Assert.Equal(run.Take(run.Count - 1).Select(t => t.Tuples), informed.Seen.Skip(1).Select(c => c.Last!.Value.Tuples));
     }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    [InlineData(10.0)]
+    public void The_clairvoyant_bound_is_the_cheapest_on_time_sequence_as_brute_force_finds_it(double rescaleCost)
+    {
+        // 7 batches, P in 1..4; a batch is on time from its own smallest P up (batch 4: only at 2, as a d·P term can do).
+        int[] smallest = [1, 3, 1, 2, 4, 1, 3];
+        var onTime = smallest.Select((m, b) => Enumerable.Range(1, 4).Select(p => b == 4 ? p == 4 : p >= m).ToArray()).ToList();
+        onTime[3] = [false, true, false, false];
+        var oracle = new OracleRun(onTime.Select(f => Array.IndexOf(f, true) + 1).ToList(), 0, onTime, 1);
+        var (chosen, rescales) = ClairvoyantBound.Solve(oracle, rescaleCost);
+        double Cost(IReadOnlyList<int> ps) => ps.Sum() + rescaleCost * ps.Zip(ps.Skip(1)).Count(x => x.First != x.Second);
+        double best = double.PositiveInfinity;
+        for (int code = 0; code < 1 << 14; code++)
+        {
+            var ps = Enumerable.Range(0, 7).Select(b => (code >> (2 * b) & 3) + 1).ToArray();
+            if (ps.Select((p, b) => onTime[b][p - 1]).All(x => x)) best = Math.Min(best, Cost(ps));
+        }
+        Assert.True(chosen.Select((p, b) => onTime[b][p - 1]).All(x => x), "every batch on time");
+        Assert.Equal(best, Cost(chosen), 9);
+        Assert.Equal(chosen.Zip(chosen.Skip(1)).Count(x => x.First != x.Second), rescales);
+        if (rescaleCost == 0) Assert.Equal(oracle.Partitions.Sum(), chosen.Sum()); // free rescales: the oracle's sum
+        Assert.True(chosen.Sum() >= oracle.Partitions.Sum());
+    }
 }

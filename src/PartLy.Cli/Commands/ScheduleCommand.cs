@@ -38,6 +38,11 @@ public sealed class ScheduleSettings : StreamSettings
     [Description("µs per tuple whose key's state moves on a rescale (its block did not hold the key last batch). Default 0.")]
     public double MigrationCost { get; init; }
 
+    [CommandOption("--rescale-cost <SLOTS>")]
+    [Description("What the clairvoyant bound charges a rescale, in blocks held for one interval. Default 1.")]
+    [DefaultValue(1.0)]
+    public double RescaleCost { get; init; } = 1;
+
     [CommandOption("--lag <BATCHES>")]
     [Description("Provisioning lag: more blocks take effect this many batches after they are asked for. Default 0.")]
     public int Lag { get; init; }
@@ -82,8 +87,12 @@ public sealed record ScheduleRow(
         double.IsNaN(s.MigratedSharePerRescale) ? null : s.MigratedSharePerRescale, double.IsNaN(s.MigrationFloorPerRescale) ? null : s.MigrationFloorPerRescale, teamCost);
 }
 
-/// <summary>The informed per-batch oracle: its resources, mean P, and the batches no P in range gets on time.</summary>
-public sealed record ScheduleBounds(double OracleResourceSeconds, double OracleMeanPartitions, int OracleInfeasibleBatches);
+/// <summary>
+/// The informed per-batch oracle (its resources, mean P, the batches no P in range gets on time) and the clairvoyant
+/// dynamic program over the run (fewest resources with no late batch, each rescale charged --rescale-cost).
+/// </summary>
+public sealed record ScheduleBounds(double OracleResourceSeconds, double OracleMeanPartitions, int OracleInfeasibleBatches,
+    double DpResourceSeconds, double DpMeanPartitions, int DpRescales, double RescaleCost);
 
 /// <summary>Scheduling rules side by side on one time-batched stream: each picks every batch's parallelism.</summary>
 public sealed class ScheduleCommand : Command<ScheduleSettings>
@@ -99,6 +108,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         int max = settings.MaxPartitions ?? 4 * start;
         if (max < start) throw new InputException($"--max-partitions {max} is below --partitions {start}");
         if (settings.MigrationCost < 0 || !double.IsFinite(settings.MigrationCost)) throw new InputException($"--migration-cost must be 0 or more µs, got {settings.MigrationCost}");
+        if (settings.RescaleCost < 0 || !double.IsFinite(settings.RescaleCost)) throw new InputException($"--rescale-cost must be 0 or more, got {settings.RescaleCost}");
         if (settings.Lag < 0) throw new InputException($"--lag must be 0 or more batches, got {settings.Lag}");
         bool informed = Check.OneOf(new Named<string>(settings.Mode, "--mode"), "reactive", "informed") == "informed";
         var team = settings.TeamWeights is null ? new TeamCost() : new Named<string>(settings.TeamWeights, "--team-weights").Parse(TeamCost.Parse);
@@ -142,7 +152,9 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             return (list, oracle, runs);
         });
         double baseLoad = BaseLoad(spec, interval, partitioner, cost, start);
-        var bounds = new ScheduleBounds(oracle.ResourceSeconds(interval.Microseconds), oracle.Partitions.Average(), oracle.Infeasible);
+        var (dp, dpRescales) = ClairvoyantBound.Solve(oracle, settings.RescaleCost);
+        var bounds = new ScheduleBounds(oracle.ResourceSeconds(interval.Microseconds), oracle.Partitions.Average(), oracle.Infeasible,
+            dp.Sum(p => (double)p) * interval.Microseconds / 1e6, dp.Average(), dpRescales, settings.RescaleCost);
         Write(results, bounds, interval, baseLoad);
         var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results, bounds);
         if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
@@ -194,9 +206,18 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         }
         foreach (var r in results) table.AddRow(shown.Select(c => c.Cell(r)).ToArray());
         table.AddRow(shown.Select(c => c.Oracle).ToArray());
+        table.AddRow(shown.Select(c => c.Header switch
+        {
+            "scheduler" => "dp bound",
+            "mean P" => bounds.DpMeanPartitions.ToString("F1", inv),
+            "rescales|resc" => bounds.DpRescales.ToString(inv),
+            "resource s" => bounds.DpResourceSeconds.ToString("G4", inv),
+            "over-prov|over-P" => (100 * (bounds.DpMeanPartitions / bounds.OracleMeanPartitions - 1)).ToString("F0", inv) + "%",
+            _ => "–",
+        }).ToArray());
         AnsiConsole.Write(table);
         if (compact) AnsiConsole.MarkupLine("[grey]A compact table for a terminal under 160 columns: every column is in --json and --csv.[/]");
-        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency (p95) in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; team cost = per-batch mean of late + overrun beyond I + 0.1·P/P₀ + 0.1·rescaled (--team-weights); moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum)."));
+        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency (p95) in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; team cost = per-batch mean of late + overrun beyond I + 0.1·P/P₀ + 0.1·rescaled (--team-weights); moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum); dp bound = fewest resources with no late batch over the whole run, a rescale charged {bounds.RescaleCost.ToString(inv)} block-intervals."));
 
     }
 }
