@@ -74,18 +74,7 @@ public sealed class ScheduleSettings : StreamSettings
 }
 
 /// <summary>What <c>partly schedule</c> writes as JSON.</summary>
-public sealed record ScheduleDocument(string Workload, string Interval, int StartPartitions, int MaxPartitions, ulong Seed, double BaseLoad, IReadOnlyList<ScheduleRow> Results, ScheduleBounds Bounds);
-
-/// <summary>A rule's figures with its over-provisioning against the oracle (Σ P_b / Σ P*_b − 1).</summary>
-public sealed record ScheduleRow(
-    string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
-    long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax,
-    double? MigratedSharePerRescale, double? MigrationFloorPerRescale, double TeamCost)
-{
-    public static ScheduleRow Of(ScheduleSummary s, double overProvisioning, double teamCost) => new(s.Scheduler, s.Partitioner, s.Batches, s.LateBatches, s.LateShare,
-        s.OverIntervalBatches, s.RecoveryBatches, s.Rescales, s.ResourceSeconds, s.MeanPartitions, overProvisioning, s.LatencyMean, s.LatencyP95, s.LatencyMax,
-        double.IsNaN(s.MigratedSharePerRescale) ? null : s.MigratedSharePerRescale, double.IsNaN(s.MigrationFloorPerRescale) ? null : s.MigrationFloorPerRescale, teamCost);
-}
+public sealed record ScheduleDocument(string Workload, string Interval, int StartPartitions, int MaxPartitions, ulong Seed, double BaseLoad, IReadOnlyList<ScheduleSummary> Results, ScheduleBounds Bounds);
 
 /// <summary>
 /// The informed per-batch oracle (its resources, mean P, the batches no P in range gets on time) and the clairvoyant
@@ -137,16 +126,14 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         {
             var oracle = Oracle.Run(spec, interval, partitioner, cost, 1, max, cancellationToken);
             progress.Advance(1);
-            double oracleSlots = oracle.Partitions.Sum(p => (double)p);
-            var list = new List<ScheduleRow>();
+            var list = new List<ScheduleSummary>();
             var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
             foreach (string name in names)
             {
                 var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost.PerPartition), cost, start, max,
                     cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag, informed: informed);
-                var summary = ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, lastChange);
                 runs.Add((name, run));
-                list.Add(ScheduleRow.Of(summary, summary.MeanPartitions * summary.Batches / oracleSlots - 1, team.Mean(run, interval.Microseconds, start)));
+                list.Add(ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, oracle, team, start, lastChange));
                 progress.Advance(1);
             }
             return (list, oracle, runs);
@@ -172,12 +159,12 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         return run.Skip(run.Count > 1 ? 1 : 0).Average(t => t.ProcessingTime) / interval.Microseconds;
     }
 
-    private static void Write(IReadOnlyList<ScheduleRow> results, ScheduleBounds bounds, BatchPolicy.ByInterval interval, double baseLoad)
+    private static void Write(IReadOnlyList<ScheduleSummary> results, ScheduleBounds bounds, BatchPolicy.ByInterval interval, double baseLoad)
     {
         var inv = CultureInfo.InvariantCulture;
         static string Ms(double microseconds) => (microseconds / 1000).ToString("F2", CultureInfo.InvariantCulture);
         // (header, cell of a rule, cell of the oracle, kept in a narrow terminal); the JSON and CSV hold every figure.
-        var columns = new (string Header, Func<ScheduleRow, string> Cell, string Oracle, bool Compact)[]
+        var columns = new (string Header, Func<ScheduleSummary, string> Cell, string Oracle, bool Compact)[]
         {
             ("scheduler", r => Markup.Escape(r.Scheduler), "oracle", true),
             ("late", r => r.LateBatches.ToString(inv), "–", true),

@@ -6,16 +6,20 @@ namespace PartLy.Core.Scheduling;
 /// A scheduler's run in figures (times in microseconds): late batches (latency above the interval), batches over the
 /// interval (processing time above it), recovery (batches after the last rate change until three in a row are on
 /// time; the rest of the run if they never are; null without a known change), rescales, resource-seconds (Σ P_b × I:
-/// the slots held for each interval), the mean parallelism, latency, and per rescale the share of tuples whose key's
-/// state moved against the floor |ΔP| / max(P, P′) (NaN without a rescale).
+/// the slots held for each interval), the mean parallelism, over-provisioning against the oracle (Σ P_b / Σ P*_b − 1),
+/// latency, per rescale the share of tuples whose key's state moved against the floor |ΔP| / max(P, P′) (null without
+/// a rescale), and the team cost. One record is the JSON and CSV schema of <c>partly schedule</c>.
 /// </summary>
 public sealed record ScheduleSummary(
     string Scheduler, string Partitioner, long Batches, long LateBatches, double LateShare, long OverIntervalBatches, long? RecoveryBatches,
-    long Rescales, double ResourceSeconds, double MeanPartitions, double LatencyMean, double LatencyP95, double LatencyMax,
-    double MigratedSharePerRescale, double MigrationFloorPerRescale)
+    long Rescales, double ResourceSeconds, double MeanPartitions, double OverProvisioning, double LatencyMean, double LatencyP95, double LatencyMax,
+    double? MigratedSharePerRescale, double? MigrationFloorPerRescale, double TeamCost)
 {
+    /// <param name="oracle">The informed oracle's run on the same stream, for over-provisioning.</param>
     /// <param name="lastChange">Stream time (µs) of the last change of the arrival rate, if known.</param>
-    public static ScheduleSummary Of(string scheduler, string partitioner, IReadOnlyList<BatchTiming> run, double interval, double? lastChange = null)
+    /// <param name="team">The team cost's weights; resources are counted against <paramref name="referencePartitions"/>.</param>
+    public static ScheduleSummary Of(string scheduler, string partitioner, IReadOnlyList<BatchTiming> run, double interval, OracleRun oracle,
+        TeamCost team, int referencePartitions, double? lastChange = null)
     {
         if (run.Count == 0) throw new InputException("the stream produced no batch");
         long late = 0, over = 0, rescales = 0;
@@ -32,8 +36,8 @@ public sealed record ScheduleSummary(
         }
         var stat = Stat.Of(latency);
         return new ScheduleSummary(scheduler, partitioner, run.Count, late, (double)late / run.Count, over, Recovery(run, interval, lastChange), rescales,
-            slots * interval / 1e6, slots / run.Count, stat.Mean, stat.P95, stat.Max,
-            rescales == 0 ? double.NaN : migrated / rescales, rescales == 0 ? double.NaN : floor / rescales);
+            slots * interval / 1e6, slots / run.Count, slots / oracle.Partitions.Sum(p => (double)p) - 1, stat.Mean, stat.P95, stat.Max,
+            rescales == 0 ? null : migrated / rescales, rescales == 0 ? null : floor / rescales, team.Mean(run, interval, referencePartitions));
     }
 
     /// <summary>Batches from the first one cut after <paramref name="lastChange"/> until the first of three on time in a row.</summary>
