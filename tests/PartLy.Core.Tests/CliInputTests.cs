@@ -84,13 +84,14 @@ public class CliInputTests
     [Fact]
     public void Schedule_runs_every_rule_and_writes_their_figures()
     {
-        string json = TempPath(".json"), png = TempPath(".png");
-        var (code, _, _) = Run("schedule", "--quiet", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000", "--json", json, "--png", png);
+        string json = TempPath(".json"), png = TempPath(".png"), batches = TempPath(".csv");
+        var (code, _, _) = Run("schedule", "--quiet", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000",
+            "--json", json, "--png", png, "--batches", batches);
         Assert.Equal(0, code);
         Assert.Equal(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, File.ReadAllBytes(png)[..4]);
         using var document = JsonDocument.Parse(File.ReadAllText(json));
         var results = document.RootElement.GetProperty("results").EnumerateArray().ToList();
-        Assert.Equal(new[] { "fixed", "ds2", "spark", "flink", "dhalion", "inversion" }, results.Select(r => r.GetProperty("scheduler").GetString()));
+        Assert.Equal(new[] { "fixed", "ds2", "spark", "flink", "prompt", "dhalion", "inversion" }, results.Select(r => r.GetProperty("scheduler").GetString()));
         Assert.Equal(0, results[0].GetProperty("rescales").GetInt32());
         Assert.True(results[1].GetProperty("late_batches").GetInt32() < results[0].GetProperty("late_batches").GetInt32());
         var bounds = document.RootElement.GetProperty("bounds");
@@ -101,6 +102,13 @@ public class CliInputTests
         // The fixed P pays its late share, its overrun and 0.1 for its blocks every batch (P = P₀), no rescale.
         Assert.True(results[0].GetProperty("team_cost").GetDouble() >= results[0].GetProperty("late_share").GetDouble() + 0.1 - 1e-9);
         Assert.InRange(document.RootElement.GetProperty("base_load").GetDouble(), 0.3, 0.9);
+        // --batches: a row per batch per rule, whose P average to the rule's mean P.
+        var rows = File.ReadAllLines(batches);
+        Assert.StartsWith("scheduler,batch,partitions,oracle_partitions,tuples,", rows[0]);
+        var ds2 = rows.Skip(1).Where(r => r.StartsWith("ds2,")).Select(r => int.Parse(r.Split(',')[2])).ToList();
+        Assert.Equal(results[1].GetProperty("batches").GetInt32(), ds2.Count);
+        Assert.Equal(results[1].GetProperty("mean_partitions").GetDouble(), ds2.Average(), 9);
+        Assert.Equal(7 * ds2.Count + 1, rows.Length);
     }
 
     [Fact]

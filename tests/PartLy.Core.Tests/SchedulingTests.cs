@@ -207,4 +207,33 @@ public class SchedulingTests
         if (rescaleCost == 0) Assert.Equal(oracle.Partitions.Sum(), chosen.Sum()); // free rescales: the oracle's sum
         Assert.True(chosen.Sum() >= oracle.Partitions.Sum());
     }
+
+    [Fact]
+    public void The_prompt_reconstruction_scales_to_ninety_percent_above_the_interval_and_after_three_quiet_batches()
+    {
+        var prompt = new PromptScheduler();
+        SchedulerContext At(long batch, int p, double time) => new(batch, p, 1, 64, 100, new BatchTiming(batch - 1, p, 0, 0, time, 0, time, time > 100, time > 100), 0);
+        Assert.Equal(9, prompt.Choose(At(1, 4, 188)));  // ⌈4 · 1.88 / 0.9⌉
+        Assert.Equal(9, prompt.Choose(At(2, 9, 95)));   // within the interval: hold
+        Assert.Equal(9, prompt.Choose(At(3, 9, 50)));
+        Assert.Equal(9, prompt.Choose(At(4, 9, 55)));
+        Assert.Equal(6, prompt.Choose(At(5, 9, 55)));   // third below 0.6: ⌈9 · 0.55 / 0.9⌉
+        Assert.Equal(6, prompt.Choose(At(6, 6, 59)));   // the count starts again
+        Assert.Equal(6, prompt.Choose(At(7, 6, 61)));   // 0.61 breaks it
+    }
+
+    [Fact]
+    public void Settling_counts_the_rescales_after_the_change_until_p_holds_twenty_batches_on_time()
+    {
+        static List<BatchTiming> Run(int[] partitions, params int[] late) =>
+            partitions.Select((p, i) => new BatchTiming(i, p, (i + 1) * 100.0, 0, 50, 0, late.Contains(i) ? 150 : 50, late.Contains(i), false)).ToList();
+        int[] ps = [4, 4, 4, 6, 6, .. Enumerable.Repeat(5, 25)];
+        Assert.Equal(2, ScheduleSummary.Settling(Run(ps), 100, 200));
+        // A late batch at 10 restarts the count, but P holds: still 2; a rescale later than 20 settled batches is not counted.
+        Assert.Equal(2, ScheduleSummary.Settling(Run([.. ps, 7, 7]), 100, 200));
+        Assert.Equal(3, ScheduleSummary.Settling(Run([.. ps[..10], .. Enumerable.Repeat(7, 25)], 8), 100, 200));
+        Assert.Equal(1, ScheduleSummary.Settling(Run(ps), 100, 500)); // batch 5, the first after the change, rescales
+        Assert.Equal(0, ScheduleSummary.Settling(Run(ps), 100, 600));
+        Assert.Null(ScheduleSummary.Settling(Run(ps), 100, null));
+    }
 }

@@ -64,6 +64,10 @@ public sealed class ScheduleSettings : StreamSettings
     [Description("Write the results as CSV.")]
     public string? Csv { get; init; }
 
+    [CommandOption("--batches <FILE>")]
+    [Description("Write every batch of every scheduler as CSV (P, the oracle's P, times in µs, late, rescaled, moved share).")]
+    public string? Batches { get; init; }
+
     [CommandOption("--png <FILE>")]
     [Description("Chart P, T / I and latency / I over the batches for every scheduler (with the oracle's P).")]
     public string? Png { get; init; }
@@ -88,7 +92,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
 {
     public override int Execute(CommandContext context, ScheduleSettings settings, CancellationToken cancellationToken)
     {
-        foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv"), (settings.Png, "--png") })
+        foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv"), (settings.Batches, "--batches"), (settings.Png, "--png") })
             if (path is not null) AtomicFile.CheckWritable(path, flag);
         var stream = settings.Stream;
         if (stream.Batch is not BatchPolicy.ByInterval interval)
@@ -146,8 +150,9 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results, bounds);
         if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
         if (settings.Csv is not null) TypedFiles.WriteCsv(settings.Csv, results);
+        if (settings.Batches is not null) TypedFiles.WriteCsv(settings.Batches, runs.SelectMany(r => ScheduledBatch.Of(r.Item1, r.Item2, oracle)));
         if (settings.Png is not null) ScheduleChart.WritePng(runs, oracle.Partitions, interval.Microseconds, $"{document.Workload}, batches of {interval}, {partitionerName}", settings.Png);
-        var written = new[] { settings.Json, settings.Csv, settings.Png }.OfType<string>().ToList();
+        var written = new[] { settings.Json, settings.Csv, settings.Batches, settings.Png }.OfType<string>().ToList();
         if (written.Count > 0) AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}");
         return 0;
     }
@@ -172,6 +177,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             ("over I", r => r.OverIntervalBatches.ToString(inv), "–", true),
             ("recovery|recov", r => r.RecoveryBatches?.ToString(inv) ?? "–", "–", true),
             ("rescales|resc", r => r.Rescales.ToString(inv), "–", true),
+            ("settle", r => r.SettlingRescales?.ToString(inv) ?? "–", "–", false),
             ("moved/rescale", r => r.MigratedSharePerRescale is double m ? $"{m.ToString("F2", inv)} ({r.MigrationFloorPerRescale!.Value.ToString("F2", inv)})" : "–", "–", false),
             ("mean P", r => r.MeanPartitions.ToString("F1", inv), bounds.OracleMeanPartitions.ToString("F1", inv), true),
             ("over-prov|over-P", r => (100 * r.OverProvisioning).ToString("F0", inv) + "%", "0%", true),
@@ -204,7 +210,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         }).ToArray());
         AnsiConsole.Write(table);
         if (compact) AnsiConsole.MarkupLine("[grey]A compact table for a terminal under 160 columns: every column is in --json and --csv.[/]");
-        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency (p95) in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; team cost = per-batch mean of late + overrun beyond I + 0.1·P/P₀ + 0.1·rescaled (--team-weights); moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum); dp bound = fewest resources with no late batch over the whole run, a rescale charged {bounds.RescaleCost.ToString(inv)} block-intervals."));
+        AnsiConsole.MarkupLine(Markup.Escape($"interval {interval}; base load (T / I of the first batches at the starting P) {baseLoad.ToString("F2", inv)}; latency (p95) in ms; a batch is late when its latency exceeds the interval; resource s = Σ P × I; settle = rescales after the last rate change until P holds 20 batches with none late; team cost = per-batch mean of late + overrun beyond I + 0.1·P/P₀ + 0.1·rescaled (--team-weights); moved/rescale = share of tuples whose key's state moved (the floor |ΔP| / max(P, P′)); over-prov = Σ P / Σ P* − 1 against the informed per-batch oracle (smallest P with T ≤ I; {bounds.OracleInfeasibleBatches} batches on time at no P up to the maximum); dp bound = fewest resources with no late batch over the whole run, a rescale charged {bounds.RescaleCost.ToString(inv)} block-intervals."));
 
     }
 }

@@ -109,6 +109,29 @@ public sealed class DhalionScheduler(int cooldown = 5, double idle = 0.5) : ISch
     }
 }
 
+/// <summary>
+/// A reconstruction of Prompt+'s elastic rule (Abdelhamid et al., SIGMOD 2020), which is not published in readable
+/// form, from its figure: when T / I of the last batch is above 1, P′ = ⌈P·(T/I) / <c>target</c>⌉ (0.9); when T / I
+/// has stayed below <c>low</c> (0.6) for <c>patience</c> batches (3), the same.
+/// </summary>
+public sealed class PromptScheduler(double target = 0.9, double low = 0.6, int patience = 3) : IScheduler
+{
+    private int _below;
+
+    public string Name => "prompt";
+
+    public int Choose(SchedulerContext context)
+    {
+        if (context.Last is not { } last) return context.Partitions;
+        double load = last.ProcessingTime / context.Interval;
+        _below = load < low ? _below + 1 : 0;
+        if (load <= 1 && _below < patience) return context.Partitions;
+        _below = 0;
+        int next = (int)Math.Ceiling(last.Partitions * load / target);
+        return Math.Clamp(next, context.MinPartitions, context.MaxPartitions);
+    }
+}
+
 /// <summary>The scheduling rules by their command-line names, with parameters by <c>name:k=v</c>.</summary>
 public static class SchedulerRules
 {
@@ -124,6 +147,8 @@ public static class SchedulerRules
         new("flink", "Flink operator band: outside [low, high] of T/I, P′ = ⌈P·u/target⌉, ≥ 0.6·P, scale-down after delay batches (target, low, high, delay)",
             ["target", "low", "high", "delay"],
             (s, _) => new FlinkBandScheduler(s.Double("target", 0.7, 0.01, 10), s.Double("low", 0.4, 0, 10), s.Double("high", 1.0, 0, 10), s.Int("delay", 5, 0, 100_000))),
+        new("prompt", "Prompt+ (a reconstruction from its figure): T/I > 1, or T/I < low for patience batches: P′ = ⌈P·(T/I)/target⌉ (target, low, patience)",
+            ["target", "low", "patience"], (s, _) => new PromptScheduler(s.Double("target", 0.9, 0.01, 10), s.Double("low", 0.6, 0, 10), s.Int("patience", 3, 1, 100_000))),
         new("dhalion", "Dhalion: on backpressure (backlog / I) P′ = ⌈P·(1 + min(4, bp/(1000 − bp)))⌉, then sleeps; one less after cooldown idle batches (cooldown, idle)",
             ["cooldown", "idle"], (s, _) => new DhalionScheduler(s.Int("cooldown", 5, 0, 100_000), s.Double("idle", 0.5, 0, 10))),
         new("inversion", "the cost model inverted: smallest P whose predicted T plus backlog fits headroom·I; down after patience batches (headroom, patience)",
