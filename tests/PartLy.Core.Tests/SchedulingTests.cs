@@ -169,17 +169,34 @@ public class SchedulingTests
     }
 
     [Fact]
-    public void Informed_rules_are_told_the_coming_batch_s_size_and_reactive_ones_are_not()
+    public void Informed_rules_are_told_a_sketch_of_the_coming_batch_and_reactive_ones_are_not()
     {
         var stream = new WorkloadStream("zipf:z=1,keys=2000,rate=1000000,step=2@5", 20_000, 3, 1000);
         var policy = (BatchPolicy.ByInterval)BatchPolicy.Parse("1ms", "--batch");
         var reactive = new Recorder();
         SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), reactive, CostModel.Default, 4, 16);
-        Assert.All(reactive.Seen, c => Assert.Null(c.Tuples));
+        Assert.All(reactive.Seen, c => { Assert.Null(c.Coming); Assert.Null(c.LastSketch); });
         var informed = new Recorder();
         var run = SchedulingRun.Run(stream, policy, Strategies.Create("greedy"), informed, CostModel.Default, 4, 16, informed: true);
-        Assert.Equal(run.Select(t => (int?)t.Tuples), informed.Seen.Select(c => c.Tuples));
+        Assert.Equal(run.Select(t => t.Tuples), informed.Seen.Select(c => c.Coming!.Tuples));
         Assert.Equal(run.Take(run.Count - 1).Select(t => t.Tuples), informed.Seen.Skip(1).Select(c => c.Last!.Value.Tuples));
+        Assert.Equal(informed.Seen.Take(run.Count - 1).Select(c => c.Coming), informed.Seen.Skip(1).Select(c => c.LastSketch));
+    }
+
+    [Fact]
+    public void A_batch_sketch_estimates_distinct_keys_within_a_few_percent_and_never_undercounts_the_heaviest()
+    {
+        var rng = new Random(11);
+        var keys = new int[20_000];
+        for (int i = 0; i < keys.Length; i++) keys[i] = i % 4 == 0 ? 7 : i % 9 == 0 ? 8 : rng.Next(1_000_000);
+        var sketch = BatchSketch.Of(keys);
+        int distinct = keys.Distinct().Count();
+        Assert.InRange(sketch.DistinctKeys, distinct * 0.95, distinct * 1.05);
+        Assert.True(sketch.Heaviest[0] >= 5000 && sketch.Heaviest[1] >= keys.Count(k => k == 8), $"{sketch.Heaviest[0]}, {sketch.Heaviest[1]}");
+        Assert.Equal((double)sketch.Heaviest[0] / keys.Length, sketch.TopShare);
+        Assert.Equal(BatchSketch.Counters, sketch.Heaviest.Count);
+        var empty = BatchSketch.Of([]);
+        Assert.Equal((0, 0.0, 0.0), (empty.Tuples, empty.DistinctKeys, empty.TopShare));
     }
 
     [Theory]

@@ -121,7 +121,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             partitionerName = settings.Partitioner;
         }
         var names = SpecList.Split(settings.Schedulers, SchedulerRules.Names, "--schedulers", "fixed,ds2");
-        foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost.PerPartition));
+        foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost));
 
         var spec = stream.Spec();
         // The last rate change of a profiled workload, in stream time (its batches are intervals at the base rate).
@@ -134,7 +134,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
             foreach (string name in names)
             {
-                var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost.PerPartition), cost, start, max,
+                var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost), cost, start, max,
                     cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag, informed: informed);
                 runs.Add((name, run));
                 list.Add(ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, oracle, team, start, lastChange));

@@ -1,3 +1,5 @@
+using PartLy.Core.Metrics;
+
 namespace PartLy.Core.Scheduling;
 
 /// <summary>
@@ -46,9 +48,9 @@ public sealed class FlinkBandScheduler(double target = 0.7, double low = 0.4, do
 /// The cost model inverted: the last batch's time is split into its per-block part, which shrinks as 1/P, and
 /// d·P; the next P is the smallest whose predicted time plus the backlog fits in <c>headroom</c>·I (0.9), so that
 /// a backlog drains; it scales down only when that P has been <c>patience</c> batches (3) below the current one.
-/// Informed, the per-block work is scaled to the coming batch's size.
+/// Informed, the per-block work is scaled by the coming batch's a·tuples + b·distinct keys against the last one's.
 /// </summary>
-public sealed class CostInversionScheduler(double perPartition = 10, double headroom = 0.9, int patience = 3) : IScheduler
+public sealed class CostInversionScheduler(CostModel cost, double headroom = 0.9, int patience = 3) : IScheduler
 {
     private int _lower;
 
@@ -57,15 +59,18 @@ public sealed class CostInversionScheduler(double perPartition = 10, double head
     public int Choose(SchedulerContext context)
     {
         if (context.Last is not { } last) return context.Partitions;
-        double work = Math.Max(0, last.ProcessingTime - perPartition * last.Partitions) * last.Partitions;
-        if (context.Tuples is int coming && last.Tuples > 0) work *= (double)coming / last.Tuples;
+        double d = cost.PerPartition;
+        double work = Math.Max(0, last.ProcessingTime - d * last.Partitions) * last.Partitions;
+        if (context.Coming is { } coming && context.LastSketch is { } before && Work(before) > 0) work *= Work(coming) / Work(before);
         double budget = headroom * context.Interval - context.Backlog;
         int best = context.MaxPartitions;
         for (int p = context.MinPartitions; p <= context.MaxPartitions; p++)
-            if (work / p + perPartition * p <= budget) { best = p; break; }
+            if (work / p + d * p <= budget) { best = p; break; }
         if (best >= context.Partitions) { _lower = 0; return best; }
         return ++_lower >= patience ? Reset(best) : context.Partitions;
     }
+
+    private double Work(BatchSketch sketch) => cost.PerTuple * sketch.Tuples + cost.PerDistinctKey * sketch.DistinctKeys;
 
     private int Reset(int partitions)
     {
@@ -135,7 +140,7 @@ public sealed class PromptScheduler(double target = 0.9, double low = 0.6, int p
 /// <summary>The scheduling rules by their command-line names, with parameters by <c>name:k=v</c>.</summary>
 public static class SchedulerRules
 {
-    private sealed record Entry(string Id, string Summary, string[] Parameters, Func<Spec, double, IScheduler> Create);
+    private sealed record Entry(string Id, string Summary, string[] Parameters, Func<Spec, CostModel, IScheduler> Create);
 
     private static readonly Entry[] All =
     [
@@ -152,20 +157,20 @@ public static class SchedulerRules
         new("dhalion", "Dhalion: on backpressure (backlog / I) P′ = ⌈P·(1 + min(4, bp/(1000 − bp)))⌉, then sleeps; one less after cooldown idle batches (cooldown, idle)",
             ["cooldown", "idle"], (s, _) => new DhalionScheduler(s.Int("cooldown", 5, 0, 100_000), s.Double("idle", 0.5, 0, 10))),
         new("inversion", "the cost model inverted: smallest P whose predicted T plus backlog fits headroom·I; down after patience batches (headroom, patience)",
-            ["headroom", "patience"], (s, d) => new CostInversionScheduler(d, s.Double("headroom", 0.9, 0.01, 1), s.Int("patience", 3, 1, 100_000))),
+            ["headroom", "patience"], (s, cost) => new CostInversionScheduler(cost, s.Double("headroom", 0.9, 0.01, 1), s.Int("patience", 3, 1, 100_000))),
     ];
 
     public static IReadOnlyList<string> Names { get; } = Array.ConvertAll(All, e => e.Id);
 
     public static IEnumerable<(string Id, string Summary)> Describe() => All.Select(e => (e.Id, e.Summary));
 
-    /// <param name="perPartition">The cost model's d, which the inversion rule needs.</param>
-    public static IScheduler Create(string text, double perPartition)
+    /// <param name="cost">The cost model, which the inversion rule inverts.</param>
+    public static IScheduler Create(string text, CostModel cost)
     {
         var spec = Spec.Parse(text);
         var entry = Array.Find(All, e => e.Id == spec.Name)
             ?? throw new InputException($"unknown scheduler '{spec.Name}' (allowed: {string.Join(", ", Names)})");
-        var scheduler = entry.Create(spec, perPartition);
+        var scheduler = entry.Create(spec, cost);
         spec.EnsureAllRead(entry.Parameters);
         return scheduler;
     }

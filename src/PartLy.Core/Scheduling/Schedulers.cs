@@ -3,8 +3,10 @@ namespace PartLy.Core.Scheduling;
 /// <summary>What a scheduler knows when it picks the next batch's parallelism (reactive: batches before it only).</summary>
 /// <param name="Last">The previous batch's timing (null before the first).</param>
 /// <param name="Backlog">Work queued when the next batch is ready, in microseconds.</param>
-/// <param name="Tuples">Informed mode: the batch's size, known at batch close before its tasks start; null when reactive.</param>
-public sealed record SchedulerContext(long Batch, int Partitions, int MinPartitions, int MaxPartitions, double Interval, BatchTiming? Last, double Backlog, int? Tuples = null);
+/// <param name="Coming">Informed mode: a sketch of the batch to size (its size, distinct keys, heaviest keys), known at batch close before its tasks start; null when reactive.</param>
+/// <param name="LastSketch">Informed mode: the same sketch of the previous batch (null before the first, or when reactive).</param>
+public sealed record SchedulerContext(long Batch, int Partitions, int MinPartitions, int MaxPartitions, double Interval, BatchTiming? Last, double Backlog,
+    BatchSketch? Coming = null, BatchSketch? LastSketch = null);
 
 /// <summary>Picks the parallelism of each micro-batch. One instance serves one run: it may keep state across batches.</summary>
 public interface IScheduler

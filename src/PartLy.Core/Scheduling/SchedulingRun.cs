@@ -9,7 +9,7 @@ namespace PartLy.Core.Scheduling;
 /// batch into P_b blocks, the cost model gives its processing time, and the queue its delay and latency. A rescale
 /// moves the state of the keys whose block changes: each of the batch's tuples on a block that did not hold its key
 /// last batch costs <c>migrationCost</c> µs. With a provisioning lag, more blocks arrive <c>lag</c> batches after
-/// they are asked for (fewer take effect at once). Informed, a rule is told the batch's size before it chooses.
+/// they are asked for (fewer take effect at once). Informed, a rule is told a sketch of the batch (<see cref="BatchSketch"/>) before it chooses, and the partitioner the batch's size.
 /// </summary>
 public static class SchedulingRun
 {
@@ -28,13 +28,16 @@ public static class SchedulingRun
         var timings = new List<BatchTiming>();
         int partitions = startPartitions;
         BatchTiming? last = null;
+        BatchSketch? lastSketch = null;
         int[] blocks = new int[1024];
         using var source = stream.Open();
         var batcher = new MicroBatcher(source, policy);
         while (timings.Count < maxBatches && batcher.TryNext(out var batch))
         {
             cancel.ThrowIfCancellationRequested();
-            int chosen = scheduler.Choose(new SchedulerContext(batch.Index, partitions, minPartitions, maxPartitions, queue.Interval, last, queue.Backlog, informed ? batch.Count : null));
+            var sketch = informed ? BatchSketch.Of(batch.Keys) : null;
+            int chosen = scheduler.Choose(new SchedulerContext(batch.Index, partitions, minPartitions, maxPartitions, queue.Interval, last, queue.Backlog, sketch, lastSketch));
+            lastSketch = sketch;
             if (chosen < minPartitions || chosen > maxPartitions)
                 throw new InvalidOperationException($"scheduler {scheduler.Name} chose {chosen} blocks, outside [{minPartitions}, {maxPartitions}]");
             int previous = partitions;
@@ -50,7 +53,7 @@ public static class SchedulingRun
             while (pending.Count > 0 && pending.Peek().Due <= batch.Index) partitions = pending.Dequeue().Partitions;
             if (blocks.Length < batch.Count) blocks = new int[Math.Max(batch.Count, blocks.Length * 2)];
             var placed = blocks.AsSpan(0, batch.Count);
-            partitioner.Partition(new BatchContext(batch.Index, partitions, batch.ExpectedTuples), batch.Keys, placed);
+            partitioner.Partition(new BatchContext(batch.Index, partitions, informed ? batch.Count : batch.ExpectedTuples), batch.Keys, placed);
             var metrics = analyzer.Analyze(batch.Keys, placed, partitions);
             bool rescaled = batch.Index > 0 && partitions != previous;
             double time = metrics.ProcessingTime + (rescaled ? migrationCost * metrics.Migration : 0);
