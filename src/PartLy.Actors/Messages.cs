@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using PartLy.Core.Metrics;
+using PartLy.Core.Scheduling;
 using PartLy.Learning.Training;
 
 namespace PartLy.Actors;
@@ -68,8 +69,8 @@ public sealed record ExperimentFailed(string Reason) : IPartLyMessage;
 /// <summary>Consumer to source: send up to <paramref name="Count"/> more batches.</summary>
 public sealed record RequestBatches(int Count) : IPartLyMessage;
 
-/// <summary>Source to consumer: one micro-batch, its keys immutable.</summary>
-public sealed record SourceBatch(long Sequence, long Index, ImmutableArray<int> Keys, int ExpectedTuples, int Partitions, bool NewStream, string Stream) : IPartLyMessage;
+/// <summary>Source to consumer: one micro-batch, its keys immutable (<paramref name="IntervalEnd"/>: when a time-based batch is ready, µs; 0 for count-based ones).</summary>
+public sealed record SourceBatch(long Sequence, long Index, ImmutableArray<int> Keys, int ExpectedTuples, int Partitions, bool NewStream, string Stream, long IntervalEnd = 0) : IPartLyMessage;
 
 /// <summary>Source to consumer: the phase's batches are all sent.</summary>
 public sealed record StreamCompleted(long Batches) : IPartLyMessage;
@@ -79,11 +80,30 @@ public sealed record StreamFailed(string Reason) : IPartLyMessage;
 
 // Scheduler protocol.
 
-/// <summary>Agent to scheduler: the parallelism proposed for a batch (the stream's P).</summary>
-public sealed record ProposeParallelism(long Sequence, int Partitions) : IPartLyMessage;
+/// <summary>Agent to scheduler: the parallelism proposed for a batch (the stream's P); informed, with a sketch of the batch.</summary>
+public sealed record ProposeParallelism(long Sequence, int Partitions, BatchSketch? Coming = null) : IPartLyMessage;
 
 /// <summary>Scheduler to agent: the parallelism to use for the batch.</summary>
 public sealed record ParallelismDecision(long Sequence, int Partitions) : IPartLyMessage;
+
+/// <summary>Agent to a rule's scheduler: the batch decided last, ready at <paramref name="Ready"/> (µs), as its blocks measured it.</summary>
+public sealed record BatchMeasured(long Sequence, double Ready, BatchMetrics Metrics) : IPartLyMessage;
+
+/// <summary>A rule's scheduler to the agent: the batch's passage through the queue.</summary>
+public sealed record BatchScheduled(long Sequence, BatchTiming Timing) : IPartLyMessage;
+
+// Scheduling-run protocol: a requester runs one scheduling rule over a time-batched stream on actors.
+
+/// <summary>Requester to a scheduling run: run it; the reply is <see cref="ScheduleCompleted"/> or <see cref="ScheduleFailed"/>.</summary>
+public sealed record RunSchedule : IPartLyMessage
+{
+    public static RunSchedule Instance { get; } = new();
+}
+
+/// <summary>Agent to its scheduling run, and the run to its requester: every batch's timing, in order.</summary>
+public sealed record ScheduleCompleted(IReadOnlyList<BatchTiming> Timings) : IPartLyMessage;
+
+public sealed record ScheduleFailed(string Reason) : IPartLyMessage;
 
 // Partition protocol: one message per block per batch.
 

@@ -116,16 +116,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     }
 
     /// <summary>A batch whose blocks are out at the partition actors.</summary>
-    private sealed class InFlight(SourceBatch batch, int partitions, EpisodeOutcome outcome, bool closesWindow)
-    {
-        public SourceBatch Batch { get; } = batch;
-        public EpisodeOutcome Outcome { get; } = outcome;
-        public bool ClosesWindow { get; } = closesWindow;
-        public int[] Sizes { get; } = new int[partitions];
-        public int[] Distinct { get; } = new int[partitions];
-        public double SlowestBlock { get; set; }
-        public int Reports { get; set; }
-    }
+    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks);
 
     /// <summary>
     /// Places the batch and sends out its blocks. The next batch may be placed before these blocks are reported
@@ -140,31 +131,18 @@ public sealed class PartitionerAgentActor : ReceiveActor
         var outcome = _worker.PlayEpisode();
         _placingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         bool closes = _settings.Training && Learner.ClosesWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
-        _inFlight[batch.Sequence] = new InFlight(batch, partitions, outcome, closes);
-
-        var blocks = outcome.Blocks.Span;
-        var sizes = new int[partitions];
-        foreach (int b in blocks) sizes[b]++;
-        var perBlock = new int[partitions][];
-        for (int b = 0; b < partitions; b++) perBlock[b] = new int[sizes[b]];
-        Array.Clear(sizes);
-        for (int i = 0; i < keys.Length; i++) perBlock[blocks[i]][sizes[blocks[i]]++] = keys[i];
-        while (_partitions.Count < partitions)
-            _partitions.Add(Context.ActorOf(PartitionActor.Props(_settings.Options.Cost ?? CostModel.Default), $"partition-{_partitions.Count}"));
-        for (int b = 0; b < partitions; b++)
-            _partitions[b].Tell(new ProcessBlock(batch.Sequence, b, ImmutableCollectionsMarshal.AsImmutableArray(perBlock[b])));
+        var cost = _settings.Options.Cost ?? CostModel.Default;
+        var blocks = BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions,
+            b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
+        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks);
         if (closes) _awaitedVersion = _version + 1;
     }
 
     private void Collect(BlockProcessed report)
     {
-        if (!_inFlight.TryGetValue(report.Sequence, out var flight)) return;
-        flight.Sizes[report.Block] = report.Tuples;
-        flight.Distinct[report.Block] = report.DistinctKeys;
-        flight.SlowestBlock = Math.Max(flight.SlowestBlock, report.ProcessingTime);
-        if (++flight.Reports < flight.Sizes.Length) return;
+        if (!_inFlight.TryGetValue(report.Sequence, out var flight) || !flight.Blocks.Add(report)) return;
         // Experience goes out in batch order, so the learner sees what the direct loop's buffer holds.
-        while (_inFlight.TryGetValue(_nextToReport, out var ready) && ready.Reports == ready.Sizes.Length)
+        while (_inFlight.TryGetValue(_nextToReport, out var ready) && ready.Blocks.Complete)
         {
             _inFlight.Remove(_nextToReport++);
             Report(ready);
@@ -175,27 +153,13 @@ public sealed class PartitionerAgentActor : ReceiveActor
     private void Report(InFlight flight)
     {
         var batch = flight.Batch;
-        int p = flight.Sizes.Length, tuples = 0, maxSize = 0, pairs = 0, maxDistinct = 0;
-        for (int b = 0; b < p; b++)
+        if (flight.Blocks.Tuples != batch.Keys.Length)
         {
-            tuples += flight.Sizes[b];
-            maxSize = Math.Max(maxSize, flight.Sizes[b]);
-            pairs += flight.Distinct[b];
-            maxDistinct = Math.Max(maxDistinct, flight.Distinct[b]);
-        }
-        if (tuples != batch.Keys.Length)
-        {
-            _experiment.Tell(new PhaseFailed(_settings.Phase, $"batch {batch.Sequence}: the partitions reported {tuples} tuples, the batch has {batch.Keys.Length}"));
+            _experiment.Tell(new PhaseFailed(_settings.Phase, $"batch {batch.Sequence}: the partitions reported {flight.Blocks.Tuples} tuples, the batch has {batch.Keys.Length}"));
             return;
         }
-        var cost = _settings.Options.Cost ?? CostModel.Default;
         var outcome = flight.Outcome;
-        var measured = outcome.Metrics with
-        {
-            SizeImbalance = tuples == 0 ? 0 : (double)maxSize * p / tuples - 1,
-            CardinalityImbalance = pairs == 0 ? 0 : (double)maxDistinct * p / pairs - 1,
-            ProcessingTime = cost.BatchTime(flight.SlowestBlock, outcome.Metrics.ExtraFragments, p),
-        };
+        var measured = flight.Blocks.Measured(outcome.Metrics, _settings.Options.Cost ?? CostModel.Default);
         double reward = -_settings.Options.Weights.Cost(measured);
         if (_settings.Training)
         {

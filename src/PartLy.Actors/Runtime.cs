@@ -63,6 +63,27 @@ public static class Runtime
         }
     }
 
+    /// <summary>Runs one scheduling rule over its stream on an embedded ActorSystem: every batch's timing, in order.</summary>
+    public static async Task<IReadOnlyList<Core.Scheduling.BatchTiming>> RunScheduleAsync(ScheduleRunSpec spec, RuntimeConfig config, CancellationToken cancel)
+    {
+        using var system = ActorSystem.Create("partly", config.Hocon);
+        try
+        {
+            var run = system.ActorOf(ScheduleRunActor.Props(spec), "schedule");
+            object reply = await run.Ask<object>(RunSchedule.Instance, Timeout.InfiniteTimeSpan, cancel).ConfigureAwait(false);
+            return reply switch
+            {
+                ScheduleCompleted done => done.Timings,
+                ScheduleFailed failed => throw new InputException(failed.Reason),
+                _ => throw new InvalidOperationException($"unexpected reply {reply}"),
+            };
+        }
+        finally
+        {
+            await system.Terminate().ConfigureAwait(false);
+        }
+    }
+
     /// <summary>The driver's subscriber: hands each progress message to a channel the caller reads (a local sink, never deployed elsewhere).</summary>
     private sealed class ProgressRelay : ReceiveActor
     {

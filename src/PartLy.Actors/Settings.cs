@@ -26,3 +26,18 @@ public sealed record ExperimentSpec(
 /// <param name="Batches">Batches of the phase.</param>
 /// <param name="Window">Batches the source may send ahead (flow control).</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2);
+
+/// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
+/// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>
+/// <param name="IntervalMicroseconds">The batch interval I.</param>
+/// <param name="MigrationCost">µs per tuple whose key's state moves on a rescale.</param>
+/// <param name="Lag">Batches before more blocks take effect.</param>
+public sealed record SchedulerSettings(string Rule, Core.Metrics.CostModel Cost, long IntervalMicroseconds, int StartPartitions, int MaxPartitions,
+    int MinPartitions = 1, double MigrationCost = 0, int Lag = 0);
+
+/// <summary>
+/// A scheduled run: a time-batched stream, the partitioner that places it (a strategy of <c>partly strategies</c>, or
+/// a trained policy's file) and the rule that sizes each batch; <paramref name="Informed"/> tells the rule a sketch
+/// of each batch and the partitioner its size.
+/// </summary>
+public sealed record ScheduleRunSpec(Learning.Rl.StreamFeedSpec Feed, string Partitioner, string? PolicyFile, SchedulerSettings Scheduler, bool Informed, int Window = 2);

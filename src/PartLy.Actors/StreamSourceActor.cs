@@ -85,7 +85,7 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
             }
             var batch = item.Batch;
             _consumer.Tell(new SourceBatch(_sent, batch.Index, ImmutableCollectionsMarshal.AsImmutableArray(batch.Keys),
-                batch.ExpectedTuples, item.Partitions, item.NewStream, item.Stream));
+                batch.ExpectedTuples, item.Partitions, item.NewStream, item.Stream, batch.IntervalEnd));
             _sent++;
             _credit--;
             _tuplesSent += batch.Count;

@@ -145,6 +145,12 @@ public class CliTests
         Assert.True(code == 0, error);
         using var scheduled = JsonDocument.Parse(File.ReadAllText(schedule));
         Assert.All(scheduled.RootElement.GetProperty("results").EnumerateArray(), r => Assert.Equal("learned", r.GetProperty("partitioner").GetString()));
+        // Through the actors (a SchedulerActor per rule, the agent, a partition actor per block): the same file.
+        string onActors = TempPath(".json");
+        (code, error) = Run("schedule", "--quiet", "--policy", Path.Combine(dir, "policy.json"), "--workload", "zipf:rate=1000000,step=1.5@10",
+            "--batch", "1ms", "--partitions", "4", "--tuples", "30000", "--schedulers", "fixed,ds2", "--json", onActors, "--actors");
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllText(schedule), File.ReadAllText(onActors));
     }
 
     [Theory]

@@ -56,6 +56,10 @@ public sealed class ScheduleSettings : StreamSettings
     [DefaultValue("reactive")]
     public string Mode { get; init; } = "reactive";
 
+    [CommandOption("--actors")]
+    [Description("Run each rule through the actors (a SchedulerActor, the partitioner agent, a partition actor per block) instead of the loop; the same figures.")]
+    public bool Actors { get; init; }
+
     [CommandOption("--json <FILE>")]
     [Description("Write the results as JSON.")]
     public string? Json { get; init; }
@@ -134,8 +138,12 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
             var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
             foreach (string name in names)
             {
-                var run = SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost), cost, start, max,
-                    cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag, informed: informed);
+                var run = settings.Actors
+                    ? PartLy.Actors.Runtime.RunScheduleAsync(new PartLy.Actors.ScheduleRunSpec(new PartLy.Learning.Rl.StreamFeedSpec(spec, interval, start, Loop: false),
+                        settings.Partitioner, settings.Policy, new PartLy.Actors.SchedulerSettings(name, cost, interval.Microseconds, start, max, 1, settings.MigrationCost, settings.Lag), informed),
+                        settings.Configuration, cancellationToken).GetAwaiter().GetResult()
+                    : SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost), cost, start, max,
+                        cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag, informed: informed);
                 runs.Add((name, run));
                 list.Add(ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, oracle, team, start, lastChange));
                 progress.Advance(1);
