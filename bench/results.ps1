@@ -52,32 +52,9 @@ if ($Routing -or -not (Test-Path $routingReport)) {
 $routingRows = @(Get-Content $routingReport | Where-Object { $_ -like '|*' })
 $inv = [System.Globalization.CultureInfo]::InvariantCulture
 function F($v) { $v.ToString('F3', $inv) }
-# Scheduling rules (partly schedule) on a spike, a wave and a step at a base load of about 0.85, seeds 1-5.
-$scheduleDir = Join-Path $root 'runs/schedule'
-$profiles = @(@('spike ×2.6 for 20 batches', 'spike', 'spike=2.6@40+20'), @('wave 0.6, 200 batches, 10% noise', 'wave', 'wave=0.6,period=0.2,noise=0.1'), @('step ×1.5', 'step', 'step=1.5@40'))
-$scheduleRows = @()
-foreach ($profile in $profiles) {
-    $runs = foreach ($seed in 1..5) {
-        $file = Join-Path $scheduleDir "$($profile[1])-seed$seed.json"
-        if ($Rerun -or -not (Test-Path $file)) {
-            New-Item -ItemType Directory -Force -Path $scheduleDir | Out-Null
-            & dotnet $partly schedule --quiet --workload "zipf:z=1,keys=10000,rate=1400000,$($profile[2])" --batch 1ms --partitions 4 --tuples 600000 --seed $seed --json $file | Out-Null
-            if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
-        }
-        Get-Content $file -Raw | ConvertFrom-Json
-    }
-    foreach ($rule in $runs[0].results.scheduler) {
-        $mine = $runs | ForEach-Object { $_.results | Where-Object { $_.scheduler -eq $rule } }
-        function Mean($name) { ($mine | ForEach-Object { $_.$name } | Measure-Object -Average).Average }
-        $recovery = if ($null -eq $mine[0].recovery_batches) { '–' } else { (Mean 'recovery_batches').ToString('F1', $inv) }
-        $scheduleRows += "| $($profile[0]) | $rule | $((Mean 'late_batches').ToString('F1', $inv)) | $((Mean 'over_interval_batches').ToString('F1', $inv)) | $recovery | $((Mean 'rescales').ToString('F1', $inv)) | $((Mean 'mean_partitions').ToString('F1', $inv)) | $((100 * (Mean 'over_provisioning')).ToString('F0', $inv))% | $((Mean 'latency_p95').ToString('F0', $inv)) |"
-    }
-    $oracleP = ($runs | ForEach-Object { $_.bounds.oracle_mean_partitions } | Measure-Object -Average).Average
-    $scheduleRows += "| $($profile[0]) | *oracle* | – | – | – | – | $($oracleP.ToString('F1', $inv)) | 0% | – |"
-    $dpP = ($runs | ForEach-Object { $_.bounds.dp_mean_partitions } | Measure-Object -Average).Average
-    $dpRescales = ($runs | ForEach-Object { $_.bounds.dp_rescales } | Measure-Object -Average).Average
-    $scheduleRows += "| $($profile[0]) | *dp bound* | 0 | – | – | $($dpRescales.ToString('F1', $inv)) | $($dpP.ToString('F1', $inv)) | $((100 * ($dpP / $oracleP - 1)).ToString('F0', $inv))% | – |"
-}
+# Scheduling rules (partly schedule): the section comes whole from bench/schedule.ps1.
+$scheduleSection = @(& dotnet pwsh -NoProfile (Join-Path $PSScriptRoot 'schedule.ps1') -Partly $partly -Rerun:$Rerun)
+if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 # The peers on PROBLEM.md section 4's inputs, seed 42 (timed) and permutation seeds 1-5, against their public code's figures.
 $peers = Join-Path $root 'runs/peers'
 $peerSeeds = 42, 1, 2, 3, 4, 5
@@ -222,27 +199,8 @@ $lines = @(
 ) + $settingRows + @(
     '',
     $flagsLine,
-    '',
-    '## Scheduling rules',
-    '',
-    '`partly schedule --workload zipf:z=1,keys=10000,rate=1400000,PROFILE --batch 1ms --partitions 4 --tuples 600000`',
-    '(base load about 0.85 of the interval at 4 blocks, the greedy as partitioner, reactive), means over seeds 1-5,',
-    'JSON in `runs/schedule/`. Late: latency above the interval; over I: processing time above it; recovery: batches',
-    'after the last step or spike until three in a row are on time; over-provisioning: Σ P / Σ P* − 1 against the',
-    'informed per-batch oracle (negative: fewer blocks than on-time batches need); latency p95 in µs. The dp bound:',
-    'the fewest blocks with no late batch over the whole run, a rescale charged one block-interval.',
-    '',
-    '| profile | rule | late | over I | recovery | rescales | mean P | over-provisioning | latency p95 |',
-    '|---|---|---|---|---|---|---|---|---|'
-) + $scheduleRows + @(
-    '',
-    'Each rule fails on its own axis (as SCHEDULER.md''s prototype found): a fixed P never catches up after a spike or',
-    'a step; DS2 (decision windows of 5 batches) stays within about a tenth of the oracle''s blocks but sizes P for',
-    'T = I, so a backlog drains slowly (recovery in the tens of batches) and it is late through much of a wave; it',
-    'takes about 5 rescales over a step run where its paper reports 1-3 (not reached here); the Spark, Flink and',
-    'Dhalion rules are on time by holding two to three and a half times the oracle''s blocks; the cost-model inversion',
-    'lies between them and rescales most.',
-    'Not yet measured here: Prompt+ and the informed mode; migration is free and there is no lag in these runs.',
+    ''
+) + $scheduleSection + @(
     '',
     '## Routing speed: the learned partitioner against the greedy',
     '',

@@ -1,0 +1,145 @@
+#!/usr/bin/env pwsh
+# The "Scheduling rules" section of docs/results.md, written to standard output as markdown lines: every rule of
+# partly schedule on a spike, a wave and a step at a base load of about 0.85, seeds 1-5, reactive and informed; the
+# Prompt+ reconstruction against its figure; DS2's rescales on the step; the oracle as a per-batch lower bound.
+# Runs partly schedule only for the JSON/CSV missing from runs/schedule/ (-Rerun: all of them again).
+#   dotnet pwsh bench/schedule.ps1 -Partly src/PartLy.Cli/bin/Release/net10.0/partly.dll [-Rerun]
+param([Parameter(Mandatory)][string]$Partly, [switch]$Rerun)
+$ErrorActionPreference = 'Stop'
+$root = Split-Path $PSScriptRoot -Parent
+$dir = Join-Path $root 'runs/schedule'
+$inv = [System.Globalization.CultureInfo]::InvariantCulture
+$seeds = 1..5
+$base = 'zipf:z=1,keys=10000,rate=1400000'
+$profiles = @(
+    @{ Label = 'spike ×2.6 for 20 batches'; Name = 'spike'; Spec = 'spike=2.6@40+20' },
+    @{ Label = 'wave 0.6, 200 batches, 10% noise'; Name = 'wave'; Spec = 'wave=0.6,period=0.2,noise=0.1' },
+    @{ Label = 'step ×1.5'; Name = 'step'; Spec = 'step=1.5@40' })
+
+function F1($v) { ([double]$v).ToString('F1', $inv) }
+function F2($v) { ([double]$v).ToString('F2', $inv) }
+
+# Runs partly schedule into $file unless it is there; the output files are named by the caller.
+function Schedule([string]$file, [string[]]$arguments) {
+    if ($Rerun -or -not (Test-Path $file)) {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+        & dotnet $Partly schedule --quiet --batch 1ms --partitions 4 @arguments | Out-Null
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+}
+
+function Runs([string]$name, [string]$spec, [string]$mode) {
+    foreach ($seed in $seeds) {
+        $file = Join-Path $dir "$name$(if ($mode -eq 'informed') { '-informed' })-seed$seed.json"
+        Schedule $file @('--workload', "$base,$spec", '--tuples', '600000', '--seed', "$seed", '--mode', $mode, '--json', $file)
+        Get-Content $file -Raw | ConvertFrom-Json
+    }
+}
+
+# One table of every rule over the profiles, with the oracle and the dp bound; also returns the runs.
+function Table([string]$mode) {
+    $rows = @('| profile | rule | late | over I | recovery | settle | rescales | mean P | over-provisioning | latency p95 |', '|---|---|---|---|---|---|---|---|---|---|')
+    $all = @()
+    foreach ($profile in $profiles) {
+        $runs = @(Runs $profile.Name $profile.Spec $mode)
+        $all += $runs
+        foreach ($rule in $runs[0].results.scheduler) {
+            $mine = $runs | ForEach-Object { $_.results | Where-Object { $_.scheduler -eq $rule } }
+            function Mean($field) { ($mine | ForEach-Object { $_.$field } | Measure-Object -Average).Average }
+            $recovery = if ($null -eq $mine[0].recovery_batches) { '–' } else { F1 (Mean 'recovery_batches') }
+            $settle = if ($null -eq $mine[0].settling_rescales) { '–' } else { F1 (Mean 'settling_rescales') }
+            $rows += "| $($profile.Label) | $rule | $(F1 (Mean 'late_batches')) | $(F1 (Mean 'over_interval_batches')) | $recovery | $settle | $(F1 (Mean 'rescales')) | $(F1 (Mean 'mean_partitions')) | $((100 * (Mean 'over_provisioning')).ToString('F0', $inv))% | $((Mean 'latency_p95').ToString('F0', $inv)) |"
+        }
+        $oracleP = ($runs | ForEach-Object { $_.bounds.oracle_mean_partitions } | Measure-Object -Average).Average
+        $dpP = ($runs | ForEach-Object { $_.bounds.dp_mean_partitions } | Measure-Object -Average).Average
+        $dpRescales = ($runs | ForEach-Object { $_.bounds.dp_rescales } | Measure-Object -Average).Average
+        $rows += "| $($profile.Label) | *oracle* | – | – | – | – | – | $(F1 $oracleP) | 0% | – |"
+        $rows += "| $($profile.Label) | *dp bound* | 0 | – | – | – | $(F1 $dpRescales) | $(F1 $dpP) | $((100 * ($dpP / $oracleP - 1)).ToString('F0', $inv))% | – |"
+    }
+    return @{ Rows = $rows; Runs = $all }
+}
+
+$reactive = Table 'reactive'
+$informed = Table 'informed'
+
+# Prompt+'s figure: latency / I after the spike's first batch, then T / I while it lasts; at ×2.6 and at the ×1.7
+# that puts the first spike batch near the figure's 188% of the interval.
+$figure = foreach ($factor in '2.6', '1.7') {
+    $latency = @(0) * 6; $steady = 0; $over = 0
+    foreach ($seed in $seeds) {
+        $csv = Join-Path $dir "prompt-spike$($factor.Replace('.', ''))-seed$seed.csv"
+        Schedule $csv @('--workload', "$base,spike=$factor@40+20", '--tuples', '112000', '--seed', "$seed", '--schedulers', 'prompt', '--batches', $csv)
+        $batches = @(Import-Csv $csv)
+        for ($i = 0; $i -lt 6; $i++) { $latency[$i] += [double]$batches[40 + $i].latency / 1000 / $seeds.Count }
+        $steady += ($batches[46..59] | ForEach-Object { [double]$_.processing_time / 1000 } | Measure-Object -Average).Average / $seeds.Count
+        $over += @($batches[40..59] | Where-Object { $_.late -eq 'True' }).Count / $seeds.Count
+    }
+    "| ×$factor | $(($latency | ForEach-Object { '{0:F0}%' -f (100 * $_) }) -join ', ') | $(F1 $over) | $('{0:F0}%' -f (100 * $steady)) |"
+}
+
+$ds2Step = $reactive.Runs | Where-Object { $_.workload -like '*step=*' } | ForEach-Object { ($_.results | Where-Object { $_.scheduler -eq 'ds2' }).settling_rescales }
+$pairs = 0; $below = 0; $within = 0; $withinAbove = 0
+foreach ($run in $reactive.Runs + $informed.Runs) {
+    foreach ($result in $run.results) {
+        $pairs++
+        $below += $result.below_oracle_within_interval
+        if ($result.over_interval_batches -eq 0) { $within++; if ($result.resource_seconds -ge $run.bounds.oracle_resource_seconds - 1e-9) { $withinAbove++ } }
+    }
+}
+$dpAbove = @($reactive.Runs + $informed.Runs | Where-Object { $_.bounds.dp_resource_seconds -ge $_.bounds.oracle_resource_seconds - 1e-9 }).Count
+
+@(
+    '## Scheduling rules',
+    '',
+    "``partly schedule --workload $base,PROFILE --batch 1ms --partitions 4 --tuples 600000 [--mode informed]``",
+    '(base load about 0.85 of the interval at 4 blocks, the greedy as partitioner, at most 16 blocks), means over',
+    'seeds 1-5, JSON in `runs/schedule/`. Late: latency above the interval; over I: processing time above it;',
+    'recovery: batches after the last step or spike until three in a row are on time; settle: rescales after it until',
+    'P holds 20 batches with none late; over-provisioning: Σ P / Σ P* − 1 against the informed per-batch oracle',
+    '(negative: fewer blocks than on-time batches need); latency p95 in µs. The dp bound: the fewest blocks with no',
+    'late batch over the whole run, a rescale charged one block-interval. Migration is free and there is no lag here.',
+    '',
+    '### Reactive (a rule sees the batches before the one it sizes)',
+    ''
+) + $reactive.Rows + @(
+    '',
+    '### Informed (a rule is told a sketch of the batch it sizes, the partitioner its size)',
+    ''
+) + $informed.Rows + @(
+    '',
+    '### Prompt+ (reconstructed) against its figure',
+    '',
+    'Prompt+''s figure: after a spike to 188% of the interval, 188, 182, 120, 105, 96, 91% over the next batches (4 over',
+    'the interval), about 91% steady. The reconstruction (`prompt`: T/I > 1, or < 0.6 for 3 batches, sets',
+    '⌈P·(T/I)/0.9⌉) on the same spike, latency / I of the spike''s first six batches, late batches of its 20, and',
+    "T / I in its batches 7-20, means over seeds 1-5 (per-batch CSV in ``runs/schedule/prompt-*.csv``):",
+    '',
+    '| spike | latency / I, batches 1-6 | late of 20 | T / I after |',
+    '|---|---|---|---|'
+) + $figure + @(
+    '',
+    'At ×2.6 the shape is not the figure''s: the first spike batch takes over three intervals, not 1.88, because the',
+    'greedy, told to expect the previous batch''s size, fragments keys once a batch outgrows it; the rule then holds',
+    'the 16 blocks the run allows at T/I of 0.8-0.9, which drains the backlog by a tenth or two of an interval a batch. At ×1.7',
+    '(first batch near the figure''s 188%) it is the figure''s shape, shorter: three batches over the interval, and a',
+    'steady state below its 91%, since ⌈P·(T/I)/0.9⌉ assumes T shrinks as 1/P while the cost model''s d·P does not.',
+    '',
+    '### Checks',
+    '',
+    "- DS2 on the step: rescales after the step until P settles, seeds 1-5: $($ds2Step -join ', ') (its paper: 1-3).",
+    "- The oracle as a per-batch lower bound: over $pairs (run, rule) pairs, $below batches kept within the interval on fewer",
+    "  blocks than the oracle chose (the oracle's partitioner at each P has its own memory of earlier batches); of the",
+    "  $within pairs with no batch over the interval, $withinAbove hold at least the oracle's resources. The dp bound is at",
+    "  or above the oracle's resources in $dpAbove of $(($reactive.Runs + $informed.Runs).Count) runs (with free rescales it equals the oracle: checked",
+    '  against brute force in the tests, as is the oracle).',
+    '',
+    'Each rule fails on its own axis (as SCHEDULER.md''s prototype found): a fixed P never catches up after a spike or',
+    'a step; DS2 (decision windows of 5 batches) stays within about a tenth of the oracle''s blocks but sizes P for',
+    'T = I, so a backlog drains slowly (recovery in the tens of batches) and it is late through much of a wave; the',
+    'Spark, Flink and Dhalion rules are on time by holding two to three and a half times the oracle''s blocks (the',
+    'band rule never scales down below 0.4 of I, which the d·P term keeps it above); Prompt+ recovers as quickly on',
+    'the spike and the step at 40-75% over the oracle but is late on the wave as often as the inversion; the',
+    'cost-model inversion holds the fewest blocks of the rules that scale up in time, and rescales most. Told the batch',
+    '(informed), the inversion rule has next to no late batch on every profile at 15-25% over the oracle, and still',
+    'flaps.'
+)
