@@ -17,7 +17,7 @@ public sealed class ElasticRun
     private readonly double _migrationCost;
     private readonly Queue<(long Due, int Partitions)> _pending = new();
     private BatchTiming? _last;
-    private BatchSketch? _lastSketch;
+    private BatchSketch? _lastSketch, _nextSketch;
     private int _previous;
     private long _index = -1;
     private bool _decided;
@@ -40,26 +40,36 @@ public sealed class ElasticRun
 
     public string Scheduler => _scheduler.Name;
 
-    /// <summary>The parallelism of batch <paramref name="index"/>; <paramref name="coming"/> is its sketch in informed mode.</summary>
-    public int Decide(long index, BatchSketch? coming = null)
+    /// <summary>The parallelism of batch <paramref name="index"/>, as the scheduler chooses it; <paramref name="coming"/> is its sketch in informed mode.</summary>
+    public int Decide(long index, BatchSketch? coming = null) => Apply(_scheduler.Choose(Context(index, coming)));
+
+    /// <summary>What the scheduler is told before batch <paramref name="index"/> (an agent that chooses outside the loop reads this, then calls <see cref="Apply"/>).</summary>
+    public SchedulerContext Context(long index, BatchSketch? coming = null)
     {
         if (_decided) throw new InvalidOperationException($"batch {_index} was decided and not completed");
-        int chosen = _scheduler.Choose(new SchedulerContext(index, Partitions, _minPartitions, _maxPartitions, _queue.Interval, _last, _queue.Backlog, coming, _lastSketch));
+        _index = index;
+        _lastSketch = _nextSketch;
+        _nextSketch = coming;
+        return new SchedulerContext(index, Partitions, _minPartitions, _maxPartitions, _queue.Interval, _last, _queue.Backlog, coming, _lastSketch);
+    }
+
+    /// <summary>Takes the parallelism chosen for the batch of the last <see cref="Context"/>; returns the one in effect (after the lag).</summary>
+    public int Apply(int chosen)
+    {
+        if (_decided) throw new InvalidOperationException($"batch {_index} was decided and not completed");
         if (chosen < _minPartitions || chosen > _maxPartitions)
             throw new InvalidOperationException($"scheduler {_scheduler.Name} chose {chosen} blocks, outside [{_minPartitions}, {_maxPartitions}]");
-        _lastSketch = coming;
         _previous = Partitions;
         if (chosen > Partitions && _lag > 0)
         {
-            if (_pending.Count == 0 || _pending.Last().Partitions != chosen) _pending.Enqueue((index + _lag, chosen));
+            if (_pending.Count == 0 || _pending.Last().Partitions != chosen) _pending.Enqueue((_index + _lag, chosen));
         }
         else
         {
             Partitions = chosen;
             if (chosen < _previous) _pending.Clear();
         }
-        while (_pending.Count > 0 && _pending.Peek().Due <= index) Partitions = _pending.Dequeue().Partitions;
-        _index = index;
+        while (_pending.Count > 0 && _pending.Peek().Due <= _index) Partitions = _pending.Dequeue().Partitions;
         _decided = true;
         return Partitions;
     }

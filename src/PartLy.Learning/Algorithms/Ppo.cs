@@ -9,9 +9,10 @@ namespace PartLy.Learning.Algorithms;
 /// <c>pg_loss − ent_coef · entropy + vf_coef · v_loss</c> with
 /// <c>pg_loss = mean(max(−A·ratio, −A·clip(ratio, 1 − ε, 1 + ε)))</c>, <c>ratio = exp(log π_new − log π_old)</c>,
 /// <c>v_loss = mean(½(V − return)²)</c>; advantages normalised per minibatch, gradients clipped to a global norm,
-/// the learning rate annealed linearly. The episode's only reward comes at its end (γ = 1).
+/// the learning rate annealed linearly. The partitioner's episode has its only reward at its end (γ = 1); the
+/// scheduler's pays every step, discounted by <paramref name="gamma"/>.
 /// </summary>
-public sealed class Ppo(LearnerOptions options, ulong seed) : IPolicyGradient
+public sealed class Ppo(LearnerOptions options, ulong seed, double gamma = 1) : IPolicyGradient
 {
     // Hyperparameters.
     private readonly float _clip = (float)options.Clip;
@@ -27,7 +28,7 @@ public sealed class Ppo(LearnerOptions options, ulong seed) : IPolicyGradient
         _step ??= new GradientStep(policy, options.MaxGradNorm, Name);
         int steps = buffer.Steps;
         if (steps == 0) return new UpdateStats(0, 0, 0, 0, 0, 0);
-        buffer.ComputeAdvantages(options.GaeLambda);
+        buffer.ComputeAdvantages(options.GaeLambda, gamma);
         double learningRate = GradientStep.LearningRate(options, progress);
         int minibatches = Math.Min(options.Minibatches, steps);
         var order = GradientStep.Steps(steps);

@@ -5,7 +5,8 @@ namespace PartLy.Learning.Algorithms;
 /// <summary>
 /// The steps of a few episodes, as the learner needs them (Stable-Baselines3's RolloutBuffer): each step's candidate
 /// features and their count (the action mask), the action, its log-probability and value estimate when taken, and
-/// the global state; each episode's final reward. Advantages and returns are computed here.
+/// the global state; a reward per step where the environment pays one (the scheduler's), each episode's final reward
+/// (the partitioner's) and the value after its last step when it was cut short. Advantages and returns are computed here.
 /// </summary>
 public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeatures)
 {
@@ -17,7 +18,8 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeat
     private float[] _values = new float[4096];
     private float[] _advantages = new float[4096];
     private float[] _returns = new float[4096];
-    private readonly List<(int Start, int End, double Reward)> _episodes = [];
+    private float[] _rewards = new float[4096];
+    private readonly List<(int Start, int End, double Reward, double Bootstrap)> _episodes = [];
     private int _episodeStart;
 
     public int MaxCandidates { get; } = maxCandidates;
@@ -38,7 +40,11 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeat
         _actions[s] = action;
         _logProbabilities[s] = logProbability;
         _values[s] = value;
+        _rewards[s] = 0;
     }
+
+    /// <summary>The reward the last step added earned (environments that pay every step).</summary>
+    public void RewardLast(double reward) => _rewards[Steps - 1] = (float)reward;
 
     /// <summary>Copies out the steps recorded (candidate rows packed, count each).</summary>
     public EpisodeSteps Export()
@@ -71,10 +77,13 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeat
         EndEpisode(reward);
     }
 
-    /// <summary>Closes the current episode with its final reward (steps before it earn 0).</summary>
-    public void EndEpisode(double reward)
+    /// <summary>
+    /// Closes the current episode with its final reward (on top of its steps' own); <paramref name="bootstrap"/> is the
+    /// value of the state after its last step when the episode was truncated rather than terminated (0 then).
+    /// </summary>
+    public void EndEpisode(double reward, double bootstrap = 0)
     {
-        _episodes.Add((_episodeStart, Steps, reward));
+        _episodes.Add((_episodeStart, Steps, reward, bootstrap));
         _episodeStart = Steps;
     }
 
@@ -85,18 +94,18 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeat
         _episodes.Clear();
     }
 
-    /// <summary>GAE(γ = 1, λ) within each episode; the only reward comes at its end. λ = 1 gives Monte-Carlo returns.</summary>
-    public void ComputeAdvantages(double lambda)
+    /// <summary>GAE(γ, λ) within each episode (the partitioner's: γ = 1, the only reward at the end). λ = 1 gives Monte-Carlo returns.</summary>
+    public void ComputeAdvantages(double lambda, double gamma = 1)
     {
-        foreach (var (start, end, reward) in _episodes)
+        foreach (var (start, end, reward, bootstrap) in _episodes)
         {
             double gae = 0;
             for (int t = end - 1; t >= start; t--)
             {
                 bool last = t == end - 1;
-                double nextValue = last ? 0 : _values[t + 1];
-                double delta = (last ? reward : 0) + nextValue - _values[t];
-                gae = delta + lambda * gae;
+                double nextValue = last ? bootstrap : _values[t + 1];
+                double delta = (last ? reward : 0) + gamma * nextValue - _values[t] + _rewards[t];
+                gae = delta + gamma * lambda * gae;
                 _advantages[t] = (float)gae;
                 _returns[t] = (float)(gae + _values[t]);
             }
@@ -122,6 +131,7 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeat
         Array.Resize(ref _values, size);
         Array.Resize(ref _advantages, size);
         Array.Resize(ref _returns, size);
+        Array.Resize(ref _rewards, size);
     }
 }
 
