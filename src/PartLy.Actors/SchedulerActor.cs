@@ -4,7 +4,7 @@ using PartLy.Core.Scheduling;
 namespace PartLy.Actors;
 
 /// <summary>
-/// Decides the parallelism of each batch. Given a rule (<see cref="SchedulerSettings"/>), it steps an
+/// Decides the parallelism of each batch. Given a rule or a trained scheduler's policy (<see cref="SchedulerSettings"/>), it steps an
 /// <see cref="ElasticRun"/>: it answers the proposal for batch b only once batch b − 1 is measured (the rule sees the
 /// batches before the one it sizes; an early proposal waits, nothing blocks), runs each measured batch through the
 /// queue and replies with its timing. A batch's sequence is its index in the stream (one stream, not looped). Without one it holds the parallelism fixed: the configured P, or the stream's
@@ -24,7 +24,8 @@ public sealed class SchedulerActor : ReceiveActor
 
     public SchedulerActor(SchedulerSettings settings)
     {
-        var rule = SchedulerRules.Create(settings.Rule, settings.Cost);
+        var rule = settings.PolicyFile is null ? SchedulerRules.Create(settings.Rule, settings.Cost)
+            : Learning.Scheduling.SchedulerCheckpoint.Load(settings.PolicyFile).CreateScheduler(settings.Cost, settings.StartPartitions);
         _run = new ElasticRun(rule, settings.IntervalMicroseconds, settings.StartPartitions, settings.MaxPartitions, settings.MinPartitions, settings.MigrationCost, settings.Lag);
         Receive<ProposeParallelism>(proposal =>
         {

@@ -32,8 +32,9 @@ public sealed record AgentSettings(string Phase, bool Training, TrainingOptions 
 /// <param name="IntervalMicroseconds">The batch interval I.</param>
 /// <param name="MigrationCost">µs per tuple whose key's state moves on a rescale.</param>
 /// <param name="Lag">Batches before more blocks take effect.</param>
+/// <param name="PolicyFile">A trained scheduler's policy file (the cooperative scenario's), which then decides instead of <paramref name="Rule"/>.</param>
 public sealed record SchedulerSettings(string Rule, Core.Metrics.CostModel Cost, long IntervalMicroseconds, int StartPartitions, int MaxPartitions,
-    int MinPartitions = 1, double MigrationCost = 0, int Lag = 0);
+    int MinPartitions = 1, double MigrationCost = 0, int Lag = 0, string? PolicyFile = null);
 
 /// <summary>
 /// A scheduled run: a time-batched stream, the partitioner that places it (a strategy of <c>partly strategies</c>, or

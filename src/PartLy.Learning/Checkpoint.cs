@@ -55,6 +55,8 @@ public sealed record Checkpoint(
         try { root = JsonNode.Parse(File.ReadAllText(path)); }
         catch (JsonException e) { throw new InputException($"{path}: not a PartLy policy (corrupt JSON: {e.Message})"); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read the policy ({e.Message})"); }
+        if (root is JsonObject scheduler && scheduler["format"]?.GetValue<string>() == Scheduling.SchedulerCheckpoint.Format)
+            throw new InputException($"{path}: the cooperative scenario's scheduler policy, not a partitioner's (partly schedule --policy takes it)");
         if (root is not JsonObject doc || doc["format"]?.GetValue<string>() != Format)
             throw new InputException($"{path}: not a PartLy policy (format is not '{Format}')");
         int version = Get<int>(doc, "version", path);

@@ -36,6 +36,22 @@ public class ScheduleRunTests() : TestKit(TestSupport.Hocon)
     }
 
     [Fact]
+    public async Task A_learned_scheduler_s_policy_decides_in_the_scheduler_actor_as_in_the_loop()
+    {
+        var policy = new PartLy.Learning.Policies.CandidatePolicy(PartLy.Learning.Scheduling.SchedulerObservation.Features,
+            PartLy.Learning.Scheduling.SchedulerObservation.StateFeatures, PartLy.Learning.Scheduling.SchedulerObservation.MaxCandidates, 8, seed: 4);
+        var checkpoint = new PartLy.Learning.Scheduling.SchedulerCheckpoint(policy, "greedy", new TeamCost(), CostModel.Default, false,
+            new PartLy.Learning.Algorithms.LearnerOptions(Hidden: 8), 0.95, 0, 1);
+        string path = Path.Combine(Path.GetTempPath(), $"partly-scheduler-{Guid.NewGuid():N}.json");
+        checkpoint.Save(path);
+        var stream = new WorkloadStream("zipf:z=1,keys=5000,rate=1400000,spike=2.6@10+10", 80_000, 3, 1400);
+        var expected = SchedulingRun.Run(stream, Interval, Strategies.Create("greedy"), checkpoint.CreateScheduler(CostModel.Default, 4), CostModel.Default, 4, 16);
+        var settings = new SchedulerSettings("learned", CostModel.Default, Interval.Microseconds, 4, 16, PolicyFile: path);
+        var actual = await OnActors(new ScheduleRunSpec(new StreamFeedSpec(stream, Interval, 4, Loop: false), "greedy", null, settings, false));
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public async Task The_scheduler_answers_a_batch_only_once_the_one_before_it_is_measured()
     {
         var settings = new SchedulerSettings("spark", CostModel.Default, 100, 4, 16);

@@ -112,7 +112,18 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         var cost = settings.Cost is null ? settings.Configuration.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
         Func<Partitioner> partitioner;
         string partitionerName;
-        if (settings.Policy is not null)
+        PartLy.Learning.Scheduling.SchedulerCheckpoint? learnedScheduler = null;
+        string strategy = settings.Partitioner;
+        if (settings.Policy is not null && PartLy.Learning.Scheduling.SchedulerCheckpoint.IsSchedulerPolicy(settings.Policy))
+        {
+            learnedScheduler = PartLy.Learning.Scheduling.SchedulerCheckpoint.Load(settings.Policy);
+            if (settings.Partitioner != "greedy" && settings.Partitioner != learnedScheduler.Partitioner)
+                throw new InputException($"--partitioner {settings.Partitioner}: the scheduler policy {settings.Policy} was trained with the partitioner {learnedScheduler.Partitioner}, which every row then uses");
+            if (learnedScheduler.Informed != informed)
+                throw new InputException($"--mode {settings.Mode}: the scheduler policy {settings.Policy} was trained {(learnedScheduler.Informed ? "informed" : "reactive")}");
+            strategy = learnedScheduler.Partitioner;
+        }
+        if (settings.Policy is not null && learnedScheduler is null)
         {
             var checkpoint = PartLy.Learning.Checkpoint.Load(settings.Policy);
             partitioner = () => checkpoint.CreatePartitioner();
@@ -120,29 +131,33 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         }
         else
         {
-            new Named<string>(settings.Partitioner, "--partitioner").Parse(Strategies.Create);
-            partitioner = () => Strategies.Create(settings.Partitioner);
-            partitionerName = settings.Partitioner;
+            new Named<string>(strategy, "--partitioner").Parse(Strategies.Create);
+            partitioner = () => Strategies.Create(strategy);
+            partitionerName = strategy;
         }
         var names = SpecList.Split(settings.Schedulers, SchedulerRules.Names, "--schedulers", "fixed,ds2");
         foreach (string name in names) new Named<string>(name, "--schedulers").Parse(n => SchedulerRules.Create(n, cost));
+        var rules = names.Select(n => (Name: n, Create: (Func<IScheduler>)(() => SchedulerRules.Create(n, cost)))).ToList();
+        if (learnedScheduler is not null) rules.Add(("learned", () => learnedScheduler.CreateScheduler(cost, start)));
 
         var spec = stream.Spec();
         // The last rate change of a profiled workload, in stream time (its batches are intervals at the base rate).
         double? lastChange = stream.Workload?.Arrivals?.Profile?.LastChange is long changeBatch ? changeBatch * (double)interval.Microseconds : null;
-        var (results, oracle, runs) = ProgressDisplay.Run(settings.Quiet, names.Count + 1, "schedule", "runs", progress =>
+        var (results, oracle, runs) = ProgressDisplay.Run(settings.Quiet, rules.Count + 1, "schedule", "runs", progress =>
         {
             var oracle = Oracle.Run(spec, interval, partitioner, cost, 1, max, cancellationToken);
             progress.Advance(1);
             var list = new List<ScheduleSummary>();
             var runs = new List<(string, IReadOnlyList<BatchTiming>)>();
-            foreach (string name in names)
+            foreach (var (name, create) in rules)
             {
+                string? schedulerPolicy = name == "learned" ? settings.Policy : null;
                 var run = settings.Actors
                     ? PartLy.Actors.Runtime.RunScheduleAsync(new PartLy.Actors.ScheduleRunSpec(new PartLy.Learning.Rl.StreamFeedSpec(spec, interval, start, Loop: false),
-                        settings.Partitioner, settings.Policy, new PartLy.Actors.SchedulerSettings(name, cost, interval.Microseconds, start, max, 1, settings.MigrationCost, settings.Lag), informed),
+                        strategy, learnedScheduler is null ? settings.Policy : null,
+                        new PartLy.Actors.SchedulerSettings(name, cost, interval.Microseconds, start, max, 1, settings.MigrationCost, settings.Lag, schedulerPolicy), informed),
                         settings.Configuration, cancellationToken).GetAwaiter().GetResult()
-                    : SchedulingRun.Run(spec, interval, partitioner(), SchedulerRules.Create(name, cost), cost, start, max,
+                    : SchedulingRun.Run(spec, interval, partitioner(), create(), cost, start, max,
                         cancel: cancellationToken, migrationCost: settings.MigrationCost, lag: settings.Lag, informed: informed);
                 runs.Add((name, run));
                 list.Add(ScheduleSummary.Of(name, partitionerName, run, interval.Microseconds, oracle, team, start, lastChange));

@@ -12,6 +12,7 @@ using PartLy.Core.Streams;
 using PartLy.Learning;
 using PartLy.Learning.Rl;
 using PartLy.Learning.Scenarios;
+using PartLy.Learning.Scheduling;
 using PartLy.Learning.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -21,7 +22,7 @@ namespace PartLy.Cli.Commands;
 public sealed class TrainSettings : StreamSettings
 {
     [CommandOption("--scenario <NAME>")]
-    [Description("partitioner (general: splits hot keys over any blocks, any P) or partitioner-pk2 (the seed's assign-or-split over two candidates). Default partly.train.scenario.")]
+    [Description("partitioner (general: splits hot keys over any blocks, any P), partitioner-pk2 (the seed's assign-or-split over two candidates) or cooperative (the scheduler agent that picks each batch's P; --mode reactive|informed, --batches, --partitions the starting P, default 4). Default partly.train.scenario.")]
     public string? ScenarioOption { get; init; }
 
     [CommandOption("--mode <MODE>")]
@@ -89,9 +90,10 @@ public sealed class TrainSettings : StreamSettings
     public string? CostWeights { get; init; }
 
     [CommandOption("--runtime <NAME>")]
-    [Description("actors (the embedded single-node ActorSystem) or direct (the in-process loop, for comparison).")]
-    [DefaultValue("actors")]
-    public string Runtime { get; init; } = "actors";
+    [Description("actors (the embedded single-node ActorSystem) or direct (the in-process loop, for comparison). Default actors (cooperative: direct).")]
+    public string? RuntimeOption { get; init; }
+
+    public string Runtime => RuntimeOption ?? "actors";
 
     [CommandOption("--log-file <FILE>")]
     [Description("Also write the log (information and up) to this file.")]
@@ -113,6 +115,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings s, CancellationToken cancellationToken)
     {
+        if (s.ScenarioOption == SchedulerCheckpoint.Scenario) return CooperativeTraining.Run(s, cancellationToken);
         var config = s.Configuration;
         var o = TrainOptions.Parse(s, config);
         var options = o.Training;
