@@ -10,7 +10,7 @@ public sealed class ConsoleCollection;
 [Collection("console")]
 public class CliTests
 {
-    private static (int Code, string Error) Run(params string[] args)
+    internal static (int Code, string Error) Run(params string[] args)
     {
         var error = new StringWriter();
         var original = Console.Error;
@@ -19,7 +19,7 @@ public class CliTests
         finally { Console.SetError(original); }
     }
 
-    private static string TempPath(string extension) => Path.Combine(Path.GetTempPath(), $"partly-cli-{Guid.NewGuid():N}{extension}");
+    internal static string TempPath(string extension = "") => Path.Combine(Path.GetTempPath(), $"partly-cli-{Guid.NewGuid():N}{extension}");
 
     [Fact]
     public void Bench_writes_the_json_and_csv_reports()

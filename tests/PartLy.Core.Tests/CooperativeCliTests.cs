@@ -1,5 +1,4 @@
 using System.Text.Json;
-using PartLy.Cli;
 
 namespace PartLy.Core.Tests;
 
@@ -7,16 +6,9 @@ namespace PartLy.Core.Tests;
 [Collection("console")]
 public class CooperativeCliTests
 {
-    private static (int Code, string Error) Run(params string[] args)
-    {
-        var error = new StringWriter();
-        var original = Console.Error;
-        Console.SetError(error);
-        try { return (PartLyApp.Run(args), error.ToString()); }
-        finally { Console.SetError(original); }
-    }
+    private static (int Code, string Error) Run(params string[] args) => CliTests.Run(args);
 
-    private static string TempPath(string extension = "") => Path.Combine(Path.GetTempPath(), $"partly-coop-{Guid.NewGuid():N}{extension}");
+    private static string TempPath(string extension = "") => CliTests.TempPath(extension);
 
     [Fact]
     public void Training_writes_the_policy_curve_and_test_and_partly_schedule_adds_the_learned_row()

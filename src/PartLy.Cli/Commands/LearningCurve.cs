@@ -49,9 +49,7 @@ public static class LearningCurve
         plot.Axes.Bottom.Label.Text = "training batch";
         plot.Title(title);
         plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-        string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, 1100, 550);
-        File.Move(temporary, path, overwrite: true);
+        PngFile.Save(plot, path, 1100, 550);
     }
 
     /// <summary>A trailing moving average over <paramref name="window"/> episodes.</summary>

@@ -21,9 +21,7 @@ public static class SchedulerCurve
         plot.Axes.Bottom.Label.Text = "training episode (200 batches)";
         plot.Title(title);
         plot.ShowLegend(ScottPlot.Alignment.UpperRight);
-        string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, 1100, 550);
-        File.Move(temporary, path, overwrite: true);
+        PngFile.Save(plot, path, 1100, 550);
     }
 
     private static double[] Smoothed(double[] values, int window)

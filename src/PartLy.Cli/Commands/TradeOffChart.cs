@@ -42,8 +42,6 @@ public static class TradeOffChart
         plot.Title($"{report.Workload}, P = {report.Partitions}, batch {report.Batch} (dotted: no-split floor)");
         plot.ShowLegend(ScottPlot.Edge.Right);
         plot.Axes.Margins(0.08, 0.08);
-        string temporary = path + ".tmp.png";
-        plot.SavePng(temporary, 1300, 700);
-        File.Move(temporary, path, overwrite: true);
+        PngFile.Save(plot, path, 1300, 700);
     }
 }
