@@ -31,7 +31,9 @@ public sealed class ScheduledPartitionerActor : ReceiveActor
     {
         _spec = spec;
         (_source, _scheduler, _run) = (source, scheduler, run);
-        _partitioner = spec.PolicyFile is null ? Strategies.Create(spec.Partitioner) : Learning.Checkpoint.Load(spec.PolicyFile).CreatePartitioner();
+        _partitioner = spec.PolicyFile is null ? Strategies.Create(spec.Partitioner)
+            : Learning.Scheduling.SchedulerCheckpoint.IsSchedulerPolicy(spec.PolicyFile) ? Learning.Scheduling.SchedulerCheckpoint.Load(spec.PolicyFile).CreatePartitioner()
+            : Learning.Checkpoint.Load(spec.PolicyFile).CreatePartitioner();
         _analyzer = new BatchAnalyzer(spec.Scheduler.Cost);
         Receive<SourceBatch>(batch =>
         {

@@ -38,7 +38,7 @@ public sealed record SchedulerSettings(string Rule, Core.Metrics.CostModel Cost,
 
 /// <summary>
 /// A scheduled run: a time-batched stream, the partitioner that places it (a strategy of <c>partly strategies</c>, or
-/// a trained policy's file) and the rule that sizes each batch; <paramref name="Informed"/> tells the rule a sketch
+/// a trained policy's file: a partitioner's, or a cooperative scheduler's that embeds one) and the rule that sizes each batch; <paramref name="Informed"/> tells the rule a sketch
 /// of each batch and the partitioner its size.
 /// </summary>
 public sealed record ScheduleRunSpec(Learning.Rl.StreamFeedSpec Feed, string Partitioner, string? PolicyFile, SchedulerSettings Scheduler, bool Informed, int Window = 2);

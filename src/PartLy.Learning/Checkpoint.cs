@@ -24,7 +24,13 @@ public sealed record Checkpoint(
 
     public void Save(string path) => AtomicFile.Write(path, stream =>
     {
-        var doc = new JsonObject
+        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        ToJson().WriteTo(writer);
+    });
+
+    /// <summary>The policy as the JSON document <see cref="Save"/> writes (also embedded in a cooperative scheduler's file).</summary>
+    public JsonObject ToJson() =>
+        new()
         {
             ["format"] = Format,
             ["version"] = Version,
@@ -43,9 +49,6 @@ public sealed record Checkpoint(
             ["scorer"] = Encode(Policy.Scorer.Parameters),
             ["value"] = Encode(Policy.Value.Parameters),
         };
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        doc.WriteTo(writer);
-    });
 
     public static Checkpoint Load(string path)
     {
@@ -57,8 +60,14 @@ public sealed record Checkpoint(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new InputException($"{path}: cannot read the policy ({e.Message})"); }
         if (root is JsonObject scheduler && scheduler["format"]?.GetValue<string>() == Scheduling.SchedulerCheckpoint.Format)
             throw new InputException($"{path}: the cooperative scenario's scheduler policy, not a partitioner's (partly schedule --policy takes it)");
-        if (root is not JsonObject doc || doc["format"]?.GetValue<string>() != Format)
-            throw new InputException($"{path}: not a PartLy policy (format is not '{Format}')");
+        if (root is not JsonObject doc) throw new InputException($"{path}: not a PartLy policy (format is not '{Format}')");
+        return FromJson(doc, path);
+    }
+
+    /// <summary>A policy from its JSON document; <paramref name="path"/> names where it came from in messages.</summary>
+    public static Checkpoint FromJson(JsonObject doc, string path)
+    {
+        if (doc["format"]?.GetValue<string>() != Format) throw new InputException($"{path}: not a PartLy policy (format is not '{Format}')");
         int version = Get<int>(doc, "version", path);
         if (version != Version) throw new InputException($"{path}: policy version {version} is not supported (this build reads version {Version})");
         try

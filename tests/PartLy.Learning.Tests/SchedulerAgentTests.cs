@@ -113,6 +113,23 @@ public class SchedulerAgentTests
     }
 
     [Fact]
+    public void One_file_holds_both_agents_when_the_scheduler_learned_with_a_trained_partitioner()
+    {
+        var partitionerPolicy = new CandidatePolicy(CandidateFeatures.Count, CandidateFeatures.State.Count, PartLy.Core.Partitioning.Reserving.ReservingPartitioner.MaxCandidates, hidden: 4, seed: 8);
+        var partitioner = new Checkpoint(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(), new LearnerOptions(Hidden: 4), partitionerPolicy, 10, 1, "zipf");
+        var options = new SchedulerTrainingOptions(Small(20) with { PartitionerPolicy = partitioner }, new LearnerOptions(Hidden: 8), Episodes: 2, StepsPerUpdate: 32, CompareEvery: 0);
+        var trained = new SchedulerTrainer(options).Train();
+        Assert.Equal(SchedulerCheckpoint.LearnedPartitioner, trained.Partitioner);
+        string path = TempPath();
+        trained.Save(path);
+        var loaded = SchedulerCheckpoint.Load(path);
+        Assert.Equal(partitionerPolicy.Scorer.Parameters, loaded.PartitionerPolicy!.Policy.Scorer.Parameters);
+        var keys = Enumerable.Range(0, 3000).Select(i => (i * 7919) % 401).ToArray();
+        int[] Place(Partitioner p) { var blocks = new int[keys.Length]; p.Partition(new BatchContext(0, 6, keys.Length), keys, blocks); return blocks; }
+        Assert.Equal(Place(partitioner.CreatePartitioner()), Place(loaded.CreatePartitioner()));
+    }
+
+    [Fact]
     public void A_partitioner_s_policy_is_refused_as_a_scheduler_with_a_message_that_says_so()
     {
         string path = TempPath();

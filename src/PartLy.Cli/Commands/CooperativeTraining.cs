@@ -14,7 +14,7 @@ namespace PartLy.Cli.Commands;
 public sealed record CooperativeTestRow(string Profile, ScheduleSummary Result);
 
 /// <summary>
-/// <c>partly train --scenario cooperative</c>: trains the scheduler agent (PPO, the greedy partitioner frozen) on
+/// <c>partly train --scenario cooperative</c>: trains the scheduler agent (PPO, the greedy or a trained partitioner frozen) on
 /// randomised profiles, then tests it beside every rule on a spike, a wave and a step; writes policy.json, the
 /// learning curve (CSV and PNG: team cost against the best rule on the same streams) and the test (JSON, CSV).
 /// </summary>
@@ -45,11 +45,12 @@ internal static class CooperativeTraining
         string mode = informed ? "informed" : "reactive";
         string outDir = s.Out ?? Path.Combine("runs", $"cooperative-{mode}-seed{seed}");
         var cost = s.Configuration.Cost;
-        var env = new SchedulingEnvOptions(cost, new TeamCost(), "greedy", start, 4 * start, informed, MaxSteps: EpisodeBatches);
+        var partitionerPolicy = s.PartitionerPolicy is null ? null : new Named<string>(s.PartitionerPolicy, "--partitioner-policy").Parse(PartLy.Learning.Checkpoint.Load);
+        var env = new SchedulingEnvOptions(cost, new TeamCost(), "greedy", start, 4 * start, informed, MaxSteps: EpisodeBatches, PartitionerPolicy: partitionerPolicy);
         var learner = new LearnerOptions(LearningRate: s.LearningRate ?? 1e-3, Hidden: s.Hidden ?? 32);
         var options = new SchedulerTrainingOptions(env, learner, (int)((batches + EpisodeBatches - 1) / EpisodeBatches), seed);
         Directory.CreateDirectory(outDir);
-        AnsiConsole.MarkupLine($"[bold]train[/] cooperative ({mode}, the scheduler agent with the greedy partitioner frozen, PPO, direct loop): {options.Episodes:N0} episodes of {EpisodeBatches} batches, P from {start} up to {4 * start}");
+        AnsiConsole.MarkupLine($"[bold]train[/] cooperative ({mode}, the scheduler agent with the {(partitionerPolicy is null ? "greedy" : "trained")} partitioner frozen, PPO, direct loop): {options.Episodes:N0} episodes of {EpisodeBatches} batches, P from {start} up to {4 * start}");
 
         var episodes = new List<SchedulerEpisode>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -90,12 +91,12 @@ internal static class CooperativeTraining
         foreach (var (profile, spec) in new[] { ("spike", "spike=2.6@40+20"), ("wave", "wave=0.6,period=0.2,noise=0.1"), ("step", "step=1.5@40") })
         {
             var stream = new WorkloadStream(string.Create(CultureInfo.InvariantCulture, $"zipf:z=1,keys=10000,rate={perBatch * 1000:F0},{spec}"), (long)(perBatch * 400), seed, perBatch);
-            var oracle = Oracle.Run(stream, interval, () => Strategies.Create(checkpoint.Partitioner), cost, 1, 4 * start);
+            var oracle = Oracle.Run(stream, interval, checkpoint.CreatePartitioner, cost, 1, 4 * start);
             double? change = profile == "spike" ? (40 + 20) * 1000.0 : profile == "step" ? 40 * 1000.0 : null;
             var schedulers = SchedulerRules.Names.Select(n => SchedulerRules.Create(n, cost)).Append(checkpoint.CreateScheduler(cost, start));
             foreach (var scheduler in schedulers)
             {
-                var run = SchedulingRun.Run(stream, interval, Strategies.Create(checkpoint.Partitioner), scheduler, cost, start, 4 * start, informed: informed);
+                var run = SchedulingRun.Run(stream, interval, checkpoint.CreatePartitioner(), scheduler, cost, start, 4 * start, informed: informed);
                 rows.Add(new CooperativeTestRow(profile, ScheduleSummary.Of(scheduler.Name, checkpoint.Partitioner, run, 1000, oracle, checkpoint.Team, start, change)));
             }
         }

@@ -117,13 +117,18 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         if (settings.Policy is not null && PartLy.Learning.Scheduling.SchedulerCheckpoint.IsSchedulerPolicy(settings.Policy))
         {
             learnedScheduler = PartLy.Learning.Scheduling.SchedulerCheckpoint.Load(settings.Policy);
-            if (settings.Partitioner != "greedy" && settings.Partitioner != learnedScheduler.Partitioner)
+            if (settings.Partitioner != "greedy" && (learnedScheduler.PartitionerPolicy is not null || settings.Partitioner != learnedScheduler.Partitioner))
                 throw new InputException($"--partitioner {settings.Partitioner}: the scheduler policy {settings.Policy} was trained with the partitioner {learnedScheduler.Partitioner}, which every row then uses");
             if (learnedScheduler.Informed != informed)
                 throw new InputException($"--mode {settings.Mode}: the scheduler policy {settings.Policy} was trained {(learnedScheduler.Informed ? "informed" : "reactive")}");
-            strategy = learnedScheduler.Partitioner;
+            if (learnedScheduler.PartitionerPolicy is null) strategy = learnedScheduler.Partitioner;
         }
-        if (settings.Policy is not null && learnedScheduler is null)
+        if (learnedScheduler is not null)
+        {
+            partitioner = learnedScheduler.CreatePartitioner;
+            partitionerName = learnedScheduler.Partitioner;
+        }
+        else if (settings.Policy is not null)
         {
             var checkpoint = PartLy.Learning.Checkpoint.Load(settings.Policy);
             partitioner = () => checkpoint.CreatePartitioner();
@@ -154,7 +159,7 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
                 string? schedulerPolicy = name == "learned" ? settings.Policy : null;
                 var run = settings.Actors
                     ? PartLy.Actors.Runtime.RunScheduleAsync(new PartLy.Actors.ScheduleRunSpec(new PartLy.Learning.Rl.StreamFeedSpec(spec, interval, start, Loop: false),
-                        strategy, learnedScheduler is null ? settings.Policy : null,
+                        strategy, learnedScheduler is null || learnedScheduler.PartitionerPolicy is not null ? settings.Policy : null,
                         new PartLy.Actors.SchedulerSettings(name, cost, interval.Microseconds, start, max, 1, settings.MigrationCost, settings.Lag, schedulerPolicy), informed),
                         settings.Configuration, cancellationToken).GetAwaiter().GetResult()
                     : SchedulingRun.Run(spec, interval, partitioner(), create(), cost, start, max,

@@ -53,6 +53,10 @@ public sealed class TrainSettings : StreamSettings
     [Description("Write policy.json every N training batches, so that a killed run keeps its last checkpoint (0: only at the end). Default partly.train.checkpoint-every (1,000).")]
     public int? CheckpointEveryOption { get; init; }
 
+    [CommandOption("--partitioner-policy <FILE>")]
+    [Description("--scenario cooperative: a trained partitioner's policy.json that places the batches while the scheduler learns (frozen; the scheduler's file then holds both agents). Default the greedy.")]
+    public string? PartitionerPolicy { get; init; }
+
     [CommandOption("--resume <FILE>")]
     [Description("Go on training from a policy.json (a checkpoint or a finished run): its scenario, mode, slack and network; the stream goes on after the batches it was trained on. The optimiser starts afresh.")]
     public string? Resume { get; init; }

@@ -65,6 +65,7 @@ public sealed record TrainOptions(
     {
         var stream = s.Stream;
         var train = config.Train;
+        if (s.PartitionerPolicy is not null) throw new InputException("--partitioner-policy is for --scenario cooperative (the partitioner the scheduler learns with)");
         var resume = s.Resume is null ? null : new Named<string>(s.Resume, "--resume").Parse(Learning.Checkpoint.Load);
         string scenario = resume is not null ? Same(resume.Scenario, s.ScenarioOption, "--scenario")
             : Check.Pick(s.ScenarioOption, "--scenario", train.Scenario, "partly.train.scenario").Value;

@@ -10,12 +10,20 @@ namespace PartLy.Learning.Scheduling;
 
 /// <summary>
 /// A trained scheduler agent on disk (the cooperative scenario's policy file): a versioned JSON document with the
-/// partitioner it was trained with, the team cost's weights, the learner's hyperparameters and the weights of its
+/// partitioner it was trained with (a strategy, or a trained partitioner's policy embedded whole: then the file holds
+/// both agents), the team cost's weights, the learner's hyperparameters and the weights of its
 /// two networks (base64 float32). Written atomically; a partitioner's policy file is refused with a message that says so.
 /// </summary>
 public sealed record SchedulerCheckpoint(CandidatePolicy Policy, string Partitioner, TeamCost Team, CostModel Cost, bool Informed,
-    LearnerOptions Learner, double Gamma, long TrainedBatches, ulong Seed)
+    LearnerOptions Learner, double Gamma, long TrainedBatches, ulong Seed, Checkpoint? PartitionerPolicy = null)
 {
+    /// <summary>What <see cref="Partitioner"/> says when the partitioner is the embedded trained policy.</summary>
+    public const string LearnedPartitioner = "learned";
+
+    /// <summary>A fresh instance of the partitioner it was trained with.</summary>
+    public Core.Partitioning.Partitioner CreatePartitioner() =>
+        PartitionerPolicy?.CreatePartitioner() ?? Core.Partitioning.Strategies.Create(Partitioner);
+
     public const string Format = "partly-scheduler-policy";
     public const string Scenario = "cooperative";
     public const int Version = 1;
@@ -44,6 +52,7 @@ public sealed record SchedulerCheckpoint(CandidatePolicy Policy, string Partitio
             ["hidden"] = Policy.Hidden,
             ["scorer"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Policy.Scorer.Parameters.AsSpan())),
             ["value"] = Convert.ToBase64String(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Policy.Value.Parameters.AsSpan())),
+            ["partitioner_policy"] = PartitionerPolicy?.ToJson(),
         };
         using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         doc.WriteTo(writer);
@@ -79,7 +88,8 @@ public sealed record SchedulerCheckpoint(CandidatePolicy Policy, string Partitio
             CandidatePolicy.ThrowIfNotFinite(policy.Scorer.Parameters, "policy");
             return new SchedulerCheckpoint(policy, doc["partitioner"]!.GetValue<string>(), doc["team_cost"].Deserialize<TeamCost>()!, doc["cost_model"].Deserialize<CostModel>()!,
                 doc["informed"]!.GetValue<bool>(), doc["learner"].Deserialize<LearnerOptions>()!, doc["gamma"]!.GetValue<double>(),
-                doc["trained_batches"]!.GetValue<long>(), doc["seed"]!.GetValue<ulong>());
+                doc["trained_batches"]!.GetValue<long>(), doc["seed"]!.GetValue<ulong>(),
+                doc["partitioner_policy"] is JsonObject partitioner ? Checkpoint.FromJson(partitioner, $"{path} (its partitioner)") : null);
         }
         catch (TrainingDivergedException) { throw new InputException($"{path}: the policy holds non-finite weights"); }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or NullReferenceException)

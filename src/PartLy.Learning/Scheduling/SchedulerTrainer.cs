@@ -34,7 +34,8 @@ public sealed class SchedulerTrainer
     public CandidatePolicy Policy { get; }
 
     public SchedulerCheckpoint Checkpoint(long batches) =>
-        new(Policy, _options.Env.Partitioner, _options.Env.Team, _options.Env.Cost, _options.Env.Informed, _options.Learner, _options.Gamma, batches, _options.Seed);
+        new(Policy, _options.Env.PartitionerName, _options.Env.Team, _options.Env.Cost, _options.Env.Informed, _options.Learner, _options.Gamma, batches, _options.Seed,
+            _options.Env.PartitionerPolicy);
 
     public SchedulerCheckpoint Train(Action<SchedulerEpisode>? onEpisode = null, CancellationToken cancel = default)
     {
@@ -93,7 +94,7 @@ public sealed class SchedulerTrainer
         double bestCost = double.MaxValue;
         foreach (string name in SchedulerRules.Names)
         {
-            var run = SchedulingRun.Run(workload.Stream(), workload.Interval, Core.Partitioning.Strategies.Create(env.Partitioner), SchedulerRules.Create(name, env.Cost),
+            var run = SchedulingRun.Run(workload.Stream(), workload.Interval, env.CreatePartitioner(), SchedulerRules.Create(name, env.Cost),
                 env.Cost, env.StartPartitions, env.MaxPartitions, maxBatches: batches, migrationCost: workload.MigrationCost, lag: env.Lag, informed: env.Informed);
             double cost = env.Team.Mean(run, workload.Interval.Microseconds, env.StartPartitions);
             if (cost < bestCost) (best, bestCost) = (name, cost);

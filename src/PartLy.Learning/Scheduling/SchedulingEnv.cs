@@ -44,7 +44,7 @@ public sealed class SchedulingEnv(SchedulingEnvOptions options) : IDisposable
         var stream = Workload.Stream();
         _source = stream.Open();
         _batcher = new MicroBatcher(_source, Workload.Interval);
-        _partitioner = Strategies.Create(options.Partitioner);
+        _partitioner = options.CreatePartitioner();
         _analyzer = new BatchAnalyzer(options.Cost);
         _features = new SchedulerObservation(options.Cost, options.StartPartitions);
         _run = new ElasticRun(new ChosenOutside(), Workload.Interval.Microseconds, options.StartPartitions, options.MaxPartitions, 1, Workload.MigrationCost, options.Lag);

@@ -6,11 +6,17 @@ using PartLy.Core.Streams;
 namespace PartLy.Learning.Scheduling;
 
 /// <summary>What the scheduler's environment is made of (the team cost's weights, the partitioner, the bounds of P).</summary>
-/// <param name="Partitioner">The frozen partitioner that places every batch (a strategy of <c>partly strategies</c>).</param>
+/// <param name="Partitioner">The frozen partitioner that places every batch (a strategy of <c>partly strategies</c>), unless <paramref name="PartitionerPolicy"/> is given.</param>
+/// <param name="PartitionerPolicy">A trained partitioner's policy that places every batch instead.</param>
 /// <param name="MaxMigrationCost">Each episode charges a migration cost drawn from [0, this] µs per moved tuple.</param>
 /// <param name="MaxSteps">Batches of an episode.</param>
 public sealed record SchedulingEnvOptions(CostModel Cost, TeamCost Team, string Partitioner = "greedy", int StartPartitions = 4, int MaxPartitions = 16,
-    bool Informed = false, int Lag = 0, int MaxSteps = 200, double MaxMigrationCost = 0.5);
+    bool Informed = false, int Lag = 0, int MaxSteps = 200, double MaxMigrationCost = 0.5, Checkpoint? PartitionerPolicy = null)
+{
+    public string PartitionerName => PartitionerPolicy is null ? Partitioner : SchedulerCheckpoint.LearnedPartitioner;
+
+    public Core.Partitioning.Partitioner CreatePartitioner() => PartitionerPolicy?.CreatePartitioner() ?? Core.Partitioning.Strategies.Create(Partitioner);
+}
 
 /// <summary>
 /// One episode's stream, drawn from a seed: a Zipf workload (z in [0.8, 1.4], 10,000 keys) cut every millisecond at a
