@@ -68,6 +68,33 @@ if ($Rerun -or -not (Test-Path $coopPolicy)) {
     & dotnet $Partly train --scenario cooperative --quiet --out (Split-Path $coopPolicy) | Out-Null
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
+# Both agents learned: the scheduler trained over the trained partitioner (its file holds both), beside every rule paired
+# with that partitioner, on the same runs.
+$partitionerPolicy = Join-Path $root 'runs/partitioner-online-seed42/policy.json'
+$bothPolicy = Join-Path $root 'runs/cooperative-reactive-learned-seed42/policy.json'
+if ($Rerun -or -not (Test-Path $bothPolicy)) {
+    & dotnet $Partly train --scenario cooperative --quiet --partitioner-policy $partitionerPolicy --out (Split-Path $bothPolicy) | Out-Null
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+$bothRows = @('| profile | both learned: team cost, late | best rule with the learned partitioner | best rule with the greedy |', '|---|---|---|---|')
+foreach ($profile in $profiles) {
+    $runs = @(foreach ($seed in $seeds) {
+        $file = Join-Path $dir "both-$($profile.Name)-seed$seed.json"
+        Schedule $file @('--workload', "$base,$($profile.Spec)", '--tuples', '600000', '--seed', "$seed", '--policy', $bothPolicy, '--json', $file)
+        Get-Content $file -Raw | ConvertFrom-Json
+    })
+    function Best($runSet) {
+        $runSet[0].results.scheduler | Where-Object { $_ -ne 'learned' } | ForEach-Object {
+            $rule = $_
+            $mine = $runSet | ForEach-Object { $_.results | Where-Object { $_.scheduler -eq $rule } }
+            [pscustomobject]@{ Rule = $rule; Cost = ($mine.team_cost | Measure-Object -Average).Average; Late = ($mine.late_batches | Measure-Object -Average).Average }
+        } | Sort-Object Cost | Select-Object -First 1
+    }
+    $pair = $runs | ForEach-Object { $_.results | Where-Object { $_.scheduler -eq 'learned' } }
+    $withLearned = Best $runs
+    $withGreedy = Best @($reactive.Runs | Where-Object { $_.workload -eq "$base,$($profile.Spec)" })
+    $bothRows += "| $($profile.Label) | $((($pair.team_cost | Measure-Object -Average).Average).ToString('F3', $inv)), $(F1 ($pair.late_batches | Measure-Object -Average).Average) | $($withLearned.Rule) $($withLearned.Cost.ToString('F3', $inv)), $(F1 $withLearned.Late) | $($withGreedy.Rule) $($withGreedy.Cost.ToString('F3', $inv)), $(F1 $withGreedy.Late) |"
+}
 $trainedIn = (Get-Content (Join-Path (Split-Path $coopPolicy) 'learning-curve.csv') | Measure-Object).Count - 1
 $learnedRows = @('| profile | learned: team cost | best rule: team cost | late | over I | recovery | settle | rescales | over-provisioning |', '|---|---|---|---|---|---|---|---|---|')
 foreach ($profile in $profiles) {
@@ -139,12 +166,20 @@ $dpAbove = @($reactive.Runs + $informed.Runs | Where-Object { $_.bounds.dp_resou
     ''
 ) + $learnedRows + @(
     '',
+    'Both agents learned (the scheduler trained over the trained partitioner, `--partitioner-policy`; one file holds',
+    'both), team cost and late batches, against the best rule paired with each partitioner (means over seeds 1-5):',
+    ''
+) + $bothRows + @(
+    '',
     'Not reached: the cooperative scenario''s goals (on the spike at most 1 batch over the interval, 3 late, recovery',
     'within 3 batches, 4 rescales, 20% over-provisioned; on the wave at most 1% late; the lowest team cost of every',
     'row). The learned scheduler rescales rarely and holds more blocks than the oracle; on the step its team cost is the',
     'lowest (with more late batches than the spark and prompt rules), on the spike it comes within a tenth of Prompt+,',
-    'and on the wave it is late in a sixth of the batches. Both agents learning together (MAPPO), training through the',
-    'actors and the informed mode''s goal are not built or measured yet.',
+    'and on the wave it is late in a sixth of the batches. Over the trained partitioner the scheduler agent settled on',
+    'holding nearly every block it may (about 15 of 16): few late batches at twice the best pair''s team cost. What',
+    'learning does gain here is the partitioner''s: paired with it, the best rule''s team cost falls by 13-26% against the',
+    'same rule with the greedy. Training the two agents together (MAPPO, a shared critic), training through the actors,',
+    'the informed mode''s goal and a real event log are not built or measured yet.',
     '',
     '### Prompt+ (reconstructed) against its figure',
     '',
