@@ -101,7 +101,7 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
 }
 
 /// <summary>The source's own timer: the next batch is due (internal, never leaves the source).</summary>
-internal sealed record PaceDue
+internal sealed record PaceDue : Akka.Event.IDeadLetterSuppression, INoSerializationVerificationNeeded
 {
     public static PaceDue Instance { get; } = new();
 }

@@ -1,0 +1,102 @@
+using Akka.Actor;
+using System.Runtime.Serialization;
+using Akka.Serialization;
+using PartLy.Learning.Training;
+
+namespace PartLy.Actors.Serialization;
+
+/// <summary>
+/// The one serializer of every <see cref="IPartLyMessage"/> (bound in hocon/partly.conf): a hand-written binary form
+/// per message behind a versioned string manifest ("SourceBatch/1"), so that a changed message gets a new version and
+/// an old node's bytes are refused by name rather than misread. A message type without an entry here fails loudly.
+/// </summary>
+public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read);
+
+    private static Codec Of<T>(int version, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : IPartLyMessage =>
+        new(typeof(T), $"{typeof(T).Name}/{version}", (w, o) => write(w, (T)o), r => read(r)!);
+
+    private static Codec Singleton<T>(T instance) where T : IPartLyMessage => Of<T>(1, (_, _) => { }, _ => instance);
+
+    private static readonly Codec[] Codecs =
+    [
+        Singleton(RunExperiment.Instance),
+        Singleton(StopExperiment.Instance),
+        Singleton(SubscribeProgress.Instance),
+        Singleton(RunSchedule.Instance),
+        Singleton(SubscribeWeights.Instance),
+        Singleton(GetWeights.Instance),
+        Of<ExperimentProgress>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
+        Of<ExperimentWeights>(1, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
+        Of<ExperimentCompleted>(1, (w, m) =>
+        {
+            w.Write(m.Weights);
+            w.WriteList(m.Training, (x, e) => x.Write(e));
+            w.WriteList(m.Test, (x, b) => x.Write(b));
+            w.Write(m.TrainSeconds); w.Write(m.TestSeconds); w.Write(m.TestTuples); w.Write(m.Stopped);
+            w.WriteList(m.TestCompletedAt, (x, t) => x.Write(t));
+            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds);
+        }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
+            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()))),
+        Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
+        Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
+        Of<SourceBatch>(1, (w, m) =>
+        {
+            w.Write(m.Sequence); w.Write(m.Index); w.WriteInts(m.Keys); w.Write(m.ExpectedTuples); w.Write(m.Partitions);
+            w.Write(m.NewStream); w.Write(m.Stream); w.Write(m.IntervalEnd);
+        }, r => new(r.ReadInt64(), r.ReadInt64(), r.ReadInts(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadString(), r.ReadInt64())),
+        Of<StreamCompleted>(1, (w, m) => w.Write(m.Batches), r => new(r.ReadInt64())),
+        Of<StreamFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
+        Of<ProposeParallelism>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Partitions); w.Write(m.Coming); }, r => new(r.ReadInt64(), r.ReadInt32(), r.ReadSketch())),
+        Of<ParallelismDecision>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Partitions); }, r => new(r.ReadInt64(), r.ReadInt32())),
+        Of<BatchMeasured>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Ready); w.Write(m.Metrics); }, r => new(r.ReadInt64(), r.ReadDouble(), r.ReadMetrics())),
+        Of<BatchScheduled>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Timing); }, r => new(r.ReadInt64(), r.ReadTiming())),
+        Of<ScheduleCompleted>(1, (w, m) => w.WriteList(m.Timings, (x, t) => x.Write(t)), r => new(r.ReadList(x => x.ReadTiming()))),
+        Of<ScheduleFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
+        Of<ProcessBlock>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Block); w.WriteInts(m.Keys); }, r => new(r.ReadInt64(), r.ReadInt32(), r.ReadInts())),
+        Of<BlockProcessed>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Block); w.Write(m.Tuples); w.Write(m.DistinctKeys); w.Write(m.ProcessingTime); },
+            r => new(r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadDouble())),
+        Of<EpisodeExperience>(1, (w, m) =>
+        {
+            w.Write(m.Sequence); w.WriteFloats(m.Candidates); w.WriteInts(m.Counts); w.WriteInts(m.Actions); w.WriteFloats(m.LogProbabilities);
+            w.WriteFloats(m.Values); w.WriteFloats(m.States); w.Write(m.Reward); w.Write(m.UpdateNow); w.Write(m.Progress);
+        }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble())),
+        Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
+        Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
+        Of<BatchCompleted>(1, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
+        Of<PhaseCompleted>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); }, r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble())),
+        Of<PhaseFailed>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Reason); }, r => new(r.ReadString(), r.ReadString())),
+    ];
+
+    private static readonly Dictionary<Type, Codec> ByType = Codecs.ToDictionary(c => c.Type);
+    private static readonly Dictionary<string, Codec> ByManifest = Codecs.ToDictionary(c => c.Manifest);
+
+    /// <summary>Every message type the serializer knows (a test checks it covers every <see cref="IPartLyMessage"/>).</summary>
+    public static IReadOnlyCollection<Type> Types => ByType.Keys;
+
+    public override int Identifier => 4711;
+
+    public override string Manifest(object o) => CodecOf(o).Manifest;
+
+    public override byte[] ToBinary(object obj)
+    {
+        var codec = CodecOf(obj);
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream)) codec.Write(writer, obj);
+        return stream.ToArray();
+    }
+
+    public override object FromBinary(byte[] bytes, string manifest)
+    {
+        if (!ByManifest.TryGetValue(manifest, out var codec))
+            throw new SerializationException($"PartLy message '{manifest}' is not known to this build (it reads {string.Join(", ", ByManifest.Keys.Order())})");
+        using var reader = new BinaryReader(new MemoryStream(bytes));
+        var message = codec.Read(reader);
+        if (reader.BaseStream.Position != bytes.Length) throw new SerializationException($"{manifest}: {bytes.Length - reader.BaseStream.Position} bytes left over");
+        return message;
+    }
+
+    private static Codec CodecOf(object o) =>
+        ByType.TryGetValue(o.GetType(), out var codec) ? codec : throw new ArgumentException($"{o.GetType().Name} has no binary form in PartLySerializer");
+}

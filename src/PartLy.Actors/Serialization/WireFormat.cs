@@ -1,0 +1,123 @@
+using System.Collections.Immutable;
+using System.Runtime.InteropServices;
+using PartLy.Core.Metrics;
+using PartLy.Core.Scheduling;
+using PartLy.Learning.Training;
+
+namespace PartLy.Actors.Serialization;
+
+/// <summary>The binary forms of the values PartLy's messages carry (little-endian, arrays length-prefixed).</summary>
+internal static class WireFormat
+{
+    public static void WriteInts(this BinaryWriter writer, ImmutableArray<int> values)
+    {
+        var span = values.IsDefault ? [] : values.AsSpan();
+        writer.Write(span.Length);
+        writer.Write(MemoryMarshal.AsBytes(span));
+    }
+
+    public static ImmutableArray<int> ReadInts(this BinaryReader reader) => ImmutableCollectionsMarshal.AsImmutableArray(ReadArray<int>(reader));
+
+    public static void WriteFloats(this BinaryWriter writer, ImmutableArray<float> values)
+    {
+        var span = values.IsDefault ? [] : values.AsSpan();
+        writer.Write(span.Length);
+        writer.Write(MemoryMarshal.AsBytes(span));
+    }
+
+    public static ImmutableArray<float> ReadFloats(this BinaryReader reader) => ImmutableCollectionsMarshal.AsImmutableArray(ReadArray<float>(reader));
+
+    private static T[] ReadArray<T>(BinaryReader reader) where T : unmanaged
+    {
+        int length = reader.ReadInt32();
+        if (length < 0) throw new InvalidDataException($"negative array length {length}");
+        var values = new T[length];
+        int read = reader.Read(MemoryMarshal.AsBytes(values.AsSpan()));
+        if (read != length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()) throw new EndOfStreamException("truncated array");
+        return values;
+    }
+
+    public static void Write(this BinaryWriter writer, in BatchMetrics m)
+    {
+        writer.Write(m.Tuples); writer.Write(m.Keys); writer.Write(m.Partitions);
+        writer.Write(m.SizeImbalance); writer.Write(m.CardinalityImbalance); writer.Write(m.Replication); writer.Write(m.WeightedReplication);
+        writer.Write(m.SplitKeys); writer.Write(m.ExtraFragments); writer.Write(m.Migration); writer.Write(m.ProcessingTime);
+    }
+
+    public static BatchMetrics ReadMetrics(this BinaryReader r) =>
+        new(r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadDouble());
+
+    public static void Write(this BinaryWriter writer, in BatchTiming t)
+    {
+        writer.Write(t.Index); writer.Write(t.Partitions); writer.Write(t.Ready); writer.Write(t.Start); writer.Write(t.ProcessingTime);
+        writer.Write(t.Delay); writer.Write(t.Latency); writer.Write(t.Late); writer.Write(t.OverInterval); writer.Write(t.Rescaled);
+        writer.Write(t.Migrated); writer.Write(t.MigrationFloor); writer.Write(t.Tuples);
+    }
+
+    public static BatchTiming ReadTiming(this BinaryReader r) =>
+        new(r.ReadInt64(), r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadBoolean(), r.ReadBoolean(),
+            r.ReadBoolean(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32());
+
+    public static void Write(this BinaryWriter writer, BatchSketch? sketch)
+    {
+        writer.Write(sketch is not null);
+        if (sketch is null) return;
+        writer.Write(sketch.Tuples);
+        writer.Write(sketch.DistinctKeys);
+        writer.Write(sketch.Heaviest.Count);
+        foreach (long count in sketch.Heaviest) writer.Write(count);
+    }
+
+    public static BatchSketch? ReadSketch(this BinaryReader r)
+    {
+        if (!r.ReadBoolean()) return null;
+        int tuples = r.ReadInt32();
+        double distinct = r.ReadDouble();
+        var heaviest = new long[r.ReadInt32()];
+        for (int i = 0; i < heaviest.Length; i++) heaviest[i] = r.ReadInt64();
+        return new BatchSketch(tuples, distinct, heaviest);
+    }
+
+    public static void Write(this BinaryWriter writer, PolicyWeights w)
+    {
+        writer.Write(w.Version);
+        writer.WriteFloats(w.Scorer);
+        writer.WriteFloats(w.Value);
+        writer.Write(w.UpdateSeconds);
+    }
+
+    public static PolicyWeights ReadWeights(this BinaryReader r) => new(r.ReadInt32(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble());
+
+    public static void Write(this BinaryWriter writer, BatchCompleted b)
+    {
+        writer.Write(b.Sequence); writer.Write(b.Metrics); writer.Write(b.Reward); writer.Write(b.ReferenceReward);
+        writer.Write(b.Decisions); writer.Write(b.PolicyVersion); writer.Write(b.Stream);
+    }
+
+    public static BatchCompleted ReadBatchCompleted(this BinaryReader r) =>
+        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString());
+
+    public static void Write(this BinaryWriter writer, EpisodeRecord e)
+    {
+        writer.Write(e.Episode); writer.Write(e.Reward); writer.Write(e.ReferenceReward); writer.Write(e.Imbalance); writer.Write(e.Replication);
+        writer.Write(e.Decisions); writer.Write(e.Partitions); writer.Write(e.Cell);
+    }
+
+    public static EpisodeRecord ReadEpisode(this BinaryReader r) =>
+        new(r.ReadInt64(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString());
+
+    public static void WriteList<T>(this BinaryWriter writer, IReadOnlyList<T> items, Action<BinaryWriter, T> write)
+    {
+        writer.Write(items.Count);
+        foreach (var item in items) write(writer, item);
+    }
+
+    public static T[] ReadList<T>(this BinaryReader reader, Func<BinaryReader, T> read)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0) throw new InvalidDataException($"negative list length {count}");
+        var items = new T[count];
+        for (int i = 0; i < count; i++) items[i] = read(reader);
+        return items;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using PartLy.Actors.Serialization;
+using PartLy.Core.Metrics;
+using PartLy.Core.Scheduling;
+using PartLy.Learning.Training;
+
+namespace PartLy.Actors.Tests;
+
+/// <summary>The one serializer bound to every PartLy message: each message round-trips, and nothing is left without a form.</summary>
+public class SerializationTests() : TestKit(TestSupport.Hocon)
+{
+    private static readonly BatchMetrics Metrics = new(1000, 120, 10, 0.01, 0.2, 1.3, 1.5, 4, 6, 37, 812.5);
+    private static readonly BatchTiming Timing = new(7, 5, 8000, 8100, 950, 100, 1050, true, false, true, 0.25, 0.2, 1400);
+    private static readonly PolicyWeights Weights = new(3, [0.5f, -1.25f, float.Epsilon], [2f], 1.5);
+
+    public static IEnumerable<object[]> Messages() => new IPartLyMessage[]
+    {
+        RunExperiment.Instance, StopExperiment.Instance, SubscribeProgress.Instance, RunSchedule.Instance, SubscribeWeights.Instance, GetWeights.Instance,
+        new ExperimentProgress("train", new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3, "zipf")),
+        new ExperimentWeights(Weights, 800),
+        new ExperimentCompleted(Weights, [new EpisodeRecord(0, -0.1, -0.2, 0.01, 1.1, 3, 10, "z1/p10")], [Metrics], 1.5, 0.5, 20000, true, [0.1, 0.2], new TrainingTime(1, 0.25)),
+        new ExperimentFailed("bad"), new RequestBatches(3),
+        new SourceBatch(9, 9, [5, 1, 5, int.MaxValue], 1000, 50, true, "trace.csv", 10_000),
+        new StreamCompleted(100), new StreamFailed("trace.csv: line 3"),
+        new ProposeParallelism(2, 4), new ProposeParallelism(2, 4, new BatchSketch(1400, 712.5, [300, 12])),
+        new ParallelismDecision(2, 6), new BatchMeasured(2, 3000, Metrics), new BatchScheduled(2, Timing),
+        new ScheduleCompleted([Timing, Timing with { Index = 8 }]), new ScheduleFailed("no"),
+        new ProcessBlock(1, 3, [1, 2, 3]), new ProcessBlock(1, 4, []), new BlockProcessed(1, 3, 3, 2, 7),
+        new EpisodeExperience(5, [0.1f, 0.2f], [2], [1], [-0.7f], [0.3f], [1f, 2f, 3f], -0.25, true, 0.5),
+        Weights, new LearnerFailed("NaN"), new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3), new PhaseCompleted("test", 10, 0.5), new PhaseFailed("train", "why"),
+    }.Select(m => new object[] { m });
+
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public void Every_message_round_trips_through_the_bound_serializer(IPartLyMessage message)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<PartLySerializer>(serializer);
+        var manifest = ((PartLySerializer)serializer).Manifest(message);
+        Assert.EndsWith("/1", manifest);
+        var back = ((PartLySerializer)serializer).FromBinary(serializer.ToBinary(message), manifest);
+        Assert.IsType(message.GetType(), back);
+        // Records holding immutable arrays compare those by reference: compare what they hold.
+        Assert.Equal(JsonSerializer.Serialize(message, message.GetType()), JsonSerializer.Serialize(back, back.GetType()));
+    }
+
+    [Fact]
+    public void Every_partly_message_type_has_a_binary_form()
+    {
+        var messages = typeof(IPartLyMessage).Assembly.GetTypes().Where(t => typeof(IPartLyMessage).IsAssignableFrom(t) && !t.IsInterface).ToHashSet();
+        Assert.Equal(messages.OrderBy(t => t.Name), PartLySerializer.Types.OrderBy(t => t.Name));
+        Assert.Equal(messages.Count, Messages().Select(m => m[0].GetType()).Distinct().Count());
+    }
+
+    [Fact]
+    public void An_unknown_or_newer_manifest_is_refused_by_name()
+    {
+        var serializer = (PartLySerializer)Sys.Serialization.FindSerializerFor(new RequestBatches(1));
+        var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serializer.FromBinary([], "RequestBatches/2"));
+        Assert.Contains("'RequestBatches/2' is not known to this build", error.Message);
+        Assert.ThrowsAny<Exception>(() => serializer.FromBinary([1, 2], "SourceBatch/1"));
+    }
+}
