@@ -96,23 +96,35 @@ foreach ($profile in $profiles) {
     $bothRows += "| $($profile.Label) | $((($pair.team_cost | Measure-Object -Average).Average).ToString('F3', $inv)), $(F1 ($pair.late_batches | Measure-Object -Average).Average) | $($withLearned.Rule) $($withLearned.Cost.ToString('F3', $inv)), $(F1 $withLearned.Late) | $($withGreedy.Rule) $($withGreedy.Cost.ToString('F3', $inv)), $(F1 $withGreedy.Late) |"
 }
 $trainedIn = (Get-Content (Join-Path (Split-Path $coopPolicy) 'learning-curve.csv') | Measure-Object).Count - 1
-$learnedRows = @('| profile | learned: team cost | best rule: team cost | late | over I | recovery | settle | rescales | over-provisioning |', '|---|---|---|---|---|---|---|---|---|')
-foreach ($profile in $profiles) {
-    $learned = foreach ($seed in $seeds) {
-        $file = Join-Path $dir "learned-$($profile.Name)-seed$seed.json"
-        Schedule $file @('--workload', "$base,$($profile.Spec)", '--tuples', '600000', '--seed', "$seed", '--schedulers', 'fixed', '--policy', $coopPolicy, '--json', $file)
-        (Get-Content $file -Raw | ConvertFrom-Json).results | Where-Object { $_.scheduler -eq 'learned' }
-    }
-    function LMean($field) { ($learned | ForEach-Object { $_.$field } | Measure-Object -Average).Average }
-    $rules = $reactive.Runs | Where-Object { $_.workload -eq "$base,$($profile.Spec)" }
-    $best = $rules[0].results.scheduler | ForEach-Object {
-        $rule = $_
-        [pscustomobject]@{ Rule = $rule; Cost = ($rules | ForEach-Object { ($_.results | Where-Object { $_.scheduler -eq $rule }).team_cost } | Measure-Object -Average).Average }
-    } | Sort-Object Cost | Select-Object -First 1
-    $recovery = if ($null -eq $learned[0].recovery_batches) { '–' } else { F1 (LMean 'recovery_batches') }
-    $settle = if ($null -eq $learned[0].settling_rescales) { '–' } else { F1 (LMean 'settling_rescales') }
-    $learnedRows += "| $($profile.Label) | $((LMean 'team_cost').ToString('F3', $inv)) | $($best.Rule) $($best.Cost.ToString('F3', $inv)) | $(F1 (LMean 'late_batches')) | $(F1 (LMean 'over_interval_batches')) | $recovery | $settle | $(F1 (LMean 'rescales')) | $((100 * (LMean 'over_provisioning')).ToString('F0', $inv))% |"
+$informedPolicy = Join-Path $root 'runs/cooperative-informed-seed42/policy.json'
+if ($Rerun -or -not (Test-Path $informedPolicy)) {
+    & dotnet $Partly train --scenario cooperative --mode informed --quiet --out (Split-Path $informedPolicy) | Out-Null
+    if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
+
+# The learned scheduler's rows of one mode, against the best rule of the same mode by team cost.
+function LearnedRows([string]$mode, [string]$policy, $ruleRuns) {
+    $rows = @('| profile | learned: team cost | best rule: team cost | late | over I | recovery | settle | rescales | over-provisioning |', '|---|---|---|---|---|---|---|---|---|')
+    foreach ($profile in $profiles) {
+        $learned = foreach ($seed in $seeds) {
+            $file = Join-Path $dir "learned-$($profile.Name)-$mode-seed$seed.json"
+            Schedule $file @('--workload', "$base,$($profile.Spec)", '--tuples', '600000', '--seed', "$seed", '--schedulers', 'fixed', '--mode', $mode, '--policy', $policy, '--json', $file)
+            (Get-Content $file -Raw | ConvertFrom-Json).results | Where-Object { $_.scheduler -eq 'learned' }
+        }
+        function LMean($field) { ($learned | ForEach-Object { $_.$field } | Measure-Object -Average).Average }
+        $rules = $ruleRuns | Where-Object { $_.workload -eq "$base,$($profile.Spec)" }
+        $best = $rules[0].results.scheduler | ForEach-Object {
+            $rule = $_
+            [pscustomobject]@{ Rule = $rule; Cost = ($rules | ForEach-Object { ($_.results | Where-Object { $_.scheduler -eq $rule }).team_cost } | Measure-Object -Average).Average }
+        } | Sort-Object Cost | Select-Object -First 1
+        $recovery = if ($null -eq $learned[0].recovery_batches) { '–' } else { F1 (LMean 'recovery_batches') }
+        $settle = if ($null -eq $learned[0].settling_rescales) { '–' } else { F1 (LMean 'settling_rescales') }
+        $rows += "| $($profile.Label) | $((LMean 'team_cost').ToString('F3', $inv)) | $($best.Rule) $($best.Cost.ToString('F3', $inv)) | $(F1 (LMean 'late_batches')) | $(F1 (LMean 'over_interval_batches')) | $recovery | $settle | $(F1 (LMean 'rescales')) | $((100 * (LMean 'over_provisioning')).ToString('F0', $inv))% |"
+    }
+    return $rows
+}
+$learnedRows = LearnedRows 'reactive' $coopPolicy $reactive.Runs
+$informedLearnedRows = LearnedRows 'informed' $informedPolicy $informed.Runs
 
 # Prompt+'s figure: latency / I after the spike's first batch, then T / I while it lasts; at ×2.6 and at the ×1.7
 # that puts the first spike batch near the figure's 188% of the interval.
@@ -166,6 +178,10 @@ $dpAbove = @($reactive.Runs + $informed.Runs | Where-Object { $_.bounds.dp_resou
     ''
 ) + $learnedRows + @(
     '',
+    'Informed (trained with `--mode informed`, run with `partly schedule --mode informed`), against the informed rules:',
+    ''
+) + $informedLearnedRows + @(
+    '',
     'Both agents learned (the scheduler trained over the trained partitioner, `--partitioner-policy`; one file holds',
     'both), team cost and late batches, against the best rule paired with each partitioner (means over seeds 1-5):',
     ''
@@ -179,7 +195,10 @@ $dpAbove = @($reactive.Runs + $informed.Runs | Where-Object { $_.bounds.dp_resou
     'holding nearly every block it may (about 15 of 16): few late batches at twice the best pair''s team cost. What',
     'learning does gain here is the partitioner''s: paired with it, the best rule''s team cost falls by 13-26% against the',
     'same rule with the greedy. Training the two agents together (MAPPO, a shared critic), training through the actors,',
-    'the informed mode''s goal and a real event log are not built or measured yet.',
+    'and a real event log are not built or measured yet. Informed, the learned scheduler has no late batch on the',
+    'spike, under one on the step and a few on the wave, but holds far more blocks than the oracle (the goal: within',
+    '5% of its resources); the inversion rule, told the batch, is the row to beat there, as SCHEDULER.md expects for',
+    'a nearly one-step problem.',
     '',
     '### Prompt+ (reconstructed) against its figure',
     '',
