@@ -132,7 +132,7 @@ $figure = foreach ($factor in '2.6', '1.7') {
     $latency = @(0) * 6; $steady = 0; $over = 0
     foreach ($seed in $seeds) {
         $csv = Join-Path $dir "prompt-spike$($factor.Replace('.', ''))-seed$seed.csv"
-        Schedule $csv @('--workload', "$base,spike=$factor@40+20", '--tuples', '112000', '--seed', "$seed", '--schedulers', 'prompt', '--batches', $csv)
+        Schedule $csv @('--workload', "$base,spike=$factor@40+20", '--tuples', '200000', '--seed', "$seed", '--schedulers', 'prompt', '--batches', $csv)
         $batches = @(Import-Csv $csv)
         for ($i = 0; $i -lt 6; $i++) { $latency[$i] += [double]$batches[40 + $i].latency / 1000 / $seeds.Count }
         $steady += ($batches[46..59] | ForEach-Object { [double]$_.processing_time / 1000 } | Measure-Object -Average).Average / $seeds.Count
