@@ -55,6 +55,14 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         Assert.Equal(messages.Count, Messages().Select(m => m[0].GetType()).Distinct().Count());
     }
 
+    private sealed record Unbound(int Value);
+
+    [Fact]
+    public void A_message_of_no_bound_type_fails_rather_than_falling_back_to_json()
+    {
+        Assert.ThrowsAny<Exception>(() => Sys.Serialization.FindSerializerFor(new Unbound(1)).ToBinary(new Unbound(1)));
+    }
+
     [Fact]
     public void An_unknown_or_newer_manifest_is_refused_by_name()
     {
