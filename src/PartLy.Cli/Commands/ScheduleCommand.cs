@@ -27,7 +27,7 @@ public sealed class ScheduleSettings : StreamSettings
     public string Partitioner { get; init; } = "greedy";
 
     [CommandOption("--policy <FILE>")]
-    [Description("A trained policy (partly train) as the partitioner, instead of --partitioner; its rows are named learned.")]
+    [Description("A trained partitioner's policy (partly train) as every row's partitioner, named learned; or a trained scheduler's (partly train --scenario cooperative): a row learned joins the rules, every row with the partitioner it was trained with.")]
     public string? Policy { get; init; }
 
     [CommandOption("--cost <COEFFICIENTS>")]
@@ -52,7 +52,7 @@ public sealed class ScheduleSettings : StreamSettings
     public string? TeamWeights { get; init; }
 
     [CommandOption("--mode <MODE>")]
-    [Description("reactive: a rule sees the batches before the one it sizes; informed: also that batch's size. Default reactive.")]
+    [Description("reactive: a rule sees the batches before the one it sizes; informed: also a sketch of that batch (size, distinct keys, heaviest keys), and the partitioner its size. Default reactive.")]
     [DefaultValue("reactive")]
     public string Mode { get; init; } = "reactive";
 

@@ -30,7 +30,7 @@ public sealed class TrainSettings : StreamSettings
     public string? ModeOption { get; init; }
 
     [CommandOption("--batches <N>")]
-    [Description("Training batches (one episode each). Default partly.train.batches (20,000).")]
+    [Description("Training batches (one episode each; cooperative: episodes of 200). Default partly.train.batches (20,000; cooperative: 300,000).")]
     public int? BatchesOption { get; init; }
 
     [CommandOption("--test-batches <N>")]
