@@ -38,6 +38,44 @@ public sealed class BlockFanOut
         return new BlockFanOut(partitions);
     }
 
+    /// <summary>
+    /// Sends each worker node the blocks it holds, one message per worker: block b of P goes to worker ⌊b·W/P⌋ of the
+    /// W workers (contiguous ranges, as Flink's key groups map onto subtasks), so the placement is the same on every run.
+    /// </summary>
+    public static BlockFanOut SendToWorkers(long sequence, int[] keys, ReadOnlySpan<int> blocks, int partitions, IReadOnlyList<ActorSelection> workers, IActorRef self)
+    {
+        var sizes = new int[partitions];
+        foreach (int b in blocks) sizes[b]++;
+        int w = workers.Count;
+        // Blocks of one worker are contiguous, so each worker's keys are one run of the keys ordered by block.
+        var starts = new int[partitions + 1];
+        for (int b = 0; b < partitions; b++) starts[b + 1] = starts[b] + sizes[b];
+        var ordered = new int[keys.Length];
+        var cursor = (int[])starts.Clone();
+        for (int i = 0; i < keys.Length; i++) ordered[cursor[blocks[i]]++] = keys[i];
+        for (int worker = 0; worker < w; worker++)
+        {
+            int first = (worker * partitions + w - 1) / w, last = ((worker + 1) * partitions + w - 1) / w;
+            if (first >= last) continue;
+            var ids = new int[last - first];
+            var ends = new int[last - first];
+            for (int b = first; b < last; b++) { ids[b - first] = b; ends[b - first] = starts[b + 1] - starts[first]; }
+            var mine = ordered.AsSpan(starts[first], starts[last] - starts[first]).ToArray();
+            workers[worker].Tell(new ProcessBlocks(sequence, ImmutableCollectionsMarshal.AsImmutableArray(ids), ImmutableCollectionsMarshal.AsImmutableArray(ends),
+                ImmutableCollectionsMarshal.AsImmutableArray(mine)), self);
+        }
+        return new BlockFanOut(partitions);
+    }
+
+    /// <summary>Takes a worker's reports; true once every block has reported.</summary>
+    public bool Add(BlocksProcessed reports)
+    {
+        bool complete = false;
+        for (int i = 0; i < reports.Blocks.Length; i++)
+            complete = Add(new BlockProcessed(reports.Sequence, reports.Blocks[i], reports.Tuples[i], reports.DistinctKeys[i], reports.ProcessingTimes[i]));
+        return complete;
+    }
+
     /// <summary>Takes a block's report; true once every block has reported.</summary>
     public bool Add(BlockProcessed report)
     {

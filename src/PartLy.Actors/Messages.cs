@@ -113,6 +113,15 @@ public sealed record ProcessBlock(long Sequence, int Block, ImmutableArray<int> 
 /// <summary>Partition actor to agent: what processing the block took.</summary>
 public sealed record BlockProcessed(long Sequence, int Block, int Tuples, int DistinctKeys, double ProcessingTime) : IPartLyMessage;
 
+/// <summary>
+/// Agent to a worker node's <c>WorkerActor</c>: the tuples of the blocks that node holds, one message per worker per
+/// batch (block <c>Blocks[i]</c>'s keys are <c>Keys[Ends[i − 1] .. Ends[i]]</c>).
+/// </summary>
+public sealed record ProcessBlocks(long Sequence, ImmutableArray<int> Blocks, ImmutableArray<int> Ends, ImmutableArray<int> Keys) : IPartLyMessage;
+
+/// <summary>Worker to agent: each block's report, in the order of <see cref="ProcessBlocks"/>.</summary>
+public sealed record BlocksProcessed(long Sequence, ImmutableArray<int> Blocks, ImmutableArray<int> Tuples, ImmutableArray<int> DistinctKeys, ImmutableArray<double> ProcessingTimes) : IPartLyMessage;
+
 // Learner protocol.
 
 /// <summary>

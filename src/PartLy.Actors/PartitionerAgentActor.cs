@@ -14,7 +14,7 @@ namespace PartLy.Actors;
 /// <summary>
 /// The partitioner agent: for each batch it asks the scheduler for the parallelism, places the tuples with its
 /// local copy of the policy through the same <see cref="RolloutWorker"/> as the direct training loop, sends each
-/// partition actor its block (one message per block), and computes the reward from the sizes and distinct keys the
+/// partition actor its block (one message per block; with worker nodes, each worker its blocks in one message), and computes the reward from the sizes and distinct keys the
 /// partitions report. Training, it sends each episode to the learner in batch order and, after a batch that closes an
 /// update window, waits for the new weights before placing the next, so that a seed gives the same numbers as the
 /// direct loop.
@@ -28,6 +28,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     private readonly PushFeed _feed = new();
     private readonly RolloutWorker _worker;
     private readonly List<IActorRef> _partitions = [];
+    private readonly List<ActorSelection> _workers;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, InFlight> _inFlight = [];
     private readonly Queue<SourceBatch> _waiting = new();
@@ -46,6 +47,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
         _scheduler = scheduler;
         _learner = learner;
         _experiment = experiment;
+        _workers = (settings.Workers ?? []).Select(path => Context.ActorSelection(path)).ToList();
         var scenario = ScenarioRegistry.Create(settings.Options.Scenario);
         IParallelEnv env = settings.Training
             ? Trainer.TrainingEnv(scenario, _feed, settings.Options)
@@ -61,7 +63,8 @@ public sealed class PartitionerAgentActor : ReceiveActor
             _decisions[decision.Sequence] = decision.Partitions;
             PlaceReady();
         });
-        Receive<BlockProcessed>(Collect);
+        Receive<BlockProcessed>(report => Collect(report.Sequence, flight => flight.Blocks.Add(report)));
+        Receive<BlocksProcessed>(reports => Collect(reports.Sequence, flight => flight.Blocks.Add(reports)));
         Receive<StreamCompleted>(done =>
         {
             _completed = done;
@@ -132,15 +135,16 @@ public sealed class PartitionerAgentActor : ReceiveActor
         _placingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         bool closes = _settings.Training && Learner.ClosesWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
         var cost = _settings.Options.Cost ?? CostModel.Default;
-        var blocks = BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions,
-            b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
+        var blocks = _workers.Count > 0
+            ? BlockFanOut.SendToWorkers(batch.Sequence, keys, outcome.Blocks.Span, partitions, _workers, Self)
+            : BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions, b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
         _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks);
         if (closes) _awaitedVersion = _version + 1;
     }
 
-    private void Collect(BlockProcessed report)
+    private void Collect(long sequence, Func<InFlight, bool> add)
     {
-        if (!_inFlight.TryGetValue(report.Sequence, out var flight) || !flight.Blocks.Add(report)) return;
+        if (!_inFlight.TryGetValue(sequence, out var flight) || !add(flight)) return;
         // Experience goes out in batch order, so the learner sees what the direct loop's buffer holds.
         while (_inFlight.TryGetValue(_nextToReport, out var ready) && ready.Blocks.Complete)
         {

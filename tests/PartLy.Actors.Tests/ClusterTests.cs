@@ -40,4 +40,52 @@ public class ClusterTests
             await Task.WhenAll(driver.Terminate(), worker.Terminate());
         }
     }
+
+    [Fact]
+    public async Task Training_with_the_blocks_on_a_worker_node_gives_the_embedded_run_batch_for_batch()
+    {
+        var options = TestSupport.Options(24);
+        var spec = new ExperimentSpec(options, TestSupport.Feed(), TestSupport.Feed(seed: 9), 8);
+        var embedded = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec);
+
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var worker = ActorSystem.Create("partly", NodeConfig());
+        try
+        {
+            Cluster.Get(driver).Join(Cluster.Get(driver).SelfAddress);
+            Cluster.Get(worker).Join(Cluster.Get(driver).SelfAddress);
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the two nodes did not reach MemberUp within 30 s");
+                await Task.Delay(100);
+            }
+            // Two workers: one on the worker node, one on the driver; blocks go by range to each.
+            worker.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
+            driver.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
+            var paths = new[] { Cluster.Get(worker).SelfAddress, Cluster.Get(driver).SelfAddress }
+                .Select(a => (new RootActorPath(a) / "user" / WorkerActor.Name).ToString()).ToList();
+            var clustered = await Run(driver, spec with { Workers = paths }, terminate: false);
+            Assert.Equal(embedded.Training.Select(e => e.Reward), clustered.Training.Select(e => e.Reward));
+            Assert.Equal(embedded.Test, clustered.Test);
+            Assert.Equal(embedded.Weights.Scorer.ToArray(), clustered.Weights.Scorer.ToArray());
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), worker.Terminate());
+        }
+    }
+
+    private static async Task<ExperimentCompleted> Run(ActorSystem system, ExperimentSpec spec, bool terminate = true)
+    {
+        try
+        {
+            var reply = await system.ActorOf(ExperimentActor.Props(spec)).Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(60));
+            return Assert.IsType<ExperimentCompleted>(reply);
+        }
+        finally
+        {
+            if (terminate) await system.Terminate();
+        }
+    }
 }

@@ -29,6 +29,7 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         new ParallelismDecision(2, 6), new BatchMeasured(2, 3000, Metrics), new BatchScheduled(2, Timing),
         new ScheduleCompleted([Timing, Timing with { Index = 8 }]), new ScheduleFailed("no"),
         new ProcessBlock(1, 3, [1, 2, 3]), new ProcessBlock(1, 4, []), new BlockProcessed(1, 3, 3, 2, 7),
+        new ProcessBlocks(1, [3, 4], [2, 5], [9, 9, 1, 2, 3]), new BlocksProcessed(1, [3, 4], [2, 3], [1, 3], [4.0, 9.0]),
         new EpisodeExperience(5, [0.1f, 0.2f], [2], [1], [-0.7f], [0.3f], [1f, 2f, 3f], -0.25, true, 0.5),
         Weights, new LearnerFailed("NaN"), new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3), new PhaseCompleted("test", 10, 0.5), new PhaseFailed("train", "why"),
     }.Select(m => new object[] { m });

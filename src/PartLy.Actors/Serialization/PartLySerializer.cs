@@ -57,6 +57,10 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Of<ProcessBlock>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Block); w.WriteInts(m.Keys); }, r => new(r.ReadInt64(), r.ReadInt32(), r.ReadInts())),
         Of<BlockProcessed>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Block); w.Write(m.Tuples); w.Write(m.DistinctKeys); w.Write(m.ProcessingTime); },
             r => new(r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadDouble())),
+        Of<ProcessBlocks>(1, (w, m) => { w.Write(m.Sequence); w.WriteInts(m.Blocks); w.WriteInts(m.Ends); w.WriteInts(m.Keys); },
+            r => new(r.ReadInt64(), r.ReadInts(), r.ReadInts(), r.ReadInts())),
+        Of<BlocksProcessed>(1, (w, m) => { w.Write(m.Sequence); w.WriteInts(m.Blocks); w.WriteInts(m.Tuples); w.WriteInts(m.DistinctKeys); w.WriteDoubles(m.ProcessingTimes); },
+            r => new(r.ReadInt64(), r.ReadInts(), r.ReadInts(), r.ReadInts(), r.ReadDoubles())),
         Of<EpisodeExperience>(1, (w, m) =>
         {
             w.Write(m.Sequence); w.WriteFloats(m.Candidates); w.WriteInts(m.Counts); w.WriteInts(m.Actions); w.WriteFloats(m.LogProbabilities);

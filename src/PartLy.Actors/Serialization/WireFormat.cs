@@ -37,6 +37,15 @@ internal static class WireFormat
         return values;
     }
 
+    public static void WriteDoubles(this BinaryWriter writer, ImmutableArray<double> values)
+    {
+        var span = values.IsDefault ? [] : values.AsSpan();
+        writer.Write(span.Length);
+        writer.Write(MemoryMarshal.AsBytes(span));
+    }
+
+    public static ImmutableArray<double> ReadDoubles(this BinaryReader reader) => ImmutableCollectionsMarshal.AsImmutableArray(ReadArray<double>(reader));
+
     public static void Write(this BinaryWriter writer, in BatchMetrics m)
     {
         writer.Write(m.Tuples); writer.Write(m.Keys); writer.Write(m.Partitions);
