@@ -26,14 +26,23 @@ public static class Runtime
     /// from a channel that a subscriber actor feeds. Cancelling stops the experiment, which replies with what it has.
     /// </summary>
     /// <param name="onWeights">Each publication of the learner's weights during training (for checkpoints).</param>
+    /// <param name="cluster">With worker nodes: this process becomes the driver of an Akka.Cluster on 127.0.0.1, starts
+    /// that many worker node processes (the command runs the partly program) and sends them the blocks.</param>
     public static async Task<ExperimentCompleted> RunAsync(ExperimentSpec spec, RuntimeConfig config, Action<ExperimentProgress>? onProgress,
-        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null)
+        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null, (int Workers, string[] NodeCommand)? cluster = null)
     {
-        var hocon = logInformation ? ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(config.Hocon) : config.Hocon;
+        var hocon = cluster is null ? config.Hocon : ClusterNodes.NodeConfig(config.Hocon, ["driver"]);
+        if (logInformation) hocon = ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(hocon);
         using var system = ActorSystem.Create("partly", hocon);
         var progress = Channel.CreateUnbounded<IPartLyMessage>(new UnboundedChannelOptions { SingleReader = true });
+        ClusterNodes.Workers? workers = null;
         try
         {
+            if (cluster is { } c)
+            {
+                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.NodeCommand, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+                spec = spec with { Workers = workers.Paths };
+            }
             var experiment = system.ActorOf(ExperimentActor.Props(spec), "experiment");
             var relay = system.ActorOf(Akka.Actor.Props.Create(() => new ProgressRelay(progress.Writer)), "progress");
             experiment.Tell(SubscribeProgress.Instance, relay);
@@ -59,6 +68,7 @@ public static class Runtime
         finally
         {
             progress.Writer.TryComplete();
+            if (workers is not null) await workers.DisposeAsync().ConfigureAwait(false);
             await system.Terminate().ConfigureAwait(false);
         }
     }

@@ -34,6 +34,9 @@ public static class PartLyApp
             config.AddCommand<ScheduleCommand>("schedule")
                 .WithDescription("Run scheduling rules side by side on one time-batched workload or trace: each picks every batch's parallelism.")
                 .WithExample("schedule", "--workload", "zipf:z=1,keys=10000,rate=1000000,spike=2.6@40+20", "--batch", "1ms", "--partitions", "4", "--tuples", "200000");
+            config.AddCommand<NodeCommand>("node")
+                .WithDescription("Start one node of a multi-node run on 127.0.0.1; it prints its address when ready and exits when its standard input closes.")
+                .WithExample("node", "--roles", "worker", "--seed", "akka.tcp://partly@127.0.0.1:4053");
             config.AddCommand<StrategiesCommand>("strategies").WithDescription("List the partitioning strategies and their parameters.");
         });
         using var cancel = new CancellationTokenSource();

@@ -53,6 +53,10 @@ public sealed class TrainSettings : StreamSettings
     [Description("Write policy.json every N training batches, so that a killed run keeps its last checkpoint (0: only at the end). Default partly.train.checkpoint-every (1,000).")]
     public int? CheckpointEveryOption { get; init; }
 
+    [CommandOption("--cluster <SPEC>")]
+    [Description("workers=N[,mode=sync]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch); the same numbers as the embedded run.")]
+    public string? Cluster { get; init; }
+
     [CommandOption("--partitioner-policy <FILE>")]
     [Description("--scenario cooperative: a trained partitioner's policy.json that places the batches while the scheduler learns (frozen; the scheduler's file then holds both agents). Default the greedy.")]
     public string? PartitionerPolicy { get; init; }
@@ -178,7 +182,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {o.Stream.Partitions} partition actors → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
+                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
         }
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
@@ -226,7 +230,8 @@ public sealed class TrainCommand : Command<TrainSettings>
                 if (p.Phase == "train")
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
-            }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights).GetAwaiter().GetResult());
+            }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights,
+                cluster: o.ClusterWorkers > 0 ? (o.ClusterWorkers, NodeCommand.Self()) : null).GetAwaiter().GetResult());
         var episodes = run.Training.ToList();
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);

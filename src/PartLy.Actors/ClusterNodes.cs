@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using PartLy.Core;
+
+namespace PartLy.Actors;
+
+/// <summary>
+/// Multi-node runs on Akka.Cluster (127.0.0.1): the configuration (hocon/cluster.conf over the runtime's), a node's
+/// life (<c>partly node</c>), and the driver's side: starting worker node processes, waiting until they are up, and
+/// stopping them (their standard input closes; they leave and exit, and any still alive after 10 s is killed).
+/// </summary>
+public static class ClusterNodes
+{
+    public const string WorkerRole = "worker";
+
+    /// <summary>The node configuration: roles and port over hocon/cluster.conf over <paramref name="runtime"/>.</summary>
+    public static Config NodeConfig(Config runtime, IEnumerable<string> roles, int port = 0)
+    {
+        string file = Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf");
+        if (!File.Exists(file)) throw new InputException($"{file}: the cluster configuration is missing from the installation");
+        string roleList = string.Join(", ", roles.Select(r => $"\"{r}\""));
+        return ConfigurationFactory.ParseString($"akka.cluster.roles = [{roleList}]\nakka.remote.dot-netty.tcp.port = {port}")
+            .WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(file)))
+            .WithFallback(runtime);
+    }
+
+    /// <summary>
+    /// Runs one node until <paramref name="stop"/> completes: joins <paramref name="seed"/> (itself when null), starts
+    /// a <see cref="WorkerActor"/> when it has the worker role, reports its address through <paramref name="ready"/>,
+    /// then leaves the cluster.
+    /// </summary>
+    public static async Task RunNodeAsync(Config config, string? seed, IReadOnlyList<string> roles, Core.Metrics.CostModel cost, Action<Address> ready, Task stop)
+    {
+        using var system = ActorSystem.Create("partly", config);
+        var cluster = Cluster.Get(system);
+        if (roles.Contains(WorkerRole)) system.ActorOf(WorkerActor.Props(cost), WorkerActor.Name);
+        cluster.Join(seed is null ? cluster.SelfAddress : Address.Parse(seed));
+        ready(cluster.SelfAddress);
+        await Task.WhenAny(stop, system.WhenTerminated).ConfigureAwait(false);
+        await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
+    }
+
+    /// <summary>Worker node processes started for a driver, stopped on dispose.</summary>
+    public sealed class Workers : IAsyncDisposable
+    {
+        private readonly List<Process> _processes = [];
+
+        public IReadOnlyList<string> Paths { get; private set; } = [];
+
+        /// <summary>Starts <paramref name="count"/> worker nodes (<paramref name="command"/> and its arguments run the partly program) that join <paramref name="driver"/>, and waits until all are up.</summary>
+        public static async Task<Workers> StartAsync(ActorSystem driver, int count, string[] command, TimeSpan timeout, CancellationToken cancel)
+        {
+            var workers = new Workers();
+            var cluster = Cluster.Get(driver);
+            cluster.Join(cluster.SelfAddress);
+            for (int i = 0; i < count; i++)
+            {
+                var start = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+                foreach (string argument in command.Skip(1).Concat(["node", "--roles", WorkerRole, "--seed", cluster.SelfAddress.ToString()])) start.ArgumentList.Add(argument);
+                var process = Process.Start(start) ?? throw new InputException($"cannot start a worker node ({command[0]})");
+                process.ErrorDataReceived += (_, _) => { };
+                process.OutputDataReceived += (_, _) => { };
+                process.BeginErrorReadLine();
+                process.BeginOutputReadLine();
+                workers._processes.Add(process);
+            }
+            var deadline = DateTime.UtcNow + timeout;
+            while (cluster.State.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(WorkerRole)) < count)
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (workers._processes.FirstOrDefault(p => p.HasExited) is { } dead)
+                    throw new InputException($"a worker node exited with code {dead.ExitCode} before joining the cluster");
+                if (DateTime.UtcNow > deadline) throw new InputException($"the {count} worker nodes did not join the cluster within {timeout.TotalSeconds:F0} s");
+                await Task.Delay(100, cancel).ConfigureAwait(false);
+            }
+            workers.Paths = cluster.State.Members.Where(m => m.HasRole(WorkerRole)).OrderBy(m => m.Address.Port)
+                .Select(m => (new RootActorPath(m.Address) / "user" / WorkerActor.Name).ToString()).ToList();
+            return workers;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in _processes)
+                try { process.StandardInput.Close(); } catch (IOException) { }
+            foreach (var process in _processes)
+            {
+                using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                try { await process.WaitForExitAsync(wait.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { process.Kill(entireProcessTree: true); }
+                process.Dispose();
+            }
+        }
+    }
+}
