@@ -1,0 +1,63 @@
+using System.Diagnostics;
+
+namespace PartLy.Core.Tests;
+
+/// <summary>partly train --cluster and partly node as a user runs them: real node processes on 127.0.0.1.</summary>
+[Collection("console")]
+public class ClusterCliTests
+{
+    [Fact]
+    public void Training_on_two_worker_nodes_writes_the_embedded_run_s_policy_and_leaves_no_node_behind()
+    {
+        string embedded = CliTests.TempPath(), clustered = CliTests.TempPath();
+        string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "40", "--partitions", "10", "--train-partitions", "10"];
+        var (code, error) = CliTests.Run([.. train, "--out", embedded]);
+        Assert.True(code == 0, error);
+        (code, error) = CliTests.Run([.. train, "--out", clustered, "--cluster", "workers=2"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(embedded, "policy.json")), File.ReadAllBytes(Path.Combine(clustered, "policy.json")));
+        Assert.Equal(0, WorkerNodesRunning());
+    }
+
+    /// <summary>Worker node processes of this machine, by their command lines (Linux's /proc; 0 elsewhere).</summary>
+    private static int WorkerNodesRunning()
+    {
+        if (!Directory.Exists("/proc")) return 0;
+        int count = 0;
+        foreach (string dir in Directory.GetDirectories("/proc"))
+        {
+            try
+            {
+                string commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (commandLine.Contains("partly.dll node --roles worker")) count++;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return count;
+    }
+
+    [Theory]
+    [InlineData("mode 'async': only mode=sync is built", "train", "--quiet", "--cluster", "workers=2,mode=async")]
+    [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
+    [InlineData("--roles: unknown role 'learner'", "node", "--roles", "learner")]
+    [InlineData("--seed 'nowhere' is not an address", "node", "--roles", "worker", "--seed", "nowhere")]
+    public void Cluster_settings_that_are_wrong_or_not_built_are_refused_before_anything_starts(string message, params string[] args)
+    {
+        var (code, error) = CliTests.Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void A_node_prints_its_address_when_ready_and_exits_when_its_input_closes()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { typeof(PartLy.Cli.PartLyApp).Assembly.Location, "node", "--roles", "worker" }) start.ArgumentList.Add(a);
+        using var node = Process.Start(start)!;
+        string? line = node.StandardOutput.ReadLine();
+        Assert.Matches(@"^node akka\.tcp://partly@127\.0\.0\.1:\d+ ready$", line);
+        node.StandardInput.Close();
+        Assert.True(node.WaitForExit(15_000), "the node did not exit after its input closed");
+        Assert.Equal(0, node.ExitCode);
+    }
+}
