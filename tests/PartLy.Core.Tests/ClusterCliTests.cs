@@ -39,6 +39,7 @@ public class ClusterCliTests
     [Theory]
     [InlineData("mode 'async': only mode=sync is built", "train", "--quiet", "--cluster", "workers=2,mode=async")]
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
+    [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
     [InlineData("--roles: unknown role 'learner'", "node", "--roles", "learner")]
     [InlineData("--seed 'nowhere' is not an address", "node", "--roles", "worker", "--seed", "nowhere")]
     public void Cluster_settings_that_are_wrong_or_not_built_are_refused_before_anything_starts(string message, params string[] args)

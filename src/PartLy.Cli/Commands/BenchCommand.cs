@@ -56,6 +56,10 @@ public sealed class BenchSettings : StreamSettings
     [Description("With --policy: actors (also run the policy through the embedded ActorSystem and report its end-to-end figures) or direct. Default: actors for evaluate, direct for bench.")]
     public string? Runtime { get; init; }
 
+    [CommandOption("--cluster <SPEC>")]
+    [Description("workers=N[,mode=sync]: run the policy on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (needs --policy, the actors runtime).")]
+    public string? Cluster { get; init; }
+
     [CommandOption("--no-timing")]
     [Description("Skip the steady-state routing measurement (about 0.8 s per strategy): tuples_per_second is then 0.")]
     public bool NoTiming { get; init; }
@@ -73,6 +77,8 @@ public sealed class BenchCommand : Command<BenchSettings>
     internal static int Run(BenchSettings settings, string defaultRuntime, CancellationToken cancellationToken)
     {
         bool actors = Check.OneOf(new Named<string>(settings.Runtime ?? defaultRuntime, "--runtime"), "actors", "direct") == "actors";
+        int workers = settings.Cluster is null ? 0 : new Named<string>(settings.Cluster, "--cluster").Parse(ClusterOption.Parse);
+        if (workers > 0 && (!actors || settings.Policy is null)) throw new InputException("--cluster runs a trained policy through the actors: it needs --policy and --runtime actors");
         var stream = settings.Stream;
         foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv"), (settings.Png, "--png") })
             if (path is not null) AtomicFile.CheckWritable(path, flag);
@@ -95,7 +101,7 @@ public sealed class BenchCommand : Command<BenchSettings>
                 entries.Insert(2, new BenchEntry(random, () => Strategies.Create(random)));
             }
         }
-        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, cancellationToken);
+        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, workers, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples * entries.Count : null, "bench", "tuples routed",
             progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights, timeRouting: !settings.NoTiming));
         ReportTable.Write(report);
@@ -108,7 +114,7 @@ public sealed class BenchCommand : Command<BenchSettings>
     }
 
     /// <summary>Runs the policy through the embedded ActorSystem (source, agent, partition actors) and prints its figures.</summary>
-    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, CancellationToken cancel)
+    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, int workers, CancellationToken cancel)
     {
         var stream = settings.Stream;
         var config = settings.Configuration;
@@ -118,11 +124,11 @@ public sealed class BenchCommand : Command<BenchSettings>
         var spec = new ExperimentSpec(options, null, new StreamFeedSpec(stream.Spec(), stream.Batch, stream.Partitions, Loop: false), long.MaxValue,
             InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
+            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? (workers, NodeCommand.Self()) : null).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"learned policy through the actors (source → agent → {stream.Partitions} partition actors → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run)"));
+            $"learned policy through the actors (source → agent → {(workers > 0 ? $"{stream.Partitions} blocks on {workers} worker nodes, a message per worker" : $"{stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run)"));
     }
 }
 

@@ -116,25 +116,10 @@ public sealed record TrainOptions(
         if (s.LogFile is not null) AtomicFile.CheckWritable(s.LogFile, "--log-file");
         int every = s.CheckpointEveryOption ?? train.CheckpointEvery;
         if (every < 0) throw new InputException($"--checkpoint-every must be 0 or more, got {every}");
-        int workers = s.Cluster is null ? 0 : new Named<string>(s.Cluster, "--cluster").Parse(ParseCluster);
+        int workers = s.Cluster is null ? 0 : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
         if (workers > 0 && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
             { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers };
-    }
-
-    /// <summary>
-    /// --cluster workers=N[,mode=sync]: N worker nodes on 127.0.0.1 process the blocks; the agent and the learner stay in
-    /// this process (separate agent and learner nodes and the asynchronous mode are not built yet, and are refused).
-    /// </summary>
-    private static int ParseCluster(string text)
-    {
-        var spec = Spec.Parse("cluster:" + text);
-        int workers = spec.Int("workers", 1, 1, 16);
-        string mode = spec.Raw("mode") ?? "sync";
-        if (mode != "sync") throw new InputException($"mode '{mode}': only mode=sync is built (asynchronous learning across nodes is not yet)");
-        if (spec.Int("agents", 1, 1, 1) != 1 || spec.Int("learners", 0, 0, 0) != 0) throw new InputException("agents and learners on their own nodes are not built yet");
-        spec.EnsureAllRead("workers", "mode", "agents", "learners");
-        return workers;
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>
