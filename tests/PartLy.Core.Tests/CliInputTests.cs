@@ -82,6 +82,16 @@ public class CliInputTests
     }
 
     [Fact]
+    public void Schedule_warns_when_the_stream_ends_before_the_profile_s_last_change()
+    {
+        var (code, error) = CliTests.Run("schedule", "--quiet", "--workload", "zipf:z=1,keys=1000,rate=1000000,spike=2@30+20", "--batch", "1ms", "--partitions", "4",
+            "--tuples", "40000", "--schedulers", "fixed");
+        Assert.Equal(0, code);
+        Assert.Contains("warning: the stream ended after", error);
+        Assert.Contains("before the rate profile's last change (batch 50)", error);
+    }
+
+    [Fact]
     public void Schedule_runs_every_rule_and_writes_their_figures()
     {
         string json = TempPath(".json"), png = TempPath(".png"), batches = TempPath(".csv");

@@ -175,6 +175,8 @@ public sealed class ScheduleCommand : Command<ScheduleSettings>
         var bounds = new ScheduleBounds(oracle.ResourceSeconds(interval.Microseconds), oracle.Partitions.Average(), oracle.Infeasible,
             dp.Sum(p => (double)p) * interval.Microseconds / 1e6, dp.Average(), dpRescales, settings.RescaleCost);
         Write(results, bounds, interval, baseLoad);
+        if (lastChange is double change && oracle.Partitions.Count * (double)interval.Microseconds <= change)
+            Console.Error.WriteLine($"warning: the stream ended after {oracle.Partitions.Count} batches, before the rate profile's last change (batch {change / interval.Microseconds:F0}): give more --tuples to see the whole profile");
         var document = new ScheduleDocument(spec is WorkloadStream w ? w.Workload : $"trace:{Path.GetFileName(((TraceStream)spec).Path)}", interval.ToString(), start, max, stream.Seed, baseLoad, results, bounds);
         if (settings.Json is not null) TypedFiles.WriteJson(settings.Json, document);
         if (settings.Csv is not null) TypedFiles.WriteCsv(settings.Csv, results);
