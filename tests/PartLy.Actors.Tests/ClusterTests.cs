@@ -14,6 +14,19 @@ public class ClusterTests
             .WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"))))
             .WithFallback(RuntimeConfig.Load().Hocon);
 
+    /// <summary>Joins the worker to the driver's cluster and waits until both are up.</summary>
+    private static async Task Form(ActorSystem driver, ActorSystem worker)
+    {
+        Cluster.Get(driver).Join(Cluster.Get(driver).SelfAddress);
+        Cluster.Get(worker).Join(Cluster.Get(driver).SelfAddress);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the two nodes did not reach MemberUp within 30 s");
+            await Task.Delay(100);
+        }
+    }
+
     [Fact]
     public async Task Two_nodes_form_a_cluster_and_a_block_and_its_report_cross_through_the_partly_serializer()
     {
@@ -21,14 +34,7 @@ public class ClusterTests
         var worker = ActorSystem.Create("partly", NodeConfig());
         try
         {
-            Cluster.Get(driver).Join(Cluster.Get(driver).SelfAddress);
-            Cluster.Get(worker).Join(Cluster.Get(driver).SelfAddress);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the two nodes did not reach MemberUp within 30 s");
-                await Task.Delay(100);
-            }
+            await Form(driver, worker);
             worker.ActorOf(PartitionActor.Props(CostModel.Default), "partition-0");
             var remote = await driver.ActorSelection(new RootActorPath(Cluster.Get(worker).SelfAddress) / "user" / "partition-0").ResolveOne(TimeSpan.FromSeconds(10));
             Assert.NotEqual(Cluster.Get(driver).SelfAddress, remote.Path.Address);
@@ -52,14 +58,7 @@ public class ClusterTests
         var worker = ActorSystem.Create("partly", NodeConfig());
         try
         {
-            Cluster.Get(driver).Join(Cluster.Get(driver).SelfAddress);
-            Cluster.Get(worker).Join(Cluster.Get(driver).SelfAddress);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the two nodes did not reach MemberUp within 30 s");
-                await Task.Delay(100);
-            }
+            await Form(driver, worker);
             // Two workers: one on the worker node, one on the driver; blocks go by range to each.
             worker.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
             driver.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
