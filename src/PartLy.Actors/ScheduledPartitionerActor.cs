@@ -67,10 +67,8 @@ public sealed class ScheduledPartitionerActor : ReceiveActor
             throw new InvalidOperationException($"decision for batch {decision.Sequence} while batch {batch.Sequence} is next");
         var keys = ImmutableCollectionsMarshal.AsArray(batch.Keys)!;
         int partitions = decision.Partitions;
-        if (_blocks.Length < keys.Length) _blocks = new int[Math.Max(keys.Length, _blocks.Length * 2)];
+        var metrics = SchedulingRun.Place(_partitioner, _analyzer, batch.Index, keys, batch.ExpectedTuples, partitions, _spec.Informed, ref _blocks);
         var placed = _blocks.AsSpan(0, keys.Length);
-        _partitioner.Partition(new BatchContext(batch.Index, partitions, _spec.Informed ? keys.Length : batch.ExpectedTuples), keys, placed);
-        var metrics = _analyzer.Analyze(keys, placed, partitions);
         var cost = _spec.Scheduler.Cost;
         var blocks = BlockFanOut.Send(batch.Sequence, keys, placed, partitions, _partitions, b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
         _inFlight = (batch, metrics, blocks);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using PartLy.Cli.Options;
 using PartLy.Core;
-using PartLy.Core.Partitioning;
 using PartLy.Core.Scheduling;
 using PartLy.Core.Streams;
 using PartLy.Learning.Algorithms;

@@ -38,8 +38,6 @@ public sealed class ElasticRun
     /// <summary>The parallelism in effect: the last batch's, or the starting one.</summary>
     public int Partitions { get; private set; }
 
-    public string Scheduler => _scheduler.Name;
-
     /// <summary>The parallelism of batch <paramref name="index"/>, as the scheduler chooses it; <paramref name="coming"/> is its sketch in informed mode.</summary>
     public int Decide(long index, BatchSketch? coming = null) => Apply(_scheduler.Choose(Context(index, coming)));
 

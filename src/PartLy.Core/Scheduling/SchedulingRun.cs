@@ -26,11 +26,20 @@ public static class SchedulingRun
         {
             cancel.ThrowIfCancellationRequested();
             int partitions = run.Decide(batch.Index, informed ? BatchSketch.Of(batch.Keys) : null);
-            if (blocks.Length < batch.Count) blocks = new int[Math.Max(batch.Count, blocks.Length * 2)];
-            var placed = blocks.AsSpan(0, batch.Count);
-            partitioner.Partition(new BatchContext(batch.Index, partitions, informed ? batch.Count : batch.ExpectedTuples), batch.Keys, placed);
-            timings.Add(run.Complete(batch.IntervalEnd, analyzer.Analyze(batch.Keys, placed, partitions)));
+            timings.Add(run.Complete(batch.IntervalEnd, Place(partitioner, analyzer, batch.Index, batch.Keys, batch.ExpectedTuples, partitions, informed, ref blocks)));
         }
         return timings;
+    }
+
+    /// <summary>
+    /// Places a batch into <paramref name="partitions"/> blocks (into the first keys.Length of <paramref name="blocks"/>,
+    /// grown as needed) and measures it. Informed, the partitioner is told the batch's size; reactive, what it expects.
+    /// </summary>
+    public static BatchMetrics Place(Partitioner partitioner, BatchAnalyzer analyzer, long index, int[] keys, int expectedTuples, int partitions, bool informed, ref int[] blocks)
+    {
+        if (blocks.Length < keys.Length) blocks = new int[Math.Max(keys.Length, blocks.Length * 2)];
+        var placed = blocks.AsSpan(0, keys.Length);
+        partitioner.Partition(new BatchContext(index, partitions, informed ? keys.Length : expectedTuples), keys, placed);
+        return analyzer.Analyze(keys, placed, partitions);
     }
 }

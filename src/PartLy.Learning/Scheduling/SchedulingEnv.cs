@@ -63,10 +63,8 @@ public sealed class SchedulingEnv(SchedulingEnvOptions options) : IDisposable
         if (_batch is not { } batch || _run is null) throw new InvalidOperationException("reset the environment first");
         if (!ActionSpace.Contains(action, _observation)) throw new ArgumentOutOfRangeException(nameof(action), $"action {action} is masked ({_observation.Count} candidates)");
         int partitions = _run.Apply(_features!.Partitions(_observation)[action]);
-        if (_blocks.Length < batch.Count) _blocks = new int[Math.Max(batch.Count, _blocks.Length * 2)];
-        var placed = _blocks.AsSpan(0, batch.Count);
-        _partitioner!.Partition(new BatchContext(batch.Index, partitions, options.Informed ? batch.Count : batch.ExpectedTuples), batch.Keys, placed);
-        var timing = _run.Complete(batch.IntervalEnd, _analyzer!.Analyze(batch.Keys, placed, partitions));
+        var timing = _run.Complete(batch.IntervalEnd,
+            SchedulingRun.Place(_partitioner!, _analyzer!, batch.Index, batch.Keys, batch.ExpectedTuples, partitions, options.Informed, ref _blocks));
         double reward = -options.Team.Of(timing, Workload!.Interval.Microseconds, options.StartPartitions);
         _steps++;
         bool terminated = !_batcher!.TryNext(out var next);
