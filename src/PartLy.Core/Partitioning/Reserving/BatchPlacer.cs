@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PartLy.Core.Partitioning.Reserving;
 
 /// <summary>
@@ -110,19 +112,25 @@ public sealed class BatchPlacer
     public void Place(int block)
     {
         int i = Cursor, key = Keys[i];
-        Touch(key);
-        ref var state = ref Memory[key];
+        Place(i, key, ref Memory.Touched(key, Ledger.TuplesLeft), block);
+    }
+
+    /// <summary>Places tuple <paramref name="i"/> (the cursor's) of <paramref name="key"/>, whose state is touched, on a block and advances.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Place(int i, int key, ref KeyState state, int block)
+    {
+        var ledger = Ledger;
         Blocks[i] = block;
-        Ledger.Loads[block]++;
+        ledger.Loads[block]++;
         state.Seen++;
         if (state.Remaining > 0)
         {
             state.Remaining--;
-            if (state.Holding == Holding.Count && state.Block == block) Ledger.Committed[block]--;
+            if (state.Holding == Holding.Count && state.Block == block) ledger.Committed[block]--;
         }
-        if (Memory.RecordPlacement(key, block)) Ledger.AddFragment(block, state.Fragments > 1);
-        Ledger.RefreshRoom(block);
-        Ledger.Placed = i + 1;
+        if (Memory.RecordPlacement(key, ref state, block)) ledger.AddFragment(block, state.Fragments > 1);
+        ledger.RefreshRoom(block);
+        ledger.Placed = i + 1;
     }
 
     /// <summary>Ends the batch: spends its imbalance from the slack budget and updates the keys' memory.</summary>

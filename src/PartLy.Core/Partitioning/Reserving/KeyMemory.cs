@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PartLy.Core.Metrics;
 
 namespace PartLy.Core.Partitioning.Reserving;
@@ -92,6 +93,21 @@ public sealed class KeyMemory(InformationMode mode)
     {
         ref var state = ref _states[key];
         if (state.Stamp == _stamp) return false;
+        Initialise(ref state, key, tuplesLeft);
+        return true;
+    }
+
+    /// <summary>The key's state, touched (see <see cref="Touch"/>) if this is its first tuple in the batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref KeyState Touched(int key, int tuplesLeft)
+    {
+        ref var state = ref _states[key];
+        if (state.Stamp != _stamp) Initialise(ref state, key, tuplesLeft);
+        return ref state;
+    }
+
+    private void Initialise(ref KeyState state, int key, int tuplesLeft)
+    {
         state.Stamp = _stamp;
         _touched[_touchedCount++] = key;
         state.Block = -1;
@@ -104,7 +120,6 @@ public sealed class KeyMemory(InformationMode mode)
         state.Remaining = PredictedCount(ref state, key);
         state.ExpectedShare = Mode == InformationMode.Online && state.ShareBatch != 0 ? (float)(state.Share * Decay(BatchIndex - state.ShareBatch)) : 0;
         state.TuplesLeftAtFirst = tuplesLeft;
-        return true;
     }
 
     /// <summary>
@@ -122,10 +137,13 @@ public sealed class KeyMemory(InformationMode mode)
     }
 
     /// <summary>Records that the key's tuple went to the block; true when the block is new to the key in this batch.</summary>
-    public bool RecordPlacement(int key, int block)
+    public bool RecordPlacement(int key, int block) => RecordPlacement(key, ref _states[key], block);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal bool RecordPlacement(int key, ref KeyState state, int block) => state.PlacedBlock != block && RecordNewBlock(key, ref state, block);
+
+    private bool RecordNewBlock(int key, ref KeyState state, int block)
     {
-        ref var state = ref _states[key];
-        if (state.PlacedBlock == block) return false;
         bool newBlock = state.Fragments switch
         {
             0 => true,

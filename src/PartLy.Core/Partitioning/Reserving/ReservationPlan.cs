@@ -186,10 +186,11 @@ public sealed class ReservationPlan(BatchPlacer placer)
     }
 
     /// <summary>Tuples the key's plan still reserves on <paramref name="block"/>.</summary>
-    public int Quota(int key, int block)
+    public int Quota(int key, int block) => Quota(key, ref Memory[key], block);
+
+    internal int Quota(int key, ref KeyState state, int block)
     {
         if (!Has(key)) return 0;
-        ref var state = ref Memory[key];
         // Spend keeps the plan entry of the key's last block (−1 when its plan does not hold that block).
         int f = state.Stamp == Memory.Stamp && state.PlacedBlock == block ? _entry[key] : _plan.FragmentOn(key, block);
         return f >= 0 ? _plan.Quota(f) : 0;
@@ -229,13 +230,28 @@ public sealed class ReservationPlan(BatchPlacer placer)
         // A plan holds each block at most once; the entry of the key's last planned placement is checked first.
         int f = _entry[key];
         if (f < 0 || _plan.Block(f) != block) _entry[key] = f = _plan.FragmentOn(key, block);
-        if (f >= 0 && _plan.Quota(f) > 0) { _plan.Quota(f)--; Ledger.Commit(block, -1); _left[key]--; }
+        int here = 0;
+        if (f >= 0)
+        {
+            ref int quota = ref _plan.Quota(f);
+            if (quota > 0) { quota--; Ledger.Commit(block, -1); _left[key]--; }
+            here = quota;
+        }
         // Only the key's other planned blocks give back; none of them holds anything when all it has left is here.
-        int elsewhere = _left[key] - (f >= 0 ? _plan.Quota(f) : 0);
-        if (elsewhere <= 0 || placer.Mode != InformationMode.Online) return;
-        ref var state = ref Memory[key];
-        double expected = state.ExpectedShare * (double)Ledger.TuplesLeft;
-        double excess = _left[key] - expected - ReservationMargin * Math.Sqrt(expected);
+        if (_left[key] - here > 0 && placer.Mode == InformationMode.Online) GiveBack(key, block);
+    }
+
+    private void GiveBack(int key, int block)
+    {
+        double expected = Memory[key].ExpectedShare * (double)Ledger.TuplesLeft;
+        double unexpected = _left[key] - expected;
+        // The margin is never negative: with less than one tuple beyond the expectation there is nothing to give back,
+        // nor when the margin surely exceeds what lies beyond one tuple (checked without the square root, which
+        // decides the same way only outside a relative band of 1e-9 around the boundary).
+        if (unexpected < 1) return;
+        double beyondOne = unexpected - 1;
+        if (4 * beyondOne * beyondOne < expected * (1 - 1e-9)) return;
+        double excess = unexpected - ReservationMargin * Math.Sqrt(expected);
         for (int g = _plan.Last(key); g >= 0 && excess >= 1; g = _plan.Previous(g))
         {
             int b = _plan.Block(g);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PartLy.Core.Hashing;
 
 namespace PartLy.Core.Partitioning.Reserving;
@@ -94,46 +95,67 @@ public sealed class ReservingPartitioner : Partitioner
     public bool AdvanceToDecision()
     {
         var placer = Placer;
-        int[] keys = placer.Keys, loads = Ledger.Loads;
+        var ledger = Ledger;
+        var memory = Memory;
+        int[] keys = placer.Keys, loads = ledger.Loads;
+        int tuples = placer.Tuples;
         int capacity = 0, hotThreshold = 0;
-        while (placer.Cursor < placer.Tuples)
+        for (int i = ledger.Placed; i < tuples; i = ledger.Placed)
         {
-            int i = placer.Cursor, key = keys[i];
-            if (i + KeyMemory.PrefetchDistance < placer.Tuples) Memory.Prefetch(keys[i + KeyMemory.PrefetchDistance]);
+            int key = keys[i];
+            if (i + KeyMemory.PrefetchDistance < tuples) memory.Prefetch(keys[i + KeyMemory.PrefetchDistance]);
             int c = placer.Capacity(i);
             if (c != capacity) { capacity = c; hotThreshold = (int)Math.Ceiling(HotFraction * c); }
-            placer.Touch(key);
-            ref var state = ref placer.Key(key);
+            ref var state = ref memory.Touched(key, ledger.TuplesLeft);
             int block = state.Block;
             bool hot = state.Seen + state.Remaining >= hotThreshold;
-            if (block >= 0 && loads[block] < capacity && (!hot || OwnsRoom(key, block, capacity)))
+            if (block >= 0 && loads[block] < capacity && (!hot || OwnsRoom(key, ref state, block, capacity)))
             {
-                Place(block);
+                Place(i, key, ref state, block);
                 continue;
             }
             if (hot)
             {
-                // A key with a reservation moves on to its next reserved block without a decision.
-                if (block >= 0) Plan.Release(key, block);
-                int planned = block >= 0 ? Plan.NextBlock(key, capacity) : -1;
-                if (planned < 0)
-                {
-                    PrepareDecision(key, capacity);
-                    return true;
-                }
-                OpenHotFragment(key, planned, capacity);
-                Place(planned);
+                if (!MoveHotKey(key, block, capacity)) return true;
                 continue;
             }
-            int expected = Math.Max(state.Remaining, 1);
-            int last = state.LastBlock - 1;
-            int target = Options.Locality && block < 0 && last >= 0 && last < placer.Partitions && loads[last] < capacity && Ledger.Free(last, capacity) >= expected
-                ? last
-                : block < 0 && state.Remaining == 0 && Memory.NewKeysBurst ? Ledger.LeastLoaded() : Ledger.Roomiest(capacity);
-            OpenFragment(key, target);
-            Place(target);
+            PlaceColdKey(key, block, capacity);
         }
         return false;
+    }
+
+    /// <summary>
+    /// A hot key that cannot stay on its block: a key with a reservation moves on to its next reserved block without a
+    /// decision (true); otherwise the decision is prepared (false).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool MoveHotKey(int key, int block, int capacity)
+    {
+        if (block >= 0) Plan.Release(key, block);
+        int planned = block >= 0 ? Plan.NextBlock(key, capacity) : -1;
+        if (planned < 0)
+        {
+            PrepareDecision(key, capacity);
+            return false;
+        }
+        OpenHotFragment(key, planned, capacity);
+        Place(planned);
+        return true;
+    }
+
+    /// <summary>A cold key opening a fragment: the block with the most free room (see the class summary for locality and bursts).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void PlaceColdKey(int key, int block, int capacity)
+    {
+        ref var state = ref Placer.Key(key);
+        var loads = Ledger.Loads;
+        int expected = Math.Max(state.Remaining, 1);
+        int last = state.LastBlock - 1;
+        int target = Options.Locality && block < 0 && last >= 0 && last < Placer.Partitions && loads[last] < capacity && Ledger.Free(last, capacity) >= expected
+            ? last
+            : block < 0 && state.Remaining == 0 && Memory.NewKeysBurst ? Ledger.LeastLoaded() : Ledger.Roomiest(capacity);
+        OpenFragment(key, target);
+        Place(target);
     }
 
     /// <summary>Applies the choice of candidate <paramref name="candidate"/> for the key at the cursor.</summary>
@@ -182,16 +204,17 @@ public sealed class ReservingPartitioner : Partitioner
     /// room (it then fills it to capacity). Buffered, where reservations are exact, while its reservation there lasts
     /// or the block has unreserved room.
     /// </summary>
-    private bool OwnsRoom(int key, int block, int capacity) =>
+    private bool OwnsRoom(int key, ref KeyState state, int block, int capacity) =>
         Options.Mode == InformationMode.Online
-            ? Placer.Key(key).FillsBlock || RoomFor(key, block, capacity) > 0
-            : !Plan.Has(key) || Plan.Quota(key, block) > 0 || Ledger.Free(block, capacity) > 0;
+            ? state.FillsBlock || RoomFor(key, ref state, block, capacity) > 0
+            : !Plan.Has(key) || Plan.Quota(key, ref state, block) > 0 || Ledger.Free(block, capacity) > 0;
 
     /// <summary>The block's free room as the key sees it: its own reservation and expected tuples there count as room.</summary>
-    public double RoomFor(int key, int block, int capacity)
+    public double RoomFor(int key, int block, int capacity) => RoomFor(key, ref Placer.Key(key), block, capacity);
+
+    private double RoomFor(int key, ref KeyState state, int block, int capacity)
     {
-        ref var state = ref Placer.Key(key);
-        double room = Ledger.Free(block, capacity) + Plan.Quota(key, block);
+        double room = Ledger.Free(block, capacity) + Plan.Quota(key, ref state, block);
         if (state.Block != block) return room;
         return state.Holding switch
         {
@@ -222,9 +245,14 @@ public sealed class ReservingPartitioner : Partitioner
     /// <summary>Places the tuple at the cursor on a block, with the reservation bookkeeping (no rule applied).</summary>
     public void Place(int block)
     {
-        int key = Placer.Keys[Placer.Cursor];
+        int i = Placer.Cursor, key = Placer.Keys[i];
+        Place(i, key, ref Memory.Touched(key, Ledger.TuplesLeft), block);
+    }
+
+    private void Place(int i, int key, ref KeyState state, int block)
+    {
         bool planned = Plan.Any && Plan.Has(key);
-        Placer.Place(block);
+        Placer.Place(i, key, ref state, block);
         if (planned) Plan.Spend(key, block);
     }
 }
