@@ -15,13 +15,24 @@ public sealed class BlockFanOut
     {
         Sizes = new int[partitions];
         Distinct = new int[partitions];
+        _reported = new bool[partitions];
     }
+
+    private readonly bool[] _reported;
+    // With worker nodes: the batch's keys ordered by block (block b's are _ordered[_starts[b] .. _starts[b + 1]]) and
+    // the worker each block was last sent to, kept until every block has reported so that a lost worker's can go again.
+    private int[] _ordered = [];
+    private int[] _starts = [];
+    private int[] _assigned = [];
 
     public int[] Sizes { get; }
     public int[] Distinct { get; }
     public double SlowestBlock { get; private set; }
     public int Reports { get; private set; }
     public bool Complete => Reports == Sizes.Length;
+
+    /// <summary>Reports of a block that had reported already (a block re-sent from a worker that was slow, not lost).</summary>
+    public int DuplicatesDropped { get; private set; }
 
     /// <summary>Sends each block its tuples (creating partition actors up to <paramref name="blocks"/>' P as needed).</summary>
     public static BlockFanOut Send(long sequence, int[] keys, ReadOnlySpan<int> blocks, int partitions, List<IActorRef> actors, Func<int, IActorRef> create)
@@ -39,32 +50,67 @@ public sealed class BlockFanOut
     }
 
     /// <summary>
-    /// Sends each worker node the blocks it holds, one message per worker: block b of P goes to worker ⌊b·W/P⌋ of the
-    /// W workers (contiguous ranges, as Flink's key groups map onto subtasks), so the placement is the same on every run.
+    /// Sends each live worker node the blocks it holds, one message per worker: block b of P goes to live worker
+    /// ⌊b·L/P⌋ of the L live workers (contiguous ranges, as Flink's key groups map onto subtasks), so the placement is
+    /// the same on every run.
     /// </summary>
-    public static BlockFanOut SendToWorkers(long sequence, int[] keys, ReadOnlySpan<int> blocks, int partitions, IReadOnlyList<ActorSelection> workers, IActorRef self)
+    /// <param name="live">Indices into <paramref name="workers"/> of the workers taken to be alive, in order.</param>
+    public static BlockFanOut SendToWorkers(long sequence, int[] keys, ReadOnlySpan<int> blocks, int partitions, IReadOnlyList<ActorSelection> workers, IReadOnlyList<int> live, IActorRef self)
     {
-        var sizes = new int[partitions];
-        foreach (int b in blocks) sizes[b]++;
-        int w = workers.Count;
-        // Blocks of one worker are contiguous, so each worker's keys are one run of the keys ordered by block.
-        var starts = new int[partitions + 1];
-        for (int b = 0; b < partitions; b++) starts[b + 1] = starts[b] + sizes[b];
-        var ordered = new int[keys.Length];
+        var fanOut = new BlockFanOut(partitions) { _starts = new int[partitions + 1], _ordered = new int[keys.Length], _assigned = new int[partitions] };
+        var starts = fanOut._starts;
+        foreach (int b in blocks) starts[b + 1]++;
+        for (int b = 0; b < partitions; b++) starts[b + 1] += starts[b];
         var cursor = (int[])starts.Clone();
-        for (int i = 0; i < keys.Length; i++) ordered[cursor[blocks[i]]++] = keys[i];
-        for (int worker = 0; worker < w; worker++)
+        for (int i = 0; i < keys.Length; i++) fanOut._ordered[cursor[blocks[i]]++] = keys[i];
+        for (int b = 0; b < partitions; b++) fanOut._assigned[b] = live[(int)((long)b * live.Count / partitions)];
+        fanOut.SendBlocks(sequence, workers, b => true, self);
+        return fanOut;
+    }
+
+    /// <summary>
+    /// Sends the blocks that <paramref name="lost"/> held and has not reported to the live workers (block b to live worker
+    /// ⌊b·L/P⌋); returns how many blocks went again.
+    /// </summary>
+    public int Resend(long sequence, int lost, IReadOnlyList<ActorSelection> workers, IReadOnlyList<int> live, IActorRef self)
+    {
+        int partitions = Sizes.Length, resent = 0;
+        var moved = new bool[partitions];
+        for (int b = 0; b < partitions; b++)
         {
-            int first = (worker * partitions + w - 1) / w, last = ((worker + 1) * partitions + w - 1) / w;
-            if (first >= last) continue;
-            var ids = new int[last - first];
-            var ends = new int[last - first];
-            for (int b = first; b < last; b++) { ids[b - first] = b; ends[b - first] = starts[b + 1] - starts[first]; }
-            var mine = ordered.AsSpan(starts[first], starts[last] - starts[first]).ToArray();
-            workers[worker].Tell(new ProcessBlocks(sequence, ImmutableCollectionsMarshal.AsImmutableArray(ids), ImmutableCollectionsMarshal.AsImmutableArray(ends),
-                ImmutableCollectionsMarshal.AsImmutableArray(mine)), self);
+            if (_reported[b] || _assigned.Length == 0 || _assigned[b] != lost) continue;
+            _assigned[b] = live[(int)((long)b * live.Count / partitions)];
+            moved[b] = true;
+            resent++;
         }
-        return new BlockFanOut(partitions);
+        if (resent > 0) SendBlocks(sequence, workers, b => moved[b], self);
+        return resent;
+    }
+
+    /// <summary>One message per worker with the blocks assigned to it that <paramref name="include"/> selects.</summary>
+    private void SendBlocks(long sequence, IReadOnlyList<ActorSelection> workers, Func<int, bool> include, IActorRef self)
+    {
+        int partitions = Sizes.Length;
+        var ids = new List<int>();
+        for (int worker = 0; worker < workers.Count; worker++)
+        {
+            ids.Clear();
+            int tuples = 0;
+            for (int b = 0; b < partitions; b++)
+                if (_assigned[b] == worker && include(b)) { ids.Add(b); tuples += _starts[b + 1] - _starts[b]; }
+            if (ids.Count == 0) continue;
+            var ends = new int[ids.Count];
+            var keys = new int[tuples];
+            int at = 0;
+            for (int i = 0; i < ids.Count; i++)
+            {
+                int b = ids[i], length = _starts[b + 1] - _starts[b];
+                Array.Copy(_ordered, _starts[b], keys, at, length);
+                ends[i] = at += length;
+            }
+            workers[worker].Tell(new ProcessBlocks(sequence, ImmutableCollectionsMarshal.AsImmutableArray(ids.ToArray()), ImmutableCollectionsMarshal.AsImmutableArray(ends),
+                ImmutableCollectionsMarshal.AsImmutableArray(keys)), self);
+        }
     }
 
     /// <summary>Takes a worker's reports; true once every block has reported.</summary>
@@ -72,13 +118,19 @@ public sealed class BlockFanOut
     {
         bool complete = false;
         for (int i = 0; i < reports.Blocks.Length; i++)
-            complete = Add(new BlockProcessed(reports.Sequence, reports.Blocks[i], reports.Tuples[i], reports.DistinctKeys[i], reports.ProcessingTimes[i]));
+            complete |= Add(new BlockProcessed(reports.Sequence, reports.Blocks[i], reports.Tuples[i], reports.DistinctKeys[i], reports.ProcessingTimes[i]));
         return complete;
     }
 
     /// <summary>Takes a block's report; true once every block has reported.</summary>
     public bool Add(BlockProcessed report)
     {
+        if (_reported[report.Block])
+        {
+            DuplicatesDropped++;
+            return false;
+        }
+        _reported[report.Block] = true;
         Sizes[report.Block] = report.Tuples;
         Distinct[report.Block] = report.DistinctKeys;
         SlowestBlock = Math.Max(SlowestBlock, report.ProcessingTime);

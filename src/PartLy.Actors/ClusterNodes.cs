@@ -46,13 +46,31 @@ public static class ClusterNodes
     public sealed class Workers : IAsyncDisposable
     {
         private readonly List<Process> _processes = [];
+        // Each process's node address, from the line it prints when it has joined ("node ADDRESS ready").
+        private readonly Dictionary<string, Process> _byAddress = [];
 
         public IReadOnlyList<string> Paths { get; private set; } = [];
+
+        /// <summary>Seconds from starting the node processes until every one was up in the cluster.</summary>
+        public double FormationSeconds { get; private set; }
+
+        private double _killedCpuSeconds;
+
+        /// <summary>CPU seconds the node processes have used (a killed node's as last read before it was killed).</summary>
+        public double CpuSeconds()
+        {
+            double seconds = _killedCpuSeconds;
+            foreach (var process in _processes)
+                try { if (!process.HasExited) seconds += process.TotalProcessorTime.TotalSeconds; }
+                catch (InvalidOperationException) { }
+            return seconds;
+        }
 
         /// <summary>Starts <paramref name="count"/> worker nodes (<paramref name="command"/> and its arguments run the partly program) that join <paramref name="driver"/>, and waits until all are up.</summary>
         public static async Task<Workers> StartAsync(ActorSystem driver, int count, string[] command, TimeSpan timeout, CancellationToken cancel)
         {
             var workers = new Workers();
+            var clock = Stopwatch.StartNew();
             var cluster = Cluster.Get(driver);
             cluster.Join(cluster.SelfAddress);
             for (int i = 0; i < count; i++)
@@ -61,7 +79,11 @@ public static class ClusterNodes
                 foreach (string argument in command.Skip(1).Concat(["node", "--roles", WorkerRole, "--seed", cluster.SelfAddress.ToString()])) start.ArgumentList.Add(argument);
                 var process = Process.Start(start) ?? throw new InputException($"cannot start a worker node ({command[0]})");
                 process.ErrorDataReceived += (_, _) => { };
-                process.OutputDataReceived += (_, _) => { };
+                process.OutputDataReceived += (_, line) =>
+                {
+                    if (line.Data is { } text && text.StartsWith("node ", StringComparison.Ordinal) && text.EndsWith(" ready", StringComparison.Ordinal))
+                        lock (workers._byAddress) workers._byAddress[text[5..^6]] = process;
+                };
                 process.BeginErrorReadLine();
                 process.BeginOutputReadLine();
                 workers._processes.Add(process);
@@ -75,9 +97,21 @@ public static class ClusterNodes
                 if (DateTime.UtcNow > deadline) throw new InputException($"the {count} worker nodes did not join the cluster within {timeout.TotalSeconds:F0} s");
                 await Task.Delay(100, cancel).ConfigureAwait(false);
             }
+            workers.FormationSeconds = clock.Elapsed.TotalSeconds;
             workers.Paths = cluster.State.Members.Where(m => m.HasRole(WorkerRole)).OrderBy(m => m.Address.Port)
                 .Select(m => (new RootActorPath(m.Address) / "user" / WorkerActor.Name).ToString()).ToList();
             return workers;
+        }
+
+        /// <summary>Kills worker <paramref name="index"/> of <see cref="Paths"/> (SIGKILL: no leaving, no goodbye), for fault experiments.</summary>
+        public void Kill(int index)
+        {
+            string address = ActorPath.Parse(Paths[index]).Address.ToString();
+            Process? process;
+            lock (_byAddress) _byAddress.TryGetValue(address, out process);
+            if (process is null) throw new InvalidOperationException($"no worker process printed the address {address}");
+            _killedCpuSeconds += process.TotalProcessorTime.TotalSeconds;
+            process.Kill(entireProcessTree: true);
         }
 
         public async ValueTask DisposeAsync()

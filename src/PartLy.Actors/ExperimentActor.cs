@@ -26,6 +26,7 @@ public sealed class ExperimentActor : ReceiveActor
     private IActorRef _learner = ActorRefs.Nobody;
     private PolicyWeights _weights;
     private double _trainSeconds, _trainPlacingSeconds, _testSeconds;
+    private DeliveryCounters? _delivery;
     private long _testTuples;
     private string _phase = "idle";
     private int _initialVersion, _finalVersion, _publishedVersion;
@@ -96,6 +97,7 @@ public sealed class ExperimentActor : ReceiveActor
         {
             _log.Info("Phase train done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _trainPlacingSeconds = done.PlacingSeconds;
+            AddDelivery(done.Delivery);
             // A stream that ended early closed no last window: only the full windows were updates.
             int epu = _spec.Training.Learner.EpisodesPerUpdate;
             _finalVersion = _initialVersion + (done.Batches >= _spec.Training.Batches ? Learner.Updates(_spec.Training.Batches, epu) : (int)(done.Batches / epu));
@@ -136,6 +138,7 @@ public sealed class ExperimentActor : ReceiveActor
         {
             _log.Info("Phase test done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _testSeconds = _clock.Elapsed.TotalSeconds;
+            AddDelivery(done.Delivery);
             Reply(stopped: false);
         });
         Receive<StopExperiment>(_ =>
@@ -194,7 +197,7 @@ public sealed class ExperimentActor : ReceiveActor
         _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
         _learner.Tell(SubscribeWeights.Instance);
         _initialVersion = _weights.Version;
-        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers), _spec.TrainFeed!, _learner);
+        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt), _spec.TrainFeed!, _learner);
         Become(Training);
     }
 
@@ -226,7 +229,12 @@ public sealed class ExperimentActor : ReceiveActor
 
     private ExperimentCompleted Completed(bool stopped) =>
         new(_weights, _training, _test, _trainSeconds, _testSeconds, _testTuples, stopped, _testCompletedAt,
-            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds));
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery);
+
+    private void AddDelivery(DeliveryCounters? delivery)
+    {
+        if (delivery is not null) _delivery = (_delivery ?? DeliveryCounters.None).Plus(delivery);
+    }
 
     private void Reply(bool stopped)
     {

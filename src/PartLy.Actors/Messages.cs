@@ -39,7 +39,8 @@ public sealed record ExperimentWeights(PolicyWeights Weights, long Batches) : IP
 /// <param name="TrainTime">Of <paramref name="TrainSeconds"/>, the agent's time placing batches and the learner's updating.</param>
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
-    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime) : IPartLyMessage
+    double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime,
+    DeliveryCounters? Delivery = null) : IPartLyMessage
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
@@ -161,8 +162,31 @@ public sealed record LearnerFailed(string Reason) : IPartLyMessage;
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
 public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion, string Stream = "") : IPartLyMessage;
 
-/// <summary>Agent to experiment: the phase is over.</summary>
-public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds) : IPartLyMessage;
+/// <summary>Agent to experiment: the phase is over (with worker nodes, how the blocks' delivery went).</summary>
+public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds, DeliveryCounters? Delivery = null) : IPartLyMessage;
+
+/// <summary>
+/// How blocks reached worker nodes: workers lost (unreachable or removed), blocks re-sent to the survivors, reports of
+/// blocks that had reported already (dropped), and the longest a batch waited from sending its blocks to their last report.
+/// </summary>
+/// <param name="TuplesPlaced">Tuples of the batches sent out.</param>
+/// <param name="TuplesReported">Tuples of the first report of every block.</param>
+public sealed record DeliveryCounters(int WorkersLost, int BlocksResent, int DuplicatesDropped, double LongestWaitSeconds, long TuplesPlaced = 0, long TuplesReported = 0)
+{
+    public static DeliveryCounters None { get; } = new(0, 0, 0, 0);
+
+    public DeliveryCounters Plus(DeliveryCounters other) =>
+        new(WorkersLost + other.WorkersLost, BlocksResent + other.BlocksResent, DuplicatesDropped + other.DuplicatesDropped,
+            Math.Max(LongestWaitSeconds, other.LongestWaitSeconds), TuplesPlaced + other.TuplesPlaced, TuplesReported + other.TuplesReported);
+}
+
+// Fault injection (the driver's, for experiments that lose a worker node on purpose).
+
+/// <summary>Agent to the driver's fault injector (/user/faults): kill worker node <paramref name="Worker"/> (SIGKILL) before batch <paramref name="Sequence"/> goes out.</summary>
+public sealed record KillWorker(long Sequence, int Worker) : IPartLyMessage;
+
+/// <summary>Fault injector to agent: the worker node's process is killed.</summary>
+public sealed record WorkerKilled(long Sequence, int Worker) : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase failed.</summary>
 public sealed record PhaseFailed(string Phase, string Reason) : IPartLyMessage;

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using PartLy.Core.Metrics;
 using PartLy.Core.Streams;
@@ -28,7 +29,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     private readonly PushFeed _feed = new();
     private readonly RolloutWorker _worker;
     private readonly List<IActorRef> _partitions = [];
-    private readonly List<ActorSelection> _workers;
+    private readonly WorkerNodes? _workers;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, InFlight> _inFlight = [];
     private readonly Queue<SourceBatch> _waiting = new();
@@ -37,6 +38,8 @@ public sealed class PartitionerAgentActor : ReceiveActor
     private long _nextToReport;
     private int _version, _awaitedVersion;
     private long _placingTicks;
+    private DeliveryCounters _delivery = DeliveryCounters.None;
+    private bool _killPending, _killed;
 
     public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
     {
@@ -47,7 +50,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
         _scheduler = scheduler;
         _learner = learner;
         _experiment = experiment;
-        _workers = (settings.Workers ?? []).Select(path => Context.ActorSelection(path)).ToList();
+        _workers = settings.Workers is { Count: > 0 } paths ? new WorkerNodes(paths, Context) : null;
         var scenario = ScenarioRegistry.Create(settings.Options.Scenario);
         IParallelEnv env = settings.Training
             ? Trainer.TrainingEnv(scenario, _feed, settings.Options)
@@ -63,8 +66,8 @@ public sealed class PartitionerAgentActor : ReceiveActor
             _decisions[decision.Sequence] = decision.Partitions;
             PlaceReady();
         });
-        Receive<BlockProcessed>(report => Collect(report.Sequence, flight => flight.Blocks.Add(report)));
-        Receive<BlocksProcessed>(reports => Collect(reports.Sequence, flight => flight.Blocks.Add(reports)));
+        Receive<BlockProcessed>(report => Collect(report.Sequence, 1, flight => flight.Blocks.Add(report)));
+        Receive<BlocksProcessed>(reports => Collect(reports.Sequence, reports.Blocks.Length, flight => flight.Blocks.Add(reports)));
         Receive<StreamCompleted>(done =>
         {
             _completed = done;
@@ -77,6 +80,15 @@ public sealed class PartitionerAgentActor : ReceiveActor
             PlaceReady();
         });
         Receive<LearnerFailed>(failed => _experiment.Tell(new PhaseFailed(_settings.Phase, $"training diverged: {failed.Reason}")));
+        Receive<ClusterEvent.UnreachableMember>(m => LoseWorker(m.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(m => LoseWorker(m.Member.Address));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<WorkerKilled>(killed =>
+        {
+            _log.Warning("Worker node {Worker} killed before batch {Sequence}", killed.Worker, killed.Sequence);
+            (_killPending, _killed) = (false, true);
+            PlaceReady();
+        });
     }
 
     /// <param name="weights">The weights the agent starts from.</param>
@@ -89,11 +101,41 @@ public sealed class PartitionerAgentActor : ReceiveActor
 
     protected override void PreStart()
     {
+        if (_workers is not null)
+        {
+            var cluster = Akka.Cluster.Cluster.Get(Context.System);
+            _workers.KeepUpMembers(cluster.State);
+            cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
+        }
         if (_settings.Training) _learner.Tell(SubscribeWeights.Instance);
         _source.Tell(new RequestBatches(_settings.Window));
     }
 
-    protected override void PostStop() => _worker.Env.Dispose();
+    protected override void PostStop()
+    {
+        if (_workers is not null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        _worker.Env.Dispose();
+    }
+
+    /// <summary>
+    /// A worker node is unreachable or removed: the blocks it holds and has not reported go to the live workers (a
+    /// late report of a block sent twice is dropped), and later batches go to the live workers only.
+    /// </summary>
+    private void LoseWorker(Address address)
+    {
+        if (_workers is null) return;
+        int lost = _workers.Lose(address);
+        if (lost < 0) return;
+        if (_workers.Live.Count == 0)
+        {
+            _experiment.Tell(new PhaseFailed(_settings.Phase, $"every worker node is lost (the last, {address}, is unreachable)"));
+            return;
+        }
+        int resent = 0;
+        foreach (var (sequence, flight) in _inFlight) resent += flight.Blocks.Resend(sequence, lost, _workers.Selections, _workers.Live, Self);
+        _delivery = _delivery with { WorkersLost = _delivery.WorkersLost + 1, BlocksResent = _delivery.BlocksResent + resent };
+        _log.Warning("Worker node {Address} lost: {Resent} blocks of {Batches} batches in flight re-sent to {Live} workers", address, resent, _inFlight.Count, _workers.Live.Count);
+    }
 
     /// <summary>
     /// Places the queued batches in order, each once the scheduler has answered for it (it is asked as soon as the
@@ -102,8 +144,16 @@ public sealed class PartitionerAgentActor : ReceiveActor
     /// </summary>
     private void PlaceReady()
     {
-        while (_version >= _awaitedVersion && _waiting.TryPeek(out var next) && _decisions.Remove(next.Sequence, out int partitions))
+        while (!_killPending && _version >= _awaitedVersion && _waiting.TryPeek(out var next) && _decisions.ContainsKey(next.Sequence))
         {
+            if (_settings.KillWorkerAt == next.Sequence && !_killed && _workers is not null)
+            {
+                // The blocks of this batch go out only once the worker is dead, so that some of them are surely lost.
+                _killPending = true;
+                Context.ActorSelection("/user/faults").Tell(new KillWorker(next.Sequence, 0));
+                return;
+            }
+            _decisions.Remove(next.Sequence, out int partitions);
             _waiting.Dequeue();
             Place(next, partitions);
             _source.Tell(new RequestBatches(1));
@@ -119,7 +169,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     }
 
     /// <summary>A batch whose blocks are out at the partition actors.</summary>
-    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks);
+    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks, long SentAt);
 
     /// <summary>
     /// Places the batch and sends out its blocks. The next batch may be placed before these blocks are reported
@@ -135,20 +185,34 @@ public sealed class PartitionerAgentActor : ReceiveActor
         _placingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         bool closes = _settings.Training && Learner.ClosesWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
         var cost = _settings.Options.Cost ?? CostModel.Default;
-        var blocks = _workers.Count > 0
-            ? BlockFanOut.SendToWorkers(batch.Sequence, keys, outcome.Blocks.Span, partitions, _workers, Self)
+        var blocks = _workers is not null
+            ? BlockFanOut.SendToWorkers(batch.Sequence, keys, outcome.Blocks.Span, partitions, _workers.Selections, _workers.Live, Self)
             : BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions, b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
-        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks);
+        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks, System.Diagnostics.Stopwatch.GetTimestamp());
         if (closes) _awaitedVersion = _version + 1;
     }
 
-    private void Collect(long sequence, Func<InFlight, bool> add)
+    private void Collect(long sequence, int blocks, Func<InFlight, bool> add)
     {
-        if (!_inFlight.TryGetValue(sequence, out var flight) || !add(flight)) return;
+        if (!_inFlight.TryGetValue(sequence, out var flight))
+        {
+            // Every block of a batch no longer in flight has reported: these are reports of blocks sent twice.
+            _delivery = _delivery with { DuplicatesDropped = _delivery.DuplicatesDropped + blocks };
+            return;
+        }
+        if (!add(flight)) return;
         // Experience goes out in batch order, so the learner sees what the direct loop's buffer holds.
         while (_inFlight.TryGetValue(_nextToReport, out var ready) && ready.Blocks.Complete)
         {
             _inFlight.Remove(_nextToReport++);
+            double waited = System.Diagnostics.Stopwatch.GetElapsedTime(ready.SentAt).TotalSeconds;
+            _delivery = _delivery with
+            {
+                DuplicatesDropped = _delivery.DuplicatesDropped + ready.Blocks.DuplicatesDropped,
+                LongestWaitSeconds = Math.Max(_delivery.LongestWaitSeconds, waited),
+                TuplesPlaced = _delivery.TuplesPlaced + ready.Batch.Keys.Length,
+                TuplesReported = _delivery.TuplesReported + ready.Blocks.Tuples,
+            };
             Report(ready);
         }
         FinishIfDone();
@@ -181,7 +245,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
     {
         if (_completed is not null && _inFlight.Count == 0 && _waiting.Count == 0)
         {
-            _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches, TrainingTime.Seconds(_placingTicks)));
+            _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches, TrainingTime.Seconds(_placingTicks), _workers is null ? null : _delivery));
             _completed = null;
         }
     }

@@ -28,9 +28,12 @@ public static class Runtime
     /// <param name="onWeights">Each publication of the learner's weights during training (for checkpoints).</param>
     /// <param name="cluster">With worker nodes: this process becomes the driver of an Akka.Cluster on 127.0.0.1, starts
     /// that many worker node processes (the command runs the partly program) and sends them the blocks.</param>
+    /// <param name="onCluster">With worker nodes: what the run cost across the nodes, told once the experiment is over.</param>
     public static async Task<ExperimentCompleted> RunAsync(ExperimentSpec spec, RuntimeConfig config, Action<ExperimentProgress>? onProgress,
-        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null, (int Workers, string[] NodeCommand)? cluster = null)
+        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null, (int Workers, string[] NodeCommand)? cluster = null,
+        Action<ClusterFigures>? onCluster = null)
     {
+        var driverCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var hocon = cluster is null ? config.Hocon : ClusterNodes.NodeConfig(config.Hocon, ["driver"]);
         if (logInformation) hocon = ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(hocon);
         using var system = ActorSystem.Create("partly", hocon);
@@ -42,6 +45,8 @@ public static class Runtime
             {
                 workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.NodeCommand, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
                 spec = spec with { Workers = workers.Paths };
+                var killer = workers;
+                system.ActorOf(Akka.Actor.Props.Create(() => new FaultInjector(killer)), "faults");
             }
             var experiment = system.ActorOf(ExperimentActor.Props(spec), "experiment");
             var relay = system.ActorOf(Akka.Actor.Props.Create(() => new ProgressRelay(progress.Writer)), "progress");
@@ -60,6 +65,13 @@ public static class Runtime
                 progress.Writer.TryComplete();
                 await reading.ConfigureAwait(false);
                 if (reply is ExperimentFailed failed) throw new InputException(failed.Reason);
+                if (workers is not null && onCluster is not null)
+                {
+                    var serializer = (Serialization.PartLySerializer)system.Serialization.FindSerializerForType(typeof(RunExperiment));
+                    onCluster(new ClusterFigures(workers.FormationSeconds,
+                        (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - driverCpu).TotalSeconds + workers.CpuSeconds(),
+                        serializer.BytesWritten + serializer.BytesRead));
+                }
                 if (cancel.IsCancellationRequested && reply is ExperimentCompleted partial && !partial.Stopped)
                     return partial with { Stopped = true };
                 return (ExperimentCompleted)reply;
@@ -92,6 +104,20 @@ public static class Runtime
         {
             await system.Terminate().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>What a multi-node run cost: forming the cluster, CPU of the driver and every node, bytes serialized and deserialized by the driver.</summary>
+    public sealed record ClusterFigures(double FormationSeconds, double CpuSeconds, long DriverBytes);
+
+    /// <summary>The driver's fault injector: kills a worker node's process when an agent asks (a local actor of the driver, never deployed elsewhere).</summary>
+    private sealed class FaultInjector : ReceiveActor
+    {
+        public FaultInjector(ClusterNodes.Workers workers) =>
+            Receive<KillWorker>(kill =>
+            {
+                workers.Kill(kill.Worker);
+                Sender.Tell(new WorkerKilled(kill.Sequence, kill.Worker));
+            });
     }
 
     /// <summary>The driver's subscriber: hands each progress message to a channel the caller reads (a local sink, never deployed elsewhere).</summary>

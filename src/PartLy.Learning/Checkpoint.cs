@@ -22,11 +22,15 @@ public sealed record Checkpoint(
     public const string Format = "partly-policy";
     public const int Version = 1;
 
-    public void Save(string path) => AtomicFile.Write(path, stream =>
+    public void Save(string path) => AtomicFile.Write(path, stream => stream.Write(ToBytes()));
+
+    /// <summary>The bytes <see cref="Save"/> writes (indented UTF-8 JSON).</summary>
+    public byte[] ToBytes()
     {
-        using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
-        ToJson().WriteTo(writer);
-    });
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true })) ToJson().WriteTo(writer);
+        return buffer.ToArray();
+    }
 
     /// <summary>The policy as the JSON document <see cref="Save"/> writes (also embedded in a cooperative scheduler's file).</summary>
     public JsonObject ToJson() =>

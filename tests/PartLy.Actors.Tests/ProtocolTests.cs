@@ -21,6 +21,33 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
     }
 
     [Fact]
+    public async Task A_lost_worker_s_unreported_blocks_go_again_to_the_survivors_and_a_late_duplicate_is_dropped()
+    {
+        var probes = new[] { CreateTestProbe(), CreateTestProbe() };
+        var workers = probes.Select(p => Sys.ActorSelection(p.Ref.Path)).ToList();
+        int[] keys = [5, 6, 7, 8, 9, 10], blocks = [0, 1, 2, 3, 0, 3];
+        var fanOut = BlockFanOut.SendToWorkers(9, keys, blocks, 4, workers, [0, 1], TestActor);
+        var first = await probes[0].ExpectMsgAsync<ProcessBlocks>();
+        var second = await probes[1].ExpectMsgAsync<ProcessBlocks>();
+        Assert.Equal(new[] { 0, 1 }, first.Blocks.ToArray());
+        Assert.Equal(new[] { 5, 9, 6 }, first.Keys.ToArray());
+        Assert.Equal(new[] { 2, 3 }, second.Blocks.ToArray());
+        Assert.False(fanOut.Add(new BlockProcessed(9, 0, 2, 2, 1)));
+        // Worker 0 is lost with block 1 unreported: it goes to worker 1, block 0 does not go again.
+        Assert.Equal(1, fanOut.Resend(9, 0, workers, [1], TestActor));
+        var again = await probes[1].ExpectMsgAsync<ProcessBlocks>();
+        Assert.Equal(new[] { 1 }, again.Blocks.ToArray());
+        Assert.Equal(new[] { 6 }, again.Keys.ToArray());
+        Assert.Equal(new[] { 1 }, again.Ends.ToArray());
+        await probes[0].ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+        Assert.False(fanOut.Add(new BlockProcessed(9, 1, 1, 1, 1)));
+        Assert.False(fanOut.Add(new BlockProcessed(9, 1, 1, 1, 1)));
+        Assert.Equal(1, fanOut.DuplicatesDropped);
+        Assert.True(fanOut.Add(new BlocksProcessed(9, [2, 3], [1, 2], [1, 2], [1, 1])));
+        Assert.Equal(keys.Length, fanOut.Tuples);
+    }
+
+    [Fact]
     public async Task A_source_never_sends_more_batches_than_asked()
     {
         var source = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), 5));

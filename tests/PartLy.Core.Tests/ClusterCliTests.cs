@@ -19,6 +19,35 @@ public class ClusterCliTests
         Assert.Equal(0, WorkerNodesRunning());
     }
 
+    [Fact]
+    public void A_worker_node_killed_mid_run_loses_no_tuple_and_changes_no_number()
+    {
+        string embedded = CliTests.TempPath(), clustered = CliTests.TempPath();
+        string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "40", "--partitions", "10", "--train-partitions", "10"];
+        var (code, error) = CliTests.Run([.. train, "--out", embedded]);
+        Assert.True(code == 0, error);
+        string reportPath = Path.Combine(clustered, "cluster.json");
+        (code, error) = CliTests.Run([.. train, "--out", clustered, "--cluster", "workers=2", "--kill", "worker@batch=100", "--cluster-report", reportPath]);
+        Assert.True(code == 0, error);
+        byte[] policy = File.ReadAllBytes(Path.Combine(embedded, "policy.json"));
+        Assert.Equal(policy, File.ReadAllBytes(Path.Combine(clustered, "policy.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(embedded, "learning-curve.csv")), File.ReadAllBytes(Path.Combine(clustered, "learning-curve.csv")));
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(reportPath));
+        var root = report.RootElement;
+        Assert.Equal(2, root.GetProperty("workers").GetInt32());
+        Assert.Equal(240, root.GetProperty("batches").GetInt64());
+        Assert.Equal(240_000, root.GetProperty("tuples").GetInt64());
+        Assert.Equal(0, root.GetProperty("tuples_lost").GetInt64());
+        Assert.Equal(0, root.GetProperty("tuples_double_counted").GetInt64());
+        Assert.Equal(1, root.GetProperty("workers_lost").GetInt32());
+        Assert.True(root.GetProperty("blocks_resent").GetInt32() >= 1);
+        string sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(policy));
+        Assert.Equal(sha, root.GetProperty("policy_sha256").GetString());
+        Assert.Equal(sha, root.GetProperty("embedded_policy_sha256").GetString());
+        Assert.True(root.GetProperty("bytes_per_tuple").GetDouble() >= 4, "every tuple crosses to a worker as a 4-byte key at least");
+        Assert.Equal(0, WorkerNodesRunning());
+    }
+
     /// <summary>Worker node processes of this machine, by their command lines (Linux's /proc; 0 elsewhere).</summary>
     private static int WorkerNodesRunning()
     {
@@ -40,6 +69,10 @@ public class ClusterCliTests
     [InlineData("mode 'async': only mode=sync is built", "train", "--quiet", "--cluster", "workers=2,mode=async")]
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
     [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
+    [InlineData("--kill worker@batch=B needs --cluster workers=2 or more", "train", "--quiet", "--cluster", "workers=1", "--kill", "worker@batch=5")]
+    [InlineData("--kill: 'learner@update=2' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2", "--kill", "learner@update=2")]
+    [InlineData("--kill worker@batch=900: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "workers=2", "--kill", "worker@batch=900")]
+    [InlineData("--cluster-report needs --cluster workers=N", "train", "--quiet", "--cluster-report", "cluster.json")]
     [InlineData("--roles: unknown role 'learner'", "node", "--roles", "learner")]
     [InlineData("--seed 'nowhere' is not an address", "node", "--roles", "worker", "--seed", "nowhere")]
     public void Cluster_settings_that_are_wrong_or_not_built_are_refused_before_anything_starts(string message, params string[] args)

@@ -29,16 +29,16 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(GetWeights.Instance),
         Of<ExperimentProgress>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
         Of<ExperimentWeights>(1, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
-        Of<ExperimentCompleted>(1, (w, m) =>
+        Of<ExperimentCompleted>(2, (w, m) =>
         {
             w.Write(m.Weights);
             w.WriteList(m.Training, (x, e) => x.Write(e));
             w.WriteList(m.Test, (x, b) => x.Write(b));
             w.Write(m.TrainSeconds); w.Write(m.TestSeconds); w.Write(m.TestTuples); w.Write(m.Stopped);
             w.WriteList(m.TestCompletedAt, (x, t) => x.Write(t));
-            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds);
+            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery);
         }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
-            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()))),
+            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery())),
         Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
         Of<SourceBatch>(1, (w, m) =>
@@ -69,7 +69,10 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<BatchCompleted>(1, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
-        Of<PhaseCompleted>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); }, r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble())),
+        Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },
+            r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble(), r.ReadDelivery())),
+        Of<KillWorker>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
+        Of<WorkerKilled>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<PhaseFailed>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Reason); }, r => new(r.ReadString(), r.ReadString())),
     ];
 
@@ -81,6 +84,14 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
 
     public override int Identifier => 4711;
 
+    private long _bytesWritten, _bytesRead;
+
+    /// <summary>Bytes of the messages this node serialized (sent to other nodes, or checked with serialize-messages).</summary>
+    public long BytesWritten => Interlocked.Read(ref _bytesWritten);
+
+    /// <summary>Bytes of the messages this node deserialized.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
     public override string Manifest(object o) => CodecOf(o).Manifest;
 
     public override byte[] ToBinary(object obj)
@@ -88,13 +99,16 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         var codec = CodecOf(obj);
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream)) codec.Write(writer, obj);
-        return stream.ToArray();
+        var bytes = stream.ToArray();
+        Interlocked.Add(ref _bytesWritten, bytes.Length);
+        return bytes;
     }
 
     public override object FromBinary(byte[] bytes, string manifest)
     {
         if (!ByManifest.TryGetValue(manifest, out var codec))
             throw new SerializationException($"PartLy message '{manifest}' is not known to this build (it reads {string.Join(", ", ByManifest.Keys.Order())})");
+        Interlocked.Add(ref _bytesRead, bytes.Length);
         using var reader = new BinaryReader(new MemoryStream(bytes));
         var message = codec.Read(reader);
         if (reader.BaseStream.Position != bytes.Length) throw new SerializationException($"{manifest}: {bytes.Length - reader.BaseStream.Position} bytes left over");

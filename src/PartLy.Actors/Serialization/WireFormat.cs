@@ -129,4 +129,16 @@ internal static class WireFormat
         for (int i = 0; i < count; i++) items[i] = read(reader);
         return items;
     }
+
+    /// <summary>Delivery counters, or none (a flag byte first).</summary>
+    public static void Write(this BinaryWriter writer, DeliveryCounters? counters)
+    {
+        writer.Write(counters is not null);
+        if (counters is null) return;
+        writer.Write(counters.WorkersLost); writer.Write(counters.BlocksResent); writer.Write(counters.DuplicatesDropped); writer.Write(counters.LongestWaitSeconds);
+        writer.Write(counters.TuplesPlaced); writer.Write(counters.TuplesReported);
+    }
+
+    public static DeliveryCounters? ReadDelivery(this BinaryReader reader) =>
+        reader.ReadBoolean() ? new DeliveryCounters(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadDouble(), reader.ReadInt64(), reader.ReadInt64()) : null;
 }

@@ -57,6 +57,14 @@ public sealed class TrainSettings : StreamSettings
     [Description("workers=N[,mode=sync]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch); the same numbers as the embedded run.")]
     public string? Cluster { get; init; }
 
+    [CommandOption("--kill <FAULT>")]
+    [Description("worker@batch=B: with --cluster workers=2 or more, kill the first worker node (SIGKILL) just before training batch B goes out; its blocks go again to the survivors and the numbers stay those of the run without the fault.")]
+    public string? Kill { get; init; }
+
+    [CommandOption("--cluster-report <FILE>")]
+    [Description("With --cluster: write the cluster report (JSON: tuples lost and re-sent, the longest stall, policy hashes and throughput against the same experiment run again in one process, CPU and bytes per tuple, formation time).")]
+    public string? ClusterReport { get; init; }
+
     [CommandOption("--partitioner-policy <FILE>")]
     [Description("--scenario cooperative: a trained partitioner's policy.json that places the batches while the scheduler learns (frozen; the scheduler's file then holds both agents). Default the greedy.")]
     public string? PartitionerPolicy { get; init; }
@@ -146,11 +154,11 @@ public sealed class TrainCommand : Command<TrainSettings>
         List<EpisodeRecord> episodes;
         ExperimentCompleted? actorRun = null;
         TrainingTime time;
+        Func<Checkpoint, ClusterReport>? clusterReport = null;
         try
         {
-            (checkpoint, episodes, actorRun, time) = actors
-                ? TrainOnActors(o, config, trainFeed, new StreamFeedSpec(testStream, policy, o.Stream.Partitions), cancellationToken)
-                : TrainDirect(o, trainFeed, cancellationToken);
+            if (actors) (checkpoint, episodes, actorRun, time, clusterReport) = TrainOnActors(o, config, trainFeed, new StreamFeedSpec(testStream, policy, o.Stream.Partitions), cancellationToken);
+            else (checkpoint, episodes, actorRun, time) = TrainDirect(o, trainFeed, cancellationToken);
         }
         catch (TrainingDivergedException e)
         {
@@ -184,10 +192,20 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
         }
+        if (actorRun?.Delivery is { } delivery)
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"worker nodes: {delivery.WorkersLost} lost, {delivery.BlocksResent} blocks re-sent, {delivery.DuplicatesDropped} duplicate reports dropped, every batch's tuples all reported once; longest wait for a batch's reports {delivery.LongestWaitSeconds:F2} s"));
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
         TradeOffChart.WritePng(report, Path.Combine(outDir, "test.png"));
         AnsiConsole.MarkupLine($"wrote {Markup.Escape(outDir)}/policy.json, learning-curve.png, learning-curve.csv, test.json, test.csv, test.png");
+        if (clusterReport is not null && o.ClusterReport is not null)
+        {
+            var cluster = clusterReport(checkpoint);
+            cluster.Write(o.ClusterReport);
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+                $"cluster report {Markup.Escape(o.ClusterReport)}: policy {(cluster.PolicySha256 == cluster.EmbeddedPolicySha256 ? "equal to" : "[red]different from[/]")} the embedded run's, throughput {cluster.TuplesPerSecond / Math.Max(cluster.EmbeddedTuplesPerSecond, 1e-9):F2} of it, {cluster.TuplesLost} tuples lost"));
+        }
         return 0;
     }
 
@@ -207,13 +225,14 @@ public sealed class TrainCommand : Command<TrainSettings>
         return (checkpoint with { TrainedBatches = o.PriorBatches + checkpoint.TrainedBatches }, episodes, null, trainer.Time);
     }
 
-    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime) TrainOnActors(TrainOptions o, RuntimeConfig config,
+    private static (Checkpoint, List<EpisodeRecord>, ExperimentCompleted?, TrainingTime, Func<Checkpoint, ClusterReport>?) TrainOnActors(TrainOptions o, RuntimeConfig config,
         FeedSpec trainFeed, FeedSpec testFeed, CancellationToken cancel)
     {
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond,
-            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null);
+            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt);
         var shown = new List<EpisodeRecord>(options.Batches);
+        PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");
         long saved = 0;
         void OnWeights(ExperimentWeights w)
@@ -231,13 +250,26 @@ public sealed class TrainCommand : Command<TrainSettings>
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights,
-                cluster: o.ClusterWorkers > 0 ? (o.ClusterWorkers, NodeCommand.Self()) : null).GetAwaiter().GetResult());
-        var episodes = run.Training.ToList();
+                cluster: o.ClusterWorkers > 0 ? (o.ClusterWorkers, NodeCommand.Self()) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
+        Func<Checkpoint, ClusterReport>? report = null;
+        if (o.ClusterReport is not null && figures is not null && !run.Stopped)
+        {
+            // The same experiment in one process, for the report's equality and ratios.
+            var embedded = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "embedded reference", "batches", progress =>
+                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
+            var embeddedPolicy = CheckpointOf(o, embedded).ToBytes();
+            report = checkpoint => ClusterReport.Of(o.ClusterWorkers, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
+        }
+        return (CheckpointOf(o, run), run.Training.ToList(), run, run.TrainTime, report);
+    }
+
+    private static Checkpoint CheckpointOf(TrainOptions o, ExperimentCompleted run)
+    {
+        var options = o.Training;
         var trained = Trainer.NewPolicy(ScenarioRegistry.Create(options.Scenario), options);
         run.Weights.Scorer.AsSpan().CopyTo(trained.Scorer.Parameters);
         run.Weights.Value.AsSpan().CopyTo(trained.Value.Parameters);
-        var checkpoint = new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, o.PriorBatches + run.Training.Count, options.Seed, o.TrainedOn, options.Slack);
-        return (checkpoint, episodes, run, run.TrainTime);
+        return new Checkpoint(options.Scenario, options.Mode, options.Weights, options.Learner, trained, o.PriorBatches + run.Training.Count, options.Seed, o.TrainedOn, options.Slack);
     }
 
     private static void Record(List<EpisodeRecord> episodes, EpisodeRecord e, ProgressSink progress)

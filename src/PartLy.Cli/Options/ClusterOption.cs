@@ -19,4 +19,13 @@ public static class ClusterOption
         spec.EnsureAllRead("workers", "mode", "agents", "learners");
         return workers;
     }
+
+    /// <summary>--kill worker@batch=B: the training batch before which the first worker node is killed.</summary>
+    public static long ParseKill(string text)
+    {
+        const string prefix = "worker@batch=";
+        if (!text.StartsWith(prefix, StringComparison.Ordinal) || !long.TryParse(text[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long batch))
+            throw new InputException($"'{text}' is not worker@batch=B with B a batch number (killing the learner, learner@update=U, needs learner nodes, which are not built yet)");
+        return batch;
+    }
 }

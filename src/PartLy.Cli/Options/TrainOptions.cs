@@ -24,6 +24,12 @@ public sealed record TrainOptions(
     /// <summary>Worker node processes that process the blocks (--cluster workers=N), 0 for the embedded runtime alone.</summary>
     public int ClusterWorkers { get; init; }
 
+    /// <summary>Training batch before which the first worker node is killed (--kill worker@batch=B), or null.</summary>
+    public long? KillWorkerAt { get; init; }
+
+    /// <summary>Where the cluster report goes (--cluster-report FILE), or null.</summary>
+    public string? ClusterReport { get; init; }
+
     /// <summary>The checkpoint training goes on from (--resume), or null.</summary>
     public Learning.Checkpoint? Resume { get; init; }
 
@@ -118,8 +124,19 @@ public sealed record TrainOptions(
         if (every < 0) throw new InputException($"--checkpoint-every must be 0 or more, got {every}");
         int workers = s.Cluster is null ? 0 : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
         if (workers > 0 && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
+        long? killAt = s.Kill is null ? null : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        if (killAt is { } at)
+        {
+            if (workers < 2) throw new InputException("--kill worker@batch=B needs --cluster workers=2 or more (the survivors take the lost worker's blocks)");
+            if (at >= batches) throw new InputException($"--kill worker@batch={at}: training has {batches} batches (0 to {batches - 1})");
+        }
+        if (s.ClusterReport is not null)
+        {
+            if (workers == 0) throw new InputException("--cluster-report needs --cluster workers=N");
+            AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
+        }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, KillWorkerAt = killAt, ClusterReport = s.ClusterReport };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>

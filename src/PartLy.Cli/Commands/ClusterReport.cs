@@ -1,0 +1,40 @@
+using System.Security.Cryptography;
+using PartLy.Actors;
+using PartLy.Core;
+
+namespace PartLy.Cli.Commands;
+
+/// <summary>
+/// The cluster report of <c>partly train --cluster ... --cluster-report FILE</c>: what crossed the nodes, what a fault
+/// cost, and the run against the same experiment in one process (its policy hash and its throughput, for the ratios).
+/// Figures a run of this build cannot have are null: <c>failover_seconds</c> (no learner node to fail over).
+/// </summary>
+/// <param name="Tuples">Tuples of every training and test batch.</param>
+/// <param name="TuplesLost">Tuples placed whose block never reported (the agent checks every batch: a loss stops the run).</param>
+/// <param name="TuplesDoubleCounted">Tuples counted in more than one report of their block.</param>
+/// <param name="StallSecondsMax">The longest a batch waited from sending its blocks to their last report.</param>
+/// <param name="TuplesPerSecond">End-to-end test throughput after warm-up, here and in the embedded run.</param>
+/// <param name="CpuSecondsPerMillionTuples">CPU of the driver and every node process over the run, per million tuples.</param>
+/// <param name="BytesPerTuple">Bytes of PartLy messages the driver serialized and deserialized (every block and report), per tuple; the cluster's own gossip is not counted.</param>
+/// <param name="FormationSeconds">From starting the node processes until every one was up.</param>
+public sealed record ClusterReport(
+    int Workers, int Agents, int Learners, string Mode, long Batches, long Tuples, long TuplesLost, long TuplesDoubleCounted,
+    int WorkersLost, int BlocksResent, int DuplicatesDropped, double StallSecondsMax, double? FailoverSeconds,
+    string PolicySha256, string EmbeddedPolicySha256, double TuplesPerSecond, double EmbeddedTuplesPerSecond,
+    double CpuSecondsPerMillionTuples, double BytesPerTuple, double FormationSeconds)
+{
+    public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    public static ClusterReport Of(int workers, ExperimentCompleted run, Runtime.ClusterFigures figures, byte[] policy, byte[] embeddedPolicy, ExperimentCompleted embedded)
+    {
+        var delivery = run.Delivery ?? DeliveryCounters.None;
+        long tuples = delivery.TuplesPlaced;
+        return new ClusterReport(workers, 1, 0, "sync", run.Training.Count + run.Test.Count, tuples,
+            Math.Max(0, delivery.TuplesPlaced - delivery.TuplesReported), Math.Max(0, delivery.TuplesReported - delivery.TuplesPlaced),
+            delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, null,
+            Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,
+            figures.CpuSeconds / Math.Max(tuples, 1) * 1e6, (double)figures.DriverBytes / Math.Max(tuples, 1), figures.FormationSeconds);
+    }
+
+    public void Write(string path) => TypedFiles.WriteJson(path, this);
+}
