@@ -84,9 +84,10 @@ public sealed class BatchPlacer
         Mode == InformationMode.Online ? Holding.Share : commitCount ? Holding.Count : Holding.None;
 
     /// <summary>Moves a key's open fragment to <paramref name="block"/>, holding its expected tuples there as asked.</summary>
-    public void OpenFragment(int key, int block, Holding holding)
+    public void OpenFragment(int key, int block, Holding holding) => OpenFragment(ref Memory[key], block, holding);
+
+    internal void OpenFragment(ref KeyState state, int block, Holding holding)
     {
-        ref var state = ref Memory[key];
         int old = state.Block;
         if (old >= 0) Release(ref state, old);
         state.Block = block;

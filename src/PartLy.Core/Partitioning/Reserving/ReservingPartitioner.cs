@@ -119,7 +119,7 @@ public sealed class ReservingPartitioner : Partitioner
                 if (!MoveHotKey(key, block, capacity)) return true;
                 continue;
             }
-            PlaceColdKey(key, block, capacity);
+            PlaceColdKey(i, key, ref state, capacity);
         }
         return false;
     }
@@ -145,17 +145,17 @@ public sealed class ReservingPartitioner : Partitioner
 
     /// <summary>A cold key opening a fragment: the block with the most free room (see the class summary for locality and bursts).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void PlaceColdKey(int key, int block, int capacity)
+    private void PlaceColdKey(int i, int key, ref KeyState state, int capacity)
     {
-        ref var state = ref Placer.Key(key);
+        int block = state.Block;
         var loads = Ledger.Loads;
         int expected = Math.Max(state.Remaining, 1);
         int last = state.LastBlock - 1;
         int target = Options.Locality && block < 0 && last >= 0 && last < Placer.Partitions && loads[last] < capacity && Ledger.Free(last, capacity) >= expected
             ? last
             : block < 0 && state.Remaining == 0 && Memory.NewKeysBurst ? Ledger.LeastLoaded() : Ledger.Roomiest(capacity);
-        OpenFragment(key, target);
-        Place(target);
+        OpenFragment(key, ref state, target);
+        Place(i, key, ref state, target);
     }
 
     /// <summary>Applies the choice of candidate <paramref name="candidate"/> for the key at the cursor.</summary>
@@ -229,10 +229,12 @@ public sealed class ReservingPartitioner : Partitioner
     /// and online, on a block beyond its plan, it holds its share like any key, so that other keys leave room for the
     /// tuples its plan did not foresee.
     /// </summary>
-    public void OpenFragment(int key, int block)
+    public void OpenFragment(int key, int block) => OpenFragment(key, ref Placer.Key(key), block);
+
+    private void OpenFragment(int key, ref KeyState state, int block)
     {
-        bool planned = Plan.Has(key) && (Options.Mode != InformationMode.Online || Plan.Covers(key, block));
-        Placer.OpenFragment(key, block, planned ? Holding.None : Placer.DefaultHolding(commitCount: true));
+        bool planned = Plan.Any && Plan.Has(key) && (Options.Mode != InformationMode.Online || Plan.Covers(key, block));
+        Placer.OpenFragment(ref state, block, planned ? Holding.None : Placer.DefaultHolding(commitCount: true));
     }
 
     /// <summary>Opens a hot key's fragment; given a block without room for it, the key fills that block to capacity.</summary>
