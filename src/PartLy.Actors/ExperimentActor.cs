@@ -197,7 +197,7 @@ public sealed class ExperimentActor : ReceiveActor
         _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
         _learner.Tell(SubscribeWeights.Instance);
         _initialVersion = _weights.Version;
-        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt), _spec.TrainFeed!, _learner);
+        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds), _spec.TrainFeed!, _learner);
         Become(Training);
     }
 
@@ -206,7 +206,7 @@ public sealed class ExperimentActor : ReceiveActor
         StopPhase();
         if (_spec.TestFeed is null || _spec.TestBatches == 0) { Reply(stopped: false); return; }
         _phase = "test";
-        StartActors(new AgentSettings("test", false, _spec.Training, _spec.TestBatches, _spec.Window, _spec.Workers), _spec.TestFeed, ActorRefs.Nobody);
+        StartActors(new AgentSettings("test", false, _spec.Training, _spec.TestBatches, _spec.Window, _spec.Workers, ReportTimeoutSeconds: _spec.ReportTimeoutSeconds), _spec.TestFeed, ActorRefs.Nobody);
         Become(Testing);
     }
 

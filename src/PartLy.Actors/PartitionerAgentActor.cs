@@ -20,7 +20,7 @@ namespace PartLy.Actors;
 /// update window, waits for the new weights before placing the next, so that a seed gives the same numbers as the
 /// direct loop.
 /// </summary>
-public sealed class PartitionerAgentActor : ReceiveActor
+public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
 {
     private static readonly EpisodeSteps NoSteps = new([], [], [], [], [], []);
     private readonly AgentSettings _settings;
@@ -83,6 +83,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
         Receive<ClusterEvent.UnreachableMember>(m => LoseWorker(m.Member.Address));
         Receive<ClusterEvent.MemberRemoved>(m => LoseWorker(m.Member.Address));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<CheckReports>(_ => CheckReportsArrive());
         Receive<WorkerKilled>(killed =>
         {
             _log.Warning("Worker node {Worker} killed before batch {Sequence}", killed.Worker, killed.Sequence);
@@ -106,6 +107,7 @@ public sealed class PartitionerAgentActor : ReceiveActor
             var cluster = Akka.Cluster.Cluster.Get(Context.System);
             _workers.KeepUpMembers(cluster.State);
             cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
+            Timers.StartPeriodicTimer("reports", CheckReports.Instance, TimeSpan.FromSeconds(1));
         }
         if (_settings.Training) _learner.Tell(SubscribeWeights.Instance);
         _source.Tell(new RequestBatches(_settings.Window));
@@ -115,6 +117,25 @@ public sealed class PartitionerAgentActor : ReceiveActor
     {
         if (_workers is not null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
         _worker.Env.Dispose();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>
+    /// A batch whose blocks have not all reported within the timeout while their workers are reachable (a message lost
+    /// between nodes, a worker that hangs) fails the phase with what is missing, rather than waiting for ever.
+    /// </summary>
+    private void CheckReportsArrive()
+    {
+        foreach (var (sequence, flight) in _inFlight)
+        {
+            double waited = System.Diagnostics.Stopwatch.GetElapsedTime(flight.SentAt).TotalSeconds;
+            if (waited <= _settings.ReportTimeoutSeconds) continue;
+            _experiment.Tell(new PhaseFailed(_settings.Phase, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"batch {sequence}: {flight.Blocks.Sizes.Length - flight.Blocks.Reports} of its {flight.Blocks.Sizes.Length} blocks have not reported in {waited:F0} s with {_workers!.Live.Count} worker nodes reachable (partly.runtime.report-timeout-seconds is {_settings.ReportTimeoutSeconds})")));
+            Timers.Cancel("reports");
+            return;
+        }
     }
 
     /// <summary>
@@ -249,4 +270,10 @@ public sealed class PartitionerAgentActor : ReceiveActor
             _completed = null;
         }
     }
+}
+
+/// <summary>The agent's own tick: check that in-flight batches are being reported (local, never crosses a node).</summary>
+internal sealed record CheckReports : Akka.Event.IDeadLetterSuppression, INoSerializationVerificationNeeded
+{
+    public static CheckReports Instance { get; } = new();
 }

@@ -17,10 +17,11 @@ namespace PartLy.Actors;
 /// <param name="Window">Batches a source may send ahead.</param>
 /// <param name="Workers">Actor paths of the worker nodes' <see cref="WorkerActor"/>s that process the blocks (none: each agent's own partition actors).</param>
 /// <param name="KillWorkerAt">Training batch before which the driver kills the first worker node (a fault experiment), or null.</param>
+/// <param name="ReportTimeoutSeconds">With worker nodes: a batch whose blocks have not all reported within this time fails the run.</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
@@ -30,8 +31,9 @@ public sealed record ExperimentSpec(
 /// <param name="Window">Batches the source may send ahead (flow control).</param>
 /// <param name="Workers">Actor paths of the worker nodes that process the blocks, one message per worker per batch (none: local partition actors).</param>
 /// <param name="KillWorkerAt">Batch before which the agent has the driver kill the first worker node, or null.</param>
+/// <param name="ReportTimeoutSeconds">With worker nodes: how long a batch may wait for its blocks' reports before the phase fails.</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30);
 
 /// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
 /// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>

@@ -75,6 +75,27 @@ public class ClusterTests
         }
     }
 
+    [Fact]
+    public async Task Blocks_that_never_report_while_their_worker_is_reachable_fail_the_run_with_what_is_missing()
+    {
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var worker = ActorSystem.Create("partly", NodeConfig());
+        try
+        {
+            await Form(driver, worker);
+            // The path names no actor on the worker node: every block sent there is lost as a dead letter.
+            var nowhere = (new RootActorPath(Cluster.Get(worker).SelfAddress) / "user" / "nobody").ToString();
+            var spec = new ExperimentSpec(TestSupport.Options(24), TestSupport.Feed(), TestSupport.Feed(seed: 9), 8, Workers: [nowhere], ReportTimeoutSeconds: 2);
+            var reply = await driver.ActorOf(ExperimentActor.Props(spec)).Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(30));
+            var failed = Assert.IsType<ExperimentFailed>(reply);
+            Assert.Matches(@"batch 0: 10 of its 10 blocks have not reported in \d+ s with 1 worker nodes reachable \(partly\.runtime\.report-timeout-seconds is 2\)", failed.Reason);
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), worker.Terminate());
+        }
+    }
+
     private static async Task<ExperimentCompleted> Run(ActorSystem system, ExperimentSpec spec, bool terminate = true)
     {
         try

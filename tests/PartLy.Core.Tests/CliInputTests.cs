@@ -290,6 +290,7 @@ public class ConfigurationInputTests
     [InlineData("partly.learner.hidden = 0\n", "partly.learner.hidden must be at least 1, got 0")]
     [InlineData("partly.learner.learning-rate = -1\n", "partly.learner.learning-rate must be above 0")]
     [InlineData("partly.learner.episodes-per-update = 0\n", "partly.learner.episodes-per-update must be at least 1")]
+    [InlineData("partly.runtime.report-timeout-seconds = 0\n", "partly.runtime.report-timeout-seconds must be above 0, got 0")]
     [InlineData("partly.stream.partitions = [1, 2]\n", "partly.stream.partitions must be a whole number")]
     [InlineData("partly.stream.partitions = x\n", "partly.stream.partitions must be a whole number, got 'x'")]
     [InlineData("include \"nope-partly.conf\"\n", "include \"nope-partly.conf\": no such file")]

@@ -40,11 +40,12 @@ public sealed record TrainDefaults(string Scenario, string Mode, int Batches, in
 }
 
 /// <summary>Flow control of the actor runtime (HOCON <c>partly.runtime</c>).</summary>
-public sealed record RuntimeSettings(int Window, double TuplesPerSecond)
+public sealed record RuntimeSettings(int Window, double TuplesPerSecond, double ReportTimeoutSeconds = 30)
 {
     public static RuntimeSettings From(Section s)
     {
-        var r = new RuntimeSettings(s.Int("in-flight-batches"), s.Double("source-tuples-per-second"));
+        var r = new RuntimeSettings(s.Int("in-flight-batches"), s.Double("source-tuples-per-second"), s.Double("report-timeout-seconds"));
+        if (r.ReportTimeoutSeconds <= 0) throw new InputException($"configuration: {s.Path}.report-timeout-seconds must be above 0, got {r.ReportTimeoutSeconds}");
         if (r.Window < 1) throw new InputException($"configuration: {s.Path}.in-flight-batches must be at least 1, got {r.Window}");
         if (r.TuplesPerSecond < 0) throw new InputException($"configuration: {s.Path}.source-tuples-per-second must be 0 or more");
         return r;

@@ -122,7 +122,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel, checkpoint.Slack);
         var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
         var spec = new ExperimentSpec(options, null, new StreamFeedSpec(stream.Spec(), stream.Batch, stream.Partitions, Loop: false), long.MaxValue,
-            InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond);
+            InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds);
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
             PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? (workers, NodeCommand.Self()) : null).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());

@@ -229,7 +229,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         FeedSpec trainFeed, FeedSpec testFeed, CancellationToken cancel)
     {
         var options = o.Training;
-        var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond,
+        var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
             InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
