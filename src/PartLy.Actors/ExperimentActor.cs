@@ -25,7 +25,7 @@ public sealed class ExperimentActor : ReceiveActor
     private IActorRef _requester = ActorRefs.Nobody;
     private IActorRef _learner = ActorRefs.Nobody;
     private PolicyWeights _weights;
-    private double _trainSeconds, _trainPlacingSeconds, _testSeconds;
+    private double _trainSeconds, _trainPlacingSeconds, _testSeconds, _testPlacingSeconds;
     private DeliveryCounters? _delivery;
     private long _testTuples;
     private string _phase = "idle";
@@ -138,6 +138,7 @@ public sealed class ExperimentActor : ReceiveActor
         {
             _log.Info("Phase test done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _testSeconds = _clock.Elapsed.TotalSeconds;
+            _testPlacingSeconds = done.PlacingSeconds;
             AddDelivery(done.Delivery);
             Reply(stopped: false);
         });
@@ -229,7 +230,7 @@ public sealed class ExperimentActor : ReceiveActor
 
     private ExperimentCompleted Completed(bool stopped) =>
         new(_weights, _training, _test, _trainSeconds, _testSeconds, _testTuples, stopped, _testCompletedAt,
-            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery);
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacingSeconds);
 
     private void AddDelivery(DeliveryCounters? delivery)
     {

@@ -40,10 +40,13 @@ public sealed record ExperimentWeights(PolicyWeights Weights, long Batches) : IP
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
     double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime,
-    DeliveryCounters? Delivery = null) : IPartLyMessage
+    DeliveryCounters? Delivery = null, double TestPlacingSeconds = 0) : IPartLyMessage
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
+
+    /// <summary>The agent's own routing speed in the test phase: test tuples over its time placing them (the policy's decisions and the batch's metrics).</summary>
+    public double TestRoutingTuplesPerSecond => TestTuples / Math.Max(TestPlacingSeconds, 1e-9);
 
     /// <summary>
     /// End-to-end tuples per second once warmed up: over the test batches after the first fifth (the first batches

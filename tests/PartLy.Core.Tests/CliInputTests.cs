@@ -21,6 +21,28 @@ public class CliInputTests
         finally { Console.SetError(originalError); Console.SetOut(originalOut); }
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("train", "--help")]
+    [InlineData("evaluate", "--help")]
+    [InlineData("bench", "--help")]
+    [InlineData("schedule", "--help")]
+    [InlineData("strategies", "--help")]
+    [InlineData("node", "--help")]
+    public async Task Every_command_s_help_shows_its_usage(params string[] args)
+    {
+        // A process of its own: the help goes to the terminal's console, as a user sees it.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args.Prepend(typeof(PartLyApp).Assembly.Location)) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        string output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, await error);
+        Assert.Equal("", await error);
+        Assert.Contains("USAGE:", output);
+    }
+
     private static string TempPath(string name = "") => Path.Combine(Path.GetTempPath(), $"partly-input-{Guid.NewGuid():N}{name}");
 
     [Theory]

@@ -36,9 +36,9 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.WriteList(m.Test, (x, b) => x.Write(b));
             w.Write(m.TrainSeconds); w.Write(m.TestSeconds); w.Write(m.TestTuples); w.Write(m.Stopped);
             w.WriteList(m.TestCompletedAt, (x, t) => x.Write(t));
-            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery);
+            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery); w.Write(m.TestPlacingSeconds);
         }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
-            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery())),
+            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadDouble())),
         Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
         Of<SourceBatch>(1, (w, m) =>

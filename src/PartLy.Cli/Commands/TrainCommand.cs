@@ -54,7 +54,7 @@ public sealed class TrainSettings : StreamSettings
     public int? CheckpointEveryOption { get; init; }
 
     [CommandOption("--cluster <SPEC>")]
-    [Description("workers=N[,mode=sync]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch); the same numbers as the embedded run.")]
+    [Description("workers=N[[,mode=sync]]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch); the same numbers as the embedded run.")]
     public string? Cluster { get; init; }
 
     [CommandOption("--kill <FAULT>")]
@@ -190,7 +190,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test)"));
+                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent routes at {run.TestRoutingTuplesPerSecond / 1e6:F2}M, so end to end is {run.SteadyTestTuplesPerSecond / run.TestRoutingTuplesPerSecond:F2} of it)"));
         }
         if (actorRun?.Delivery is { } delivery)
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
