@@ -25,7 +25,8 @@ public sealed class ExperimentActor : ReceiveActor
     private IActorRef _requester = ActorRefs.Nobody;
     private IActorRef _learner = ActorRefs.Nobody;
     private PolicyWeights _weights;
-    private double _trainSeconds, _trainPlacingSeconds, _testSeconds, _testPlacingSeconds;
+    private double _trainSeconds, _trainPlacingSeconds, _testSeconds;
+    private readonly List<double> _testPlacing = [];
     private DeliveryCounters? _delivery;
     private long _testTuples;
     private string _phase = "idle";
@@ -132,13 +133,13 @@ public sealed class ExperimentActor : ReceiveActor
             _test.Add(batch.Metrics);
             _testTuples += batch.Metrics.Tuples;
             _testCompletedAt.Add(_clock.Elapsed.TotalSeconds);
+            _testPlacing.Add(batch.PlacingSeconds);
             Publish("test", batch);
         });
         Receive<PhaseCompleted>(done =>
         {
             _log.Info("Phase test done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _testSeconds = _clock.Elapsed.TotalSeconds;
-            _testPlacingSeconds = done.PlacingSeconds;
             AddDelivery(done.Delivery);
             Reply(stopped: false);
         });
@@ -230,7 +231,7 @@ public sealed class ExperimentActor : ReceiveActor
 
     private ExperimentCompleted Completed(bool stopped) =>
         new(_weights, _training, _test, _trainSeconds, _testSeconds, _testTuples, stopped, _testCompletedAt,
-            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacingSeconds);
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing);
 
     private void AddDelivery(DeliveryCounters? delivery)
     {

@@ -40,13 +40,27 @@ public sealed record ExperimentWeights(PolicyWeights Weights, long Batches) : IP
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
     double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime,
-    DeliveryCounters? Delivery = null, double TestPlacingSeconds = 0) : IPartLyMessage
+    DeliveryCounters? Delivery = null, IReadOnlyList<double>? TestPlacingSeconds = null) : IPartLyMessage
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
 
-    /// <summary>The agent's own routing speed in the test phase: test tuples over its time placing them (the policy's decisions and the batch's metrics).</summary>
-    public double TestRoutingTuplesPerSecond => TestTuples / Math.Max(TestPlacingSeconds, 1e-9);
+    /// <summary>
+    /// The agent's own routing speed once warmed up, over the same test batches as <see cref="SteadyTestTuplesPerSecond"/>:
+    /// their tuples over the agent's time placing them (the policy's decisions and the batch's metrics).
+    /// </summary>
+    public double SteadyTestRoutingTuplesPerSecond
+    {
+        get
+        {
+            int n = Test.Count, skip = n < 100 ? 0 : n / 5;
+            if (TestPlacingSeconds is not { Count: > 0 } placing || placing.Count != n) return 0;
+            long tuples = 0;
+            double seconds = 0;
+            for (int i = skip; i < n; i++) { tuples += Test[i].Tuples; seconds += placing[i]; }
+            return tuples / Math.Max(seconds, 1e-9);
+        }
+    }
 
     /// <summary>
     /// End-to-end tuples per second once warmed up: over the test batches after the first fifth (the first batches
@@ -163,7 +177,9 @@ public sealed record LearnerFailed(string Reason) : IPartLyMessage;
 // Agent to experiment.
 
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
-public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion, string Stream = "") : IPartLyMessage;
+/// <param name="PlacingSeconds">The agent's time placing the batch (its policy's decisions and the batch's metrics).</param>
+public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion, string Stream = "",
+    double PlacingSeconds = 0) : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase is over (with worker nodes, how the blocks' delivery went).</summary>
 public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds, DeliveryCounters? Delivery = null) : IPartLyMessage;

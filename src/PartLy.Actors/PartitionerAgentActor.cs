@@ -190,7 +190,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>A batch whose blocks are out at the partition actors.</summary>
-    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks, long SentAt);
+    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks, long SentAt, double PlacingSeconds);
 
     /// <summary>
     /// Places the batch and sends out its blocks. The next batch may be placed before these blocks are reported
@@ -203,13 +203,14 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         var outcome = _worker.PlayEpisode();
-        _placingTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        long placing = System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        _placingTicks += placing;
         bool closes = _settings.Training && Learner.ClosesWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
         var cost = _settings.Options.Cost ?? CostModel.Default;
         var blocks = _workers is not null
             ? BlockFanOut.SendToWorkers(batch.Sequence, keys, outcome.Blocks.Span, partitions, _workers.Selections, _workers.Live, Self)
             : BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions, b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
-        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks, System.Diagnostics.Stopwatch.GetTimestamp());
+        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks, System.Diagnostics.Stopwatch.GetTimestamp(), TrainingTime.Seconds(placing));
         if (closes) _awaitedVersion = _version + 1;
     }
 
@@ -259,7 +260,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
         }
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream));
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream, flight.PlacingSeconds));
     }
 
     private void FinishIfDone()

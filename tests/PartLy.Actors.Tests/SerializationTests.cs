@@ -19,10 +19,10 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
     public static IEnumerable<object[]> Messages() => new IPartLyMessage[]
     {
         RunExperiment.Instance, StopExperiment.Instance, SubscribeProgress.Instance, RunSchedule.Instance, SubscribeWeights.Instance, GetWeights.Instance,
-        new ExperimentProgress("train", new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3, "zipf")),
+        new ExperimentProgress("train", new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3, "zipf", 0.0005)),
         new ExperimentWeights(Weights, 800),
         new ExperimentCompleted(Weights, [new EpisodeRecord(0, -0.1, -0.2, 0.01, 1.1, 3, 10, "z1/p10")], [Metrics], 1.5, 0.5, 20000, true, [0.1, 0.2], new TrainingTime(1, 0.25)),
-        new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), new DeliveryCounters(1, 25, 2, 5.5, 200_000, 200_000), 0.125),
+        new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), new DeliveryCounters(1, 25, 2, 5.5, 200_000, 200_000), [0.125]),
         new ExperimentFailed("bad"), new RequestBatches(3),
         new SourceBatch(9, 9, [5, 1, 5, int.MaxValue], 1000, 50, true, "trace.csv", 10_000),
         new StreamCompleted(100), new StreamFailed("trace.csv: line 3"),

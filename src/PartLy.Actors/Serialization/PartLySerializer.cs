@@ -27,7 +27,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(RunSchedule.Instance),
         Singleton(SubscribeWeights.Instance),
         Singleton(GetWeights.Instance),
-        Of<ExperimentProgress>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
+        Of<ExperimentProgress>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
         Of<ExperimentWeights>(1, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
         Of<ExperimentCompleted>(2, (w, m) =>
         {
@@ -36,9 +36,10 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.WriteList(m.Test, (x, b) => x.Write(b));
             w.Write(m.TrainSeconds); w.Write(m.TestSeconds); w.Write(m.TestTuples); w.Write(m.Stopped);
             w.WriteList(m.TestCompletedAt, (x, t) => x.Write(t));
-            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery); w.Write(m.TestPlacingSeconds);
+            w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery);
+            w.Write(m.TestPlacingSeconds is not null); w.WriteList(m.TestPlacingSeconds ?? [], (x, t) => x.Write(t));
         }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
-            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadDouble())),
+            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadBoolean() ? r.ReadList(x => x.ReadDouble()) : NoList(r))),
         Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
         Of<SourceBatch>(1, (w, m) =>
@@ -68,13 +69,20 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble())),
         Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
-        Of<BatchCompleted>(1, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
+        Of<BatchCompleted>(2, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
         Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },
             r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble(), r.ReadDelivery())),
         Of<KillWorker>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<WorkerKilled>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<PhaseFailed>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Reason); }, r => new(r.ReadString(), r.ReadString())),
     ];
+
+    /// <summary>An absent list (written as a false flag and an empty list).</summary>
+    private static IReadOnlyList<double>? NoList(BinaryReader reader)
+    {
+        reader.ReadList(x => x.ReadDouble());
+        return null;
+    }
 
     private static readonly Dictionary<Type, Codec> ByType = Codecs.ToDictionary(c => c.Type);
     private static readonly Dictionary<string, Codec> ByManifest = Codecs.ToDictionary(c => c.Manifest);

@@ -100,11 +100,11 @@ internal static class WireFormat
     public static void Write(this BinaryWriter writer, BatchCompleted b)
     {
         writer.Write(b.Sequence); writer.Write(b.Metrics); writer.Write(b.Reward); writer.Write(b.ReferenceReward);
-        writer.Write(b.Decisions); writer.Write(b.PolicyVersion); writer.Write(b.Stream);
+        writer.Write(b.Decisions); writer.Write(b.PolicyVersion); writer.Write(b.Stream); writer.Write(b.PlacingSeconds);
     }
 
     public static BatchCompleted ReadBatchCompleted(this BinaryReader r) =>
-        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString());
+        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString(), r.ReadDouble());
 
     public static void Write(this BinaryWriter writer, EpisodeRecord e)
     {

@@ -128,7 +128,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"learned policy through the actors (source → agent → {(workers > 0 ? $"{stream.Partitions} blocks on {workers} worker nodes, a message per worker" : $"{stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run; the agent routes at {run.TestRoutingTuplesPerSecond / 1e6:F2}M, so end to end is {run.SteadyTestTuplesPerSecond / run.TestRoutingTuplesPerSecond:F2} of it)"));
+            $"learned policy through the actors (source → agent → {(workers > 0 ? $"{stream.Partitions} blocks on {workers} worker nodes, a message per worker" : $"{stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
     }
 }
 

@@ -190,7 +190,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent routes at {run.TestRoutingTuplesPerSecond / 1e6:F2}M, so end to end is {run.SteadyTestTuplesPerSecond / run.TestRoutingTuplesPerSecond:F2} of it)"));
+                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
         }
         if (actorRun?.Delivery is { } delivery)
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
