@@ -8,7 +8,8 @@ using PartLy.Learning.Rl;
 using PartLy.Learning.Scenarios;
 using PartLy.Learning.Training;
 
-BenchmarkSwitcher.FromAssembly(typeof(RoutingBenchmarks).Assembly).Run(args);
+if (args is ["decisions"]) DecisionHashes.Print();
+else BenchmarkSwitcher.FromAssembly(typeof(RoutingBenchmarks).Assembly).Run(args);
 
 /// <summary>The workload every routing benchmark routes: Zipf tuples in memory, cut into batches of 1,000, P = 50.</summary>
 internal static class RoutingWorkload
