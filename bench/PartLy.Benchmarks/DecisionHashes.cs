@@ -1,10 +1,4 @@
-using PartLy.Core.Metrics;
 using PartLy.Core.Partitioning;
-using PartLy.Core.Streams;
-using PartLy.Learning.Algorithms;
-using PartLy.Learning.Rl;
-using PartLy.Learning.Scenarios;
-using PartLy.Learning.Training;
 
 /// <summary>
 /// <c>dotnet run -c Release --project bench/PartLy.Benchmarks -- decisions</c>: a hash of every tuple's block over the
@@ -21,22 +15,11 @@ internal static class DecisionHashes
     {
         foreach (double z in new[] { 1.0, 1.5 })
         {
-            var options = new TrainingOptions(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(), new LearnerOptions(), 2000, 1);
-            using var feed = new SourceFeed(() => new SyntheticSource("zipf", 10_000, z, 2_000_000, 7), new BatchPolicy.ByCount(RoutingWorkload.BatchSize), RoutingWorkload.Partitions);
-            var learned = new Trainer(options).Run(feed, "bench").CreatePartitioner();
-            Console.WriteLine($"z={z} learned P=50 {Hash(learned, Batches(z, RoutingWorkload.BatchSize), RoutingWorkload.Partitions):x16}");
+            var learned = RoutingWorkload.TrainLearned(z);
+            Console.WriteLine($"z={z} learned P=50 {Hash(learned, RoutingWorkload.Batches(z), RoutingWorkload.Partitions):x16}");
             foreach (string spec in Specs)
-                Console.WriteLine($"z={z} {spec} P=50 {Hash(Strategies.Create(spec), Batches(z, RoutingWorkload.BatchSize), RoutingWorkload.Partitions):x16} P=7 {Hash(Strategies.Create(spec), Batches(z, 777), 7):x16}");
+                Console.WriteLine($"z={z} {spec} P=50 {Hash(Strategies.Create(spec), RoutingWorkload.Batches(z), RoutingWorkload.Partitions):x16} P=7 {Hash(Strategies.Create(spec), RoutingWorkload.Batches(z, 777), 7):x16}");
         }
-    }
-
-    private static int[][] Batches(double z, int batchSize)
-    {
-        using var source = new SyntheticSource("zipf", 10_000, z, RoutingWorkload.Tuples, 42);
-        var batcher = new MicroBatcher(source, new BatchPolicy.ByCount(batchSize));
-        var batches = new List<int[]>();
-        while (batcher.TryNext(out var b)) batches.Add(b.Keys);
-        return batches.ToArray();
     }
 
     /// <summary>FNV-1a over every tuple's block, batch after batch.</summary>

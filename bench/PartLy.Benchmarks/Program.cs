@@ -16,13 +16,21 @@ internal static class RoutingWorkload
 {
     public const int Tuples = 1_000_000, BatchSize = 1000, Partitions = 50;
 
-    public static int[][] Batches(double z)
+    public static int[][] Batches(double z, int batchSize = BatchSize)
     {
         using var source = new SyntheticSource("zipf", 10_000, z, Tuples, 42);
-        var batcher = new MicroBatcher(source, new BatchPolicy.ByCount(BatchSize));
+        var batcher = new MicroBatcher(source, new BatchPolicy.ByCount(batchSize));
         var batches = new List<int[]>();
         while (batcher.TryNext(out var b)) batches.Add(b.Keys);
         return batches.ToArray();
+    }
+
+    /// <summary>The learned partitioner trained on 2,000 batches of the same skew (seed 7).</summary>
+    public static Partitioner TrainLearned(double z)
+    {
+        var options = new TrainingOptions(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(), new LearnerOptions(), 2000, 1);
+        using var feed = new SourceFeed(() => new SyntheticSource("zipf", 10_000, z, 2_000_000, 7), new BatchPolicy.ByCount(BatchSize), Partitions);
+        return new Trainer(options).Run(feed, "bench").CreatePartitioner();
     }
 
     /// <summary>Routes every batch once; one benchmark operation per tuple.</summary>
@@ -83,9 +91,7 @@ public class LearnedAgainstGreedyBenchmarks
     public void Setup()
     {
         _batches = RoutingWorkload.Batches(Z);
-        var options = new TrainingOptions(PartitionerScenario.ScenarioName, InformationMode.Online, new CostWeights(), new LearnerOptions(), 2000, 1);
-        using var feed = new SourceFeed(() => new SyntheticSource("zipf", 10_000, Z, 2_000_000, 7), new BatchPolicy.ByCount(RoutingWorkload.BatchSize), RoutingWorkload.Partitions);
-        _learned = new Trainer(options).Run(feed, "bench").CreatePartitioner();
+        _learned = RoutingWorkload.TrainLearned(Z);
         _greedy = Strategies.Create("greedy");
         _reserving = Strategies.Create("reserving");
     }
