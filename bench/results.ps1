@@ -55,7 +55,7 @@ function F($v) { $v.ToString('F3', $inv) }
 # Scheduling rules (partly schedule): the section comes whole from bench/schedule.ps1.
 $scheduleSection = @(& dotnet pwsh -NoProfile (Join-Path $PSScriptRoot 'schedule.ps1') -Partly $partly -Rerun:$Rerun)
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
-$clusterSection = @(& dotnet pwsh -NoProfile (Join-Path $PSScriptRoot 'cluster.ps1') -Partly $partly -Rerun:$Rerun)
+$clusterSection = @(& dotnet pwsh -NoProfile (Join-Path $PSScriptRoot 'cluster.ps1') -Partly $partly -Policy $policy -Rerun:$Rerun)
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 # The peers on PROBLEM.md section 4's inputs, seed 42 (timed) and permutation seeds 1-5, against their public code's figures.
 $peers = Join-Path $root 'runs/peers'

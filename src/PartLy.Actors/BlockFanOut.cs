@@ -15,6 +15,7 @@ public sealed class BlockFanOut
     {
         Sizes = new int[partitions];
         Distinct = new int[partitions];
+        Times = new double[partitions];
         _reported = new bool[partitions];
     }
 
@@ -27,6 +28,12 @@ public sealed class BlockFanOut
 
     public int[] Sizes { get; }
     public int[] Distinct { get; }
+
+    /// <summary>Each block's cost-model time, as reported.</summary>
+    public double[] Times { get; }
+
+    /// <summary>With worker nodes: the worker each block was last sent to (an index into the agent's workers).</summary>
+    public ReadOnlySpan<int> WorkerOf => _assigned;
     public double SlowestBlock { get; private set; }
     public int Reports { get; private set; }
     public bool Complete => Reports == Sizes.Length;
@@ -133,6 +140,7 @@ public sealed class BlockFanOut
         _reported[report.Block] = true;
         Sizes[report.Block] = report.Tuples;
         Distinct[report.Block] = report.DistinctKeys;
+        Times[report.Block] = report.ProcessingTime;
         SlowestBlock = Math.Max(SlowestBlock, report.ProcessingTime);
         return ++Reports == Sizes.Length;
     }

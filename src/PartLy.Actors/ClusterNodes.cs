@@ -31,11 +31,13 @@ public static class ClusterNodes
     /// a <see cref="WorkerActor"/> when it has the worker role, reports its address through <paramref name="ready"/>,
     /// then leaves the cluster.
     /// </summary>
-    public static async Task RunNodeAsync(Config config, string? seed, IReadOnlyList<string> roles, Core.Metrics.CostModel cost, Action<Address> ready, Task stop)
+    /// <param name="service">Emulated service time for the worker's blocks, or null.</param>
+    public static async Task RunNodeAsync(Config config, string? seed, IReadOnlyList<string> roles, Core.Metrics.CostModel cost, Core.Metrics.ServiceTime? service,
+        Action<Address> ready, Task stop)
     {
         using var system = ActorSystem.Create("partly", config);
         var cluster = Cluster.Get(system);
-        if (roles.Contains(WorkerRole)) system.ActorOf(WorkerActor.Props(cost), WorkerActor.Name);
+        if (roles.Contains(WorkerRole)) system.ActorOf(WorkerActor.Props(cost, service), WorkerActor.Name);
         cluster.Join(seed is null ? cluster.SelfAddress : Address.Parse(seed));
         ready(cluster.SelfAddress);
         await Task.WhenAny(stop, system.WhenTerminated).ConfigureAwait(false);
@@ -66,8 +68,12 @@ public static class ClusterNodes
             return seconds;
         }
 
-        /// <summary>Starts <paramref name="count"/> worker nodes (<paramref name="command"/> and its arguments run the partly program) that join <paramref name="driver"/>, and waits until all are up.</summary>
-        public static async Task<Workers> StartAsync(ActorSystem driver, int count, string[] command, TimeSpan timeout, CancellationToken cancel)
+        /// <summary>
+        /// Starts <paramref name="count"/> worker nodes (<paramref name="command"/> and its arguments run the partly
+        /// program; <paramref name="nodeArguments"/> follow <c>partly node</c>'s own) that join <paramref name="driver"/>,
+        /// and waits until all are up.
+        /// </summary>
+        public static async Task<Workers> StartAsync(ActorSystem driver, int count, string[] command, IReadOnlyList<string> nodeArguments, TimeSpan timeout, CancellationToken cancel)
         {
             var workers = new Workers();
             var clock = Stopwatch.StartNew();
@@ -76,7 +82,7 @@ public static class ClusterNodes
             for (int i = 0; i < count; i++)
             {
                 var start = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (string argument in command.Skip(1).Concat(["node", "--roles", WorkerRole, "--seed", cluster.SelfAddress.ToString()])) start.ArgumentList.Add(argument);
+                foreach (string argument in command.Skip(1).Concat(["node", "--roles", WorkerRole, "--seed", cluster.SelfAddress.ToString()]).Concat(nodeArguments)) start.ArgumentList.Add(argument);
                 var process = Process.Start(start) ?? throw new InputException($"cannot start a worker node ({command[0]})");
                 process.ErrorDataReceived += (_, _) => { };
                 process.OutputDataReceived += (_, line) =>

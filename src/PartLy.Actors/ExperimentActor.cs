@@ -27,6 +27,7 @@ public sealed class ExperimentActor : ReceiveActor
     private PolicyWeights _weights;
     private double _trainSeconds, _trainPlacingSeconds, _testSeconds;
     private readonly List<double> _testPlacing = [];
+    private readonly List<ServiceMeasure> _testService = [];
     private DeliveryCounters? _delivery;
     private long _testTuples;
     private string _phase = "idle";
@@ -134,6 +135,7 @@ public sealed class ExperimentActor : ReceiveActor
             _testTuples += batch.Metrics.Tuples;
             _testCompletedAt.Add(_clock.Elapsed.TotalSeconds);
             _testPlacing.Add(batch.PlacingSeconds);
+            if (batch.Service is not null) _testService.Add(batch.Service);
             Publish("test", batch);
         });
         Receive<PhaseCompleted>(done =>
@@ -199,7 +201,7 @@ public sealed class ExperimentActor : ReceiveActor
         _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
         _learner.Tell(SubscribeWeights.Instance);
         _initialVersion = _weights.Version;
-        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds), _spec.TrainFeed!, _learner);
+        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds, _spec.Service), _spec.TrainFeed!, _learner);
         Become(Training);
     }
 
@@ -208,7 +210,7 @@ public sealed class ExperimentActor : ReceiveActor
         StopPhase();
         if (_spec.TestFeed is null || _spec.TestBatches == 0) { Reply(stopped: false); return; }
         _phase = "test";
-        StartActors(new AgentSettings("test", false, _spec.Training, _spec.TestBatches, _spec.Window, _spec.Workers, ReportTimeoutSeconds: _spec.ReportTimeoutSeconds), _spec.TestFeed, ActorRefs.Nobody);
+        StartActors(new AgentSettings("test", false, _spec.Training, _spec.TestBatches, _spec.Window, _spec.Workers, ReportTimeoutSeconds: _spec.ReportTimeoutSeconds, Service: _spec.Service, Strategy: _spec.TestStrategy), _spec.TestFeed, ActorRefs.Nobody);
         Become(Testing);
     }
 
@@ -231,7 +233,7 @@ public sealed class ExperimentActor : ReceiveActor
 
     private ExperimentCompleted Completed(bool stopped) =>
         new(_weights, _training, _test, _trainSeconds, _testSeconds, _testTuples, stopped, _testCompletedAt,
-            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing);
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing, _testService.Count > 0 ? _testService : null);
 
     private void AddDelivery(DeliveryCounters? delivery)
     {

@@ -40,7 +40,7 @@ public sealed record ExperimentWeights(PolicyWeights Weights, long Batches) : IP
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
     double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime,
-    DeliveryCounters? Delivery = null, IReadOnlyList<double>? TestPlacingSeconds = null) : IPartLyMessage
+    DeliveryCounters? Delivery = null, IReadOnlyList<double>? TestPlacingSeconds = null, IReadOnlyList<ServiceMeasure>? TestService = null) : IPartLyMessage
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
@@ -178,8 +178,15 @@ public sealed record LearnerFailed(string Reason) : IPartLyMessage;
 
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
 /// <param name="PlacingSeconds">The agent's time placing the batch (its policy's decisions and the batch's metrics).</param>
+/// <param name="Service">With emulated service time: the batch's measured and predicted wall-clock time on the worker nodes.</param>
 public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion, string Stream = "",
-    double PlacingSeconds = 0) : IPartLyMessage;
+    double PlacingSeconds = 0, ServiceMeasure? Service = null) : IPartLyMessage;
+
+/// <summary>
+/// A batch under emulated service time: seconds from its blocks going out to the last worker's report, and the
+/// emulation's prediction from the cost model (<see cref="Core.Metrics.ServiceTime.PredictedSeconds"/>).
+/// </summary>
+public sealed record ServiceMeasure(double MeasuredSeconds, double PredictedSeconds);
 
 /// <summary>Agent to experiment: the phase is over (with worker nodes, how the blocks' delivery went).</summary>
 public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds, DeliveryCounters? Delivery = null) : IPartLyMessage;

@@ -40,6 +40,10 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private long _placingTicks;
     private DeliveryCounters _delivery = DeliveryCounters.None;
     private bool _killPending, _killed;
+    // A strategy placing the batches instead of the policy (a baseline through the same actors), with its buffer.
+    private readonly Core.Partitioning.Partitioner? _strategy;
+    private readonly BatchAnalyzer? _analyzer;
+    private int[] _strategyBlocks = [];
 
     public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
     {
@@ -56,6 +60,13 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
             ? Trainer.TrainingEnv(scenario, _feed, settings.Options)
             : new PartitionEnv(scenario, _feed, settings.Options.ScenarioOptions);
         _worker = new RolloutWorker(env, _policy, Trainer.ActionSeed(settings.Options.Seed), settings.Training);
+        if (settings.Service is not null && _workers is null) throw new ArgumentException("emulated service time needs worker nodes to serve the blocks");
+        if (settings.Strategy is not null)
+        {
+            if (settings.Training) throw new ArgumentException("a strategy places test batches only: training needs the policy");
+            _strategy = Core.Partitioning.Strategies.Create(settings.Strategy);
+            _analyzer = new BatchAnalyzer(settings.Options.Cost ?? CostModel.Default);
+        }
         Receive<SourceBatch>(batch =>
         {
             _waiting.Enqueue(batch);
@@ -165,7 +176,9 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     /// </summary>
     private void PlaceReady()
     {
-        while (!_killPending && _version >= _awaitedVersion && _waiting.TryPeek(out var next) && _decisions.ContainsKey(next.Sequence))
+        // Under emulated service time one batch is in service at a time, as a stream processor runs one batch's job at a time.
+        while (!_killPending && _version >= _awaitedVersion && (_settings.Service is null || _inFlight.Count == 0)
+            && _waiting.TryPeek(out var next) && _decisions.ContainsKey(next.Sequence))
         {
             if (_settings.KillWorkerAt == next.Sequence && !_killed && _workers is not null)
             {
@@ -200,9 +213,19 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private void Place(SourceBatch batch, int partitions)
     {
         var keys = ImmutableCollectionsMarshal.AsArray(batch.Keys)!;
-        _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var outcome = _worker.PlayEpisode();
+        EpisodeOutcome outcome;
+        if (_strategy is null)
+        {
+            _feed.Push(new FeedItem(new MicroBatch(batch.Index, keys, batch.ExpectedTuples), partitions, batch.NewStream, batch.Stream));
+            outcome = _worker.PlayEpisode();
+        }
+        else
+        {
+            var metrics = Core.Scheduling.SchedulingRun.Place(_strategy, _analyzer!, batch.Index, keys, batch.ExpectedTuples, partitions,
+                _settings.Options.Mode == Core.Partitioning.InformationMode.Buffered, ref _strategyBlocks);
+            outcome = new EpisodeOutcome(0, 0, metrics, 0, null, _strategyBlocks.AsMemory(0, keys.Length));
+        }
         long placing = System.Diagnostics.Stopwatch.GetTimestamp() - started;
         _placingTicks += placing;
         bool closes = _settings.Training && Learner.ClosesWindow(batch.Sequence, _settings.Batches, _settings.Options.Learner.EpisodesPerUpdate);
@@ -237,6 +260,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
             };
             Report(ready);
         }
+        if (_settings.Service is not null) PlaceReady();
         FinishIfDone();
     }
 
@@ -260,7 +284,9 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
         }
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream, flight.PlacingSeconds));
+        var service = _settings.Service is null ? null
+            : new ServiceMeasure(System.Diagnostics.Stopwatch.GetElapsedTime(flight.SentAt).TotalSeconds, _settings.Service.PredictedSeconds(flight.Blocks.Times, flight.Blocks.WorkerOf));
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream, flight.PlacingSeconds, service));
     }
 
     private void FinishIfDone()

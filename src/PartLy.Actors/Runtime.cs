@@ -34,6 +34,7 @@ public static class Runtime
         Action<ClusterFigures>? onCluster = null)
     {
         var driverCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var wall = System.Diagnostics.Stopwatch.StartNew();
         var hocon = cluster is null ? config.Hocon : ClusterNodes.NodeConfig(config.Hocon, ["driver"]);
         if (logInformation) hocon = ConfigurationFactory.ParseString("akka.loglevel = INFO").WithFallback(hocon);
         using var system = ActorSystem.Create("partly", hocon);
@@ -43,7 +44,10 @@ public static class Runtime
         {
             if (cluster is { } c)
             {
-                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.NodeCommand, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+                // The nodes block with the experiment's cost model (not their own configuration's), and serve them as it says.
+                var nodeArguments = new List<string> { "--cost", (spec.Training.Cost ?? Core.Metrics.CostModel.Default).Format() };
+                if (spec.Service is not null) nodeArguments.AddRange(["--service-time", spec.Service.Format()]);
+                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.NodeCommand, nodeArguments, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
                 spec = spec with { Workers = workers.Paths };
                 var killer = workers;
                 system.ActorOf(Akka.Actor.Props.Create(() => new FaultInjector(killer)), "faults");
@@ -54,10 +58,17 @@ public static class Runtime
             var run = experiment.Ask<object>(RunExperiment.Instance, Timeout.InfiniteTimeSpan);
             using (cancel.Register(() => experiment.Tell(StopExperiment.Instance, ActorRefs.NoSender)))
             {
+                var testCpu = new SteadyCpu();
+                long testTuples = 0;
+                double CpuNow() => System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds + workers!.CpuSeconds();
                 var reading = Task.Run(async () =>
                 {
                     await foreach (var item in progress.Reader.ReadAllAsync().ConfigureAwait(false))
-                        if (item is ExperimentProgress p) onProgress?.Invoke(p);
+                        if (item is ExperimentProgress p)
+                        {
+                            if (workers is not null && p.Phase == "test") testCpu.Observe(wall.Elapsed.TotalSeconds, CpuNow, testTuples += p.Batch.Metrics.Tuples);
+                            onProgress?.Invoke(p);
+                        }
                         else if (item is ExperimentWeights w) onWeights?.Invoke(w);
                 });
                 object reply = await run.ConfigureAwait(false);
@@ -70,7 +81,7 @@ public static class Runtime
                     var serializer = (Serialization.PartLySerializer)system.Serialization.FindSerializerForType(typeof(RunExperiment));
                     onCluster(new ClusterFigures(workers.FormationSeconds,
                         (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - driverCpu).TotalSeconds + workers.CpuSeconds(),
-                        serializer.BytesWritten + serializer.BytesRead));
+                        serializer.BytesWritten + serializer.BytesRead, wall.Elapsed.TotalSeconds, testCpu.Steady()));
                 }
                 if (cancel.IsCancellationRequested && reply is ExperimentCompleted partial && !partial.Stopped)
                     return partial with { Stopped = true };
@@ -106,8 +117,38 @@ public static class Runtime
         }
     }
 
-    /// <summary>What a multi-node run cost: forming the cluster, CPU of the driver and every node, bytes serialized and deserialized by the driver.</summary>
-    public sealed record ClusterFigures(double FormationSeconds, double CpuSeconds, long DriverBytes);
+    /// <summary>
+    /// What a multi-node run cost: forming the cluster, CPU of the driver and every node, bytes serialized and
+    /// deserialized by the driver, and the wall-clock time from starting the driver to the experiment's end.
+    /// </summary>
+    /// <param name="TestCpu">The CPU of the driver and the nodes over the test phase after its first fifth (once the
+    /// processes have compiled their code), or null without a test phase long enough to tell.</param>
+    public sealed record ClusterFigures(double FormationSeconds, double CpuSeconds, long DriverBytes, double WallSeconds, SteadyCpuFigures? TestCpu);
+
+    /// <param name="Share">CPU seconds over wall-clock seconds times the machine's cores.</param>
+    public sealed record SteadyCpuFigures(double Share, double SecondsPerMillionTuples);
+
+    /// <summary>CPU seconds and tuples so far, sampled (every 50 ms at most) as test batches complete.</summary>
+    private sealed class SteadyCpu
+    {
+        private readonly List<(double Wall, double Cpu, long Tuples)> _samples = [];
+
+        public void Observe(double wall, Func<double> cpu, long tuples)
+        {
+            if (_samples.Count > 0 && wall - _samples[^1].Wall < 0.05) return;
+            _samples.Add((wall, cpu(), tuples));
+        }
+
+        public SteadyCpuFigures? Steady()
+        {
+            if (_samples.Count < 3) return null;
+            var (first, last) = (_samples[0], _samples[^1]);
+            var from = _samples.Find(s => s.Wall >= first.Wall + 0.2 * (last.Wall - first.Wall));
+            if (last.Wall - from.Wall <= 0 || last.Tuples == from.Tuples) return null;
+            double cpu = last.Cpu - from.Cpu;
+            return new SteadyCpuFigures(cpu / ((last.Wall - from.Wall) * Environment.ProcessorCount), cpu / (last.Tuples - from.Tuples) * 1e6);
+        }
+    }
 
     /// <summary>The driver's fault injector: kills a worker node's process when an agent asks (a local actor of the driver, never deployed elsewhere).</summary>
     private sealed class FaultInjector : ReceiveActor

@@ -18,10 +18,12 @@ namespace PartLy.Actors;
 /// <param name="Workers">Actor paths of the worker nodes' <see cref="WorkerActor"/>s that process the blocks (none: each agent's own partition actors).</param>
 /// <param name="KillWorkerAt">Training batch before which the driver kills the first worker node (a fault experiment), or null.</param>
 /// <param name="ReportTimeoutSeconds">With worker nodes: a batch whose blocks have not all reported within this time fails the run.</param>
+/// <param name="Service">With worker nodes: emulated service time on the workers (one batch in service at a time), or null.</param>
+/// <param name="TestStrategy">A strategy of <c>partly strategies</c> that places the test batches instead of the policy (a baseline through the same actors), or null.</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
@@ -32,8 +34,10 @@ public sealed record ExperimentSpec(
 /// <param name="Workers">Actor paths of the worker nodes that process the blocks, one message per worker per batch (none: local partition actors).</param>
 /// <param name="KillWorkerAt">Batch before which the agent has the driver kill the first worker node, or null.</param>
 /// <param name="ReportTimeoutSeconds">With worker nodes: how long a batch may wait for its blocks' reports before the phase fails.</param>
+/// <param name="Service">Emulated service time on the worker nodes: the agent keeps one batch in service at a time and measures it.</param>
+/// <param name="Strategy">A strategy that places the batches instead of the policy (not while training), or null.</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null);
 
 /// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
 /// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>

@@ -76,6 +76,39 @@ public class ClusterTests
     }
 
     [Fact]
+    public async Task Emulated_service_time_changes_the_time_a_batch_takes_not_its_numbers_and_a_strategy_runs_through_the_same_actors()
+    {
+        var options = TestSupport.Options(0);
+        var spec = new ExperimentSpec(options, null, TestSupport.Feed(seed: 9), 12);
+        var service = new ServiceTime(Scale: 10, Slots: 2);
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var worker = ActorSystem.Create("partly", NodeConfig());
+        try
+        {
+            await Form(driver, worker);
+            worker.ActorOf(WorkerActor.Props(CostModel.Default, service), WorkerActor.Name);
+            var paths = new[] { (new RootActorPath(Cluster.Get(worker).SelfAddress) / "user" / WorkerActor.Name).ToString() };
+            var plain = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec);
+            var served = await Run(driver, spec with { Workers = paths, Service = service }, terminate: false);
+            Assert.Equal(plain.Test, served.Test);
+            Assert.Null(plain.TestService);
+            Assert.Equal(12, served.TestService!.Count);
+            Assert.All(served.TestService, s => Assert.True(s.MeasuredSeconds >= s.PredictedSeconds && s.PredictedSeconds > 0, $"{s}"));
+
+            // Hash through the same worker: it never splits a key, and it is the direct hash partitioner's placement.
+            var hash = await Run(driver, spec with { Workers = paths, Service = service, TestStrategy = "hash" }, terminate: false);
+            Assert.All(hash.Test, m => Assert.Equal(1.0, m.Replication));
+            Assert.NotEqual(plain.Test.Select(m => m.SizeImbalance), hash.Test.Select(m => m.SizeImbalance));
+            var direct = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec with { TestStrategy = "hash" });
+            Assert.Equal(direct.Test, hash.Test);
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), worker.Terminate());
+        }
+    }
+
+    [Fact]
     public async Task Blocks_that_never_report_while_their_worker_is_reachable_fail_the_run_with_what_is_missing()
     {
         var driver = ActorSystem.Create("partly", NodeConfig());

@@ -108,4 +108,24 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         Assert.Equal(1, weights.Version);
         Assert.NotEqual(before, weights.Scorer.ToArray());
     }
+
+    [Fact]
+    public async Task Under_emulated_service_time_a_worker_reports_as_without_it_once_its_slots_have_served_every_block()
+    {
+        var cost = new CostModel(1, 2, 5, 10);
+        var message = new ProcessBlocks(6, [0, 1, 2], [3, 5, 9], [1, 1, 2, 3, 3, 4, 4, 4, 5]);
+        Sys.ActorOf(WorkerActor.Props(cost)).Tell(message, TestActor);
+        var plain = await ExpectMsgAsync<BlocksProcessed>();
+        // Blocks of 3+2·2, 2+2·1 and 4+2·2 µs at 1 ms per µs on 2 slots: the third waits for the second, 4 + 8 = 12 ms.
+        var service = new ServiceTime(Scale: 1000, Slots: 2);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Sys.ActorOf(WorkerActor.Props(cost, service)).Tell(message, TestActor);
+        var served = await ExpectMsgAsync<BlocksProcessed>(TimeSpan.FromSeconds(10));
+        Assert.True(clock.Elapsed.TotalSeconds >= 0.012, $"reported after {clock.Elapsed.TotalMilliseconds:F1} ms, before the 12 ms of service");
+        Assert.Equal(0.012, service.PredictedSeconds(plain.ProcessingTimes.AsSpan(), [0, 0, 0]), 12);
+        Assert.Equal(plain.Blocks.ToArray(), served.Blocks.ToArray());
+        Assert.Equal(plain.Tuples.ToArray(), served.Tuples.ToArray());
+        Assert.Equal(plain.DistinctKeys.ToArray(), served.DistinctKeys.ToArray());
+        Assert.Equal(plain.ProcessingTimes.ToArray(), served.ProcessingTimes.ToArray());
+    }
 }

@@ -48,6 +48,31 @@ public class ClusterCliTests
         Assert.Equal(0, WorkerNodesRunning());
     }
 
+    [Fact]
+    public void Evaluating_under_emulated_service_time_measures_the_policy_and_hash_against_the_cost_model_s_prediction()
+    {
+        string trained = CliTests.TempPath(), report = Path.Combine(CliTests.TempPath(), "service.json");
+        var (code, error) = CliTests.Run("train", "--quiet", "--batches", "100", "--test-batches", "10", "--partitions", "8", "--train-partitions", "8", "--out", trained);
+        Assert.True(code == 0, error);
+        (code, error) = CliTests.Run("evaluate", "--quiet", "--policy", Path.Combine(trained, "policy.json"), "--partitions", "8", "--tuples", "30000", "--batch", "1000",
+            "--strategies", "hash", "--no-timing", "--cluster", "workers=2", "--service-time", "emulate:scale=20,slots=2", "--service-report", report);
+        Assert.True(code == 0, error);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(report));
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("workers").GetInt32());
+        Assert.Equal(2, root.GetProperty("slots").GetInt32());
+        foreach (string name in new[] { "learned", "hash" })
+        {
+            var run = root.GetProperty(name);
+            Assert.Equal(30, run.GetProperty("batches").GetInt64());
+            double measured = run.GetProperty("measured_milliseconds").GetDouble(), predicted = run.GetProperty("predicted_milliseconds").GetDouble();
+            Assert.True(predicted > 0 && measured >= predicted, $"{name}: {measured} ms measured, {predicted} ms predicted: a block is never served in less than its time");
+        }
+        double ratio = root.GetProperty("learned").GetProperty("predicted_milliseconds").GetDouble() / root.GetProperty("hash").GetProperty("predicted_milliseconds").GetDouble();
+        Assert.Equal(ratio, root.GetProperty("predicted_ratio").GetDouble(), 9);
+        Assert.Equal(0, WorkerNodesRunning());
+    }
+
     /// <summary>Worker node processes of this machine, by their command lines (Linux's /proc; 0 elsewhere).</summary>
     private static int WorkerNodesRunning()
     {
@@ -73,6 +98,10 @@ public class ClusterCliTests
     [InlineData("--kill: 'learner@update=2' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2", "--kill", "learner@update=2")]
     [InlineData("--kill worker@batch=900: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "workers=2", "--kill", "worker@batch=900")]
     [InlineData("--cluster-report needs --cluster workers=N", "train", "--quiet", "--cluster-report", "cluster.json")]
+    [InlineData("--service-time needs --cluster workers=N", "train", "--quiet", "--service-time", "emulate")]
+    [InlineData("--service-time: 'emulate:slots=0': slots=0 is outside [1, 64]", "bench", "--quiet", "--service-time", "emulate:slots=0")]
+    [InlineData("--service-report needs --service-time", "bench", "--quiet", "--service-report", "service.json")]
+    [InlineData("--service-time: 'fast': the only service time is emulate", "node", "--roles", "worker", "--service-time", "fast")]
     [InlineData("--roles: unknown role 'learner'", "node", "--roles", "learner")]
     [InlineData("--seed 'nowhere' is not an address", "node", "--roles", "worker", "--seed", "nowhere")]
     public void Cluster_settings_that_are_wrong_or_not_built_are_refused_before_anything_starts(string message, params string[] args)

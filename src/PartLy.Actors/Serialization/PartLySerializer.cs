@@ -27,9 +27,9 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(RunSchedule.Instance),
         Singleton(SubscribeWeights.Instance),
         Singleton(GetWeights.Instance),
-        Of<ExperimentProgress>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
+        Of<ExperimentProgress>(3, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
         Of<ExperimentWeights>(1, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
-        Of<ExperimentCompleted>(2, (w, m) =>
+        Of<ExperimentCompleted>(3, (w, m) =>
         {
             w.Write(m.Weights);
             w.WriteList(m.Training, (x, e) => x.Write(e));
@@ -38,8 +38,10 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.WriteList(m.TestCompletedAt, (x, t) => x.Write(t));
             w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery);
             w.Write(m.TestPlacingSeconds is not null); w.WriteList(m.TestPlacingSeconds ?? [], (x, t) => x.Write(t));
+            w.Write(m.TestService is not null); w.WriteList(m.TestService ?? [], (x, s) => x.Write(s));
         }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
-            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadBoolean() ? r.ReadList(x => x.ReadDouble()) : NoList(r))),
+            r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadBoolean() ? r.ReadList(x => x.ReadDouble()) : NoList(r),
+            r.ReadBoolean() ? r.ReadList(x => x.ReadService()!) : NoList(r, x => x.ReadService()!))),
         Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
         Of<SourceBatch>(1, (w, m) =>
@@ -69,7 +71,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble())),
         Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
-        Of<BatchCompleted>(2, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
+        Of<BatchCompleted>(3, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
         Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },
             r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble(), r.ReadDelivery())),
         Of<KillWorker>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
@@ -78,9 +80,11 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
     ];
 
     /// <summary>An absent list (written as a false flag and an empty list).</summary>
-    private static IReadOnlyList<double>? NoList(BinaryReader reader)
+    private static IReadOnlyList<double>? NoList(BinaryReader reader) => NoList(reader, x => x.ReadDouble());
+
+    private static IReadOnlyList<T>? NoList<T>(BinaryReader reader, Func<BinaryReader, T> read)
     {
-        reader.ReadList(x => x.ReadDouble());
+        reader.ReadList(read);
         return null;
     }
 

@@ -101,10 +101,20 @@ internal static class WireFormat
     {
         writer.Write(b.Sequence); writer.Write(b.Metrics); writer.Write(b.Reward); writer.Write(b.ReferenceReward);
         writer.Write(b.Decisions); writer.Write(b.PolicyVersion); writer.Write(b.Stream); writer.Write(b.PlacingSeconds);
+        writer.Write(b.Service);
     }
 
+    public static void Write(this BinaryWriter writer, ServiceMeasure? service)
+    {
+        writer.Write(service is not null);
+        if (service is null) return;
+        writer.Write(service.MeasuredSeconds); writer.Write(service.PredictedSeconds);
+    }
+
+    public static ServiceMeasure? ReadService(this BinaryReader reader) => reader.ReadBoolean() ? new ServiceMeasure(reader.ReadDouble(), reader.ReadDouble()) : null;
+
     public static BatchCompleted ReadBatchCompleted(this BinaryReader r) =>
-        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString(), r.ReadDouble());
+        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString(), r.ReadDouble(), r.ReadService());
 
     public static void Write(this BinaryWriter writer, EpisodeRecord e)
     {

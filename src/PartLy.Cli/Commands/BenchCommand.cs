@@ -60,6 +60,14 @@ public sealed class BenchSettings : StreamSettings
     [Description("workers=N[[,mode=sync]]: run the policy on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (needs --policy, the actors runtime).")]
     public string? Cluster { get; init; }
 
+    [CommandOption("--service-time <SPEC>")]
+    [Description("emulate[[:scale=S,slots=K]]: with --cluster, the worker nodes serve each block for its cost-model time as wall-clock (S µs per cost-model µs, default 100) on K task slots each (default 4), one batch at a time; the policy and then hash run through them, measured against the cost model's prediction.")]
+    public string? ServiceTime { get; init; }
+
+    [CommandOption("--service-report <FILE>")]
+    [Description("With --service-time: write the measured and predicted batch times of the policy and hash as JSON.")]
+    public string? ServiceReport { get; init; }
+
     [CommandOption("--no-timing")]
     [Description("Skip the steady-state routing measurement (about 0.8 s per strategy): tuples_per_second is then 0.")]
     public bool NoTiming { get; init; }
@@ -79,6 +87,12 @@ public sealed class BenchCommand : Command<BenchSettings>
         bool actors = Check.OneOf(new Named<string>(settings.Runtime ?? defaultRuntime, "--runtime"), "actors", "direct") == "actors";
         int workers = settings.Cluster is null ? 0 : new Named<string>(settings.Cluster, "--cluster").Parse(ClusterOption.Parse);
         if (workers > 0 && (!actors || settings.Policy is null)) throw new InputException("--cluster runs a trained policy through the actors: it needs --policy and --runtime actors");
+        var service = ClusterOption.ParseService(settings.ServiceTime, workers);
+        if (settings.ServiceReport is not null)
+        {
+            if (service is null) throw new InputException("--service-report needs --service-time");
+            AtomicFile.CheckWritable(settings.ServiceReport, "--service-report");
+        }
         var stream = settings.Stream;
         foreach (var (path, flag) in new[] { (settings.Json, "--json"), (settings.Csv, "--csv"), (settings.Png, "--png") })
             if (path is not null) AtomicFile.CheckWritable(path, flag);
@@ -101,7 +115,7 @@ public sealed class BenchCommand : Command<BenchSettings>
                 entries.Insert(2, new BenchEntry(random, () => Strategies.Create(random)));
             }
         }
-        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, workers, cancellationToken);
+        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, workers, service, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples * entries.Count : null, "bench", "tuples routed",
             progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights, timeRouting: !settings.NoTiming));
         ReportTable.Write(report);
@@ -114,7 +128,7 @@ public sealed class BenchCommand : Command<BenchSettings>
     }
 
     /// <summary>Runs the policy through the embedded ActorSystem (source, agent, partition actors) and prints its figures.</summary>
-    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, int workers, CancellationToken cancel)
+    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, int workers, ServiceTime? service, CancellationToken cancel)
     {
         var stream = settings.Stream;
         var config = settings.Configuration;
@@ -122,13 +136,34 @@ public sealed class BenchCommand : Command<BenchSettings>
         var options = new TrainingOptions(checkpoint.Scenario, checkpoint.Mode, checkpoint.Weights, checkpoint.Learner, 0, checkpoint.Seed, settings.CostModel, checkpoint.Slack);
         var weights = LearnerActor.WeightsOf(checkpoint.Policy, 1);
         var spec = new ExperimentSpec(options, null, new StreamFeedSpec(stream.Spec(), stream.Batch, stream.Partitions, Loop: false), long.MaxValue,
-            InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds);
+            InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds, Service: service);
+        double? cpuShare = null;
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? (workers, NodeCommand.Self()) : null).GetAwaiter().GetResult());
+            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? (workers, NodeCommand.Self()) : null,
+                onCluster: f => cpuShare = f.TestCpu?.Share).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"learned policy through the actors (source → agent → {(workers > 0 ? $"{stream.Partitions} blocks on {workers} worker nodes, a message per worker" : $"{stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+        if (service is not null && ServiceRun.Of("learned", run, cpuShare) is { } learned) CompareWithHash(settings, spec, workers, service, learned, cancel);
+    }
+
+    /// <summary>Emulated service time: hash through the same worker nodes, and the policy's batch-time ratio to it, measured and predicted.</summary>
+    private static void CompareWithHash(BenchSettings settings, ExperimentSpec spec, int workers, ServiceTime service, ServiceRun learned, CancellationToken cancel)
+    {
+        double? cpuShare = null;
+        var run = ProgressDisplay.Run(settings.Quiet, null, "actors (hash)", "batches", progress =>
+            PartLy.Actors.Runtime.RunAsync(spec with { TestStrategy = "hash" }, settings.Configuration, _ => progress.Advance(1), cancel, cluster: (workers, NodeCommand.Self()),
+                onCluster: f => cpuShare = f.TestCpu?.Share).GetAwaiter().GetResult());
+        var hash = ServiceRun.Of("hash", run, cpuShare)!;
+        var report = ServiceReport.Of(workers, service, settings.Stream.Partitions, learned, hash);
+        AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({service.Format()}, {workers} worker nodes, P = {settings.Stream.Partitions}), after warm-up:"));
+        foreach (var line in new[] { learned.Describe(), hash.Describe(), report.Describe() }) AnsiConsole.MarkupLine(Markup.Escape("  " + line));
+        if (settings.ServiceReport is not null)
+        {
+            report.Write(settings.ServiceReport);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(settings.ServiceReport)}");
+        }
     }
 }
 

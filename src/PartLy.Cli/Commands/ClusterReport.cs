@@ -14,14 +14,15 @@ namespace PartLy.Cli.Commands;
 /// <param name="TuplesDoubleCounted">Tuples counted in more than one report of their block.</param>
 /// <param name="StallSecondsMax">The longest a batch waited from sending its blocks to their last report.</param>
 /// <param name="TuplesPerSecond">End-to-end test throughput after warm-up, here and in the embedded run.</param>
-/// <param name="CpuSecondsPerMillionTuples">CPU of the driver and every node process over the run, per million tuples.</param>
+/// <param name="CpuSecondsPerMillionTuples">CPU of the driver and every node process per million tuples, over the test phase after its first fifth (null without a test phase long enough to tell).</param>
+/// <param name="CpuSeconds">CPU of the driver and every node process over the whole run (starting the nodes, compiling the code, training and testing).</param>
 /// <param name="BytesPerTuple">Bytes of PartLy messages the driver serialized and deserialized (every block and report), per tuple; the cluster's own gossip is not counted.</param>
 /// <param name="FormationSeconds">From starting the node processes until every one was up.</param>
 public sealed record ClusterReport(
     int Workers, int Agents, int Learners, string Mode, long Batches, long Tuples, long TuplesLost, long TuplesDoubleCounted,
     int WorkersLost, int BlocksResent, int DuplicatesDropped, double StallSecondsMax, double? FailoverSeconds,
     string PolicySha256, string EmbeddedPolicySha256, double TuplesPerSecond, double EmbeddedTuplesPerSecond,
-    double CpuSecondsPerMillionTuples, double BytesPerTuple, double FormationSeconds)
+    double? CpuSecondsPerMillionTuples, double CpuSeconds, double BytesPerTuple, double FormationSeconds)
 {
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -33,7 +34,7 @@ public sealed record ClusterReport(
             Math.Max(0, delivery.TuplesPlaced - delivery.TuplesReported), Math.Max(0, delivery.TuplesReported - delivery.TuplesPlaced),
             delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, null,
             Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,
-            figures.CpuSeconds / Math.Max(tuples, 1) * 1e6, (double)figures.DriverBytes / Math.Max(tuples, 1), figures.FormationSeconds);
+            figures.TestCpu?.SecondsPerMillionTuples, figures.CpuSeconds, (double)figures.DriverBytes / Math.Max(tuples, 1), figures.FormationSeconds);
     }
 
     public void Write(string path) => TypedFiles.WriteJson(path, this);

@@ -1,7 +1,9 @@
 using System.ComponentModel;
 using PartLy.Actors;
 using PartLy.Actors.Configuration;
+using PartLy.Cli.Options;
 using PartLy.Core;
+using PartLy.Core.Metrics;
 using Spectre.Console.Cli;
 
 namespace PartLy.Cli.Commands;
@@ -19,6 +21,14 @@ public sealed class NodeSettings : CommandSettings
     [CommandOption("--port <PORT>")]
     [Description("TCP port on 127.0.0.1 (0: any free port). Default 0.")]
     public int Port { get; init; }
+
+    [CommandOption("--cost <COEFFICIENTS>")]
+    [Description("The cost model a=..,b=..,c=..,d=.. of the blocks' time (the driver passes its own). Default: partly.cost of the configuration.")]
+    public string? Cost { get; init; }
+
+    [CommandOption("--service-time <SPEC>")]
+    [Description("emulate[[:scale=S,slots=K]]: serve each block for its cost-model time as wall-clock, S µs per cost-model µs (default 100) on K task slots (default 4).")]
+    public string? ServiceTime { get; init; }
 
     [CommandOption("--config <FILE>")]
     [Description("A HOCON file layered on top of hocon/partly.conf and hocon/cluster.conf.")]
@@ -46,9 +56,11 @@ public sealed class NodeCommand : Command<NodeSettings>
         if (settings.Seed is not null && !Akka.Actor.Address.TryParse(settings.Seed, out _))
             throw new InputException($"--seed '{settings.Seed}' is not an address such as akka.tcp://partly@127.0.0.1:4053");
         var runtime = RuntimeConfig.Load(settings.Config);
+        var cost = settings.Cost is null ? runtime.Cost : new Named<string>(settings.Cost, "--cost").Parse(CostModel.Parse);
+        var service = settings.ServiceTime is null ? null : new Named<string>(settings.ServiceTime, "--service-time").Parse(ServiceTime.Parse);
         var config = ClusterNodes.NodeConfig(runtime.Hocon, roles, settings.Port);
         var stop = Task.Run(() => { while (Console.In.Read() != -1) { } }, CancellationToken.None);
-        ClusterNodes.RunNodeAsync(config, settings.Seed, roles, runtime.Cost, address => Console.WriteLine($"node {address} ready"),
+        ClusterNodes.RunNodeAsync(config, settings.Seed, roles, cost, service, address => Console.WriteLine($"node {address} ready"),
             Task.WhenAny(stop, Task.Delay(Timeout.Infinite, cancellationToken))).GetAwaiter().GetResult();
         return 0;
     }

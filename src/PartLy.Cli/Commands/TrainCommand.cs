@@ -61,6 +61,10 @@ public sealed class TrainSettings : StreamSettings
     [Description("worker@batch=B: with --cluster workers=2 or more, kill the first worker node (SIGKILL) just before training batch B goes out; its blocks go again to the survivors and the numbers stay those of the run without the fault.")]
     public string? Kill { get; init; }
 
+    [CommandOption("--service-time <SPEC>")]
+    [Description("emulate[[:scale=S,slots=K]]: with --cluster, each worker node serves a block for its cost-model time as wall-clock (S µs per cost-model µs, default 100) on K task slots (default 4), one batch at a time; the test phase reports measured against predicted batch time.")]
+    public string? ServiceTime { get; init; }
+
     [CommandOption("--cluster-report <FILE>")]
     [Description("With --cluster: write the cluster report (JSON: tuples lost and re-sent, the longest stall, policy hashes and throughput against the same experiment run again in one process, CPU and bytes per tuple, formation time).")]
     public string? ClusterReport { get; init; }
@@ -191,6 +195,8 @@ public sealed class TrainCommand : Command<TrainSettings>
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+            if (o.Service is not null && ServiceRun.Of("learned", run, null) is { } served)
+                AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({o.Service.Format()}, {o.ClusterWorkers} worker nodes): {served.Describe()}"));
         }
         if (actorRun?.Delivery is { } delivery)
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
@@ -230,7 +236,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
-            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt);
+            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");
@@ -256,7 +262,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             // The same experiment in one process, for the report's equality and ratios.
             var embedded = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "embedded reference", "batches", progress =>
-                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
+                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, Service = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
             var embeddedPolicy = CheckpointOf(o, embedded).ToBytes();
             report = checkpoint => ClusterReport.Of(o.ClusterWorkers, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
         }

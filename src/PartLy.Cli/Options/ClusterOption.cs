@@ -20,6 +20,15 @@ public static class ClusterOption
         return workers;
     }
 
+    /// <summary>--service-time emulate[:scale=S,slots=K], which needs worker nodes to serve the blocks.</summary>
+    public static Core.Metrics.ServiceTime? ParseService(string? text, int workers)
+    {
+        if (text is null) return null;
+        var service = new Named<string>(text, "--service-time").Parse(Core.Metrics.ServiceTime.Parse);
+        if (workers == 0) throw new InputException("--service-time needs --cluster workers=N (the worker nodes serve the blocks)");
+        return service;
+    }
+
     /// <summary>--kill worker@batch=B: the training batch before which the first worker node is killed.</summary>
     public static long ParseKill(string text)
     {

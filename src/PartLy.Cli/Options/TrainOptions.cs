@@ -27,6 +27,9 @@ public sealed record TrainOptions(
     /// <summary>Training batch before which the first worker node is killed (--kill worker@batch=B), or null.</summary>
     public long? KillWorkerAt { get; init; }
 
+    /// <summary>Emulated service time on the worker nodes (--service-time), or null.</summary>
+    public Core.Metrics.ServiceTime? Service { get; init; }
+
     /// <summary>Where the cluster report goes (--cluster-report FILE), or null.</summary>
     public string? ClusterReport { get; init; }
 
@@ -125,6 +128,7 @@ public sealed record TrainOptions(
         int workers = s.Cluster is null ? 0 : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
         if (workers > 0 && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
         long? killAt = s.Kill is null ? null : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        var service = ClusterOption.ParseService(s.ServiceTime, workers);
         if (killAt is { } at)
         {
             if (workers < 2) throw new InputException("--kill worker@batch=B needs --cluster workers=2 or more (the survivors take the lost worker's blocks)");
@@ -136,7 +140,7 @@ public sealed record TrainOptions(
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, KillWorkerAt = killAt, ClusterReport = s.ClusterReport };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, KillWorkerAt = killAt, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>

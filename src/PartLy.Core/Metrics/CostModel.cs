@@ -14,6 +14,9 @@ public sealed record CostModel(double PerTuple = 1.0, double PerDistinctKey = 2.
     public double BatchTime(double slowestBlock, int extraFragments, int partitions) =>
         slowestBlock + PerExtraFragment * extraFragments + PerPartition * partitions;
 
+    /// <summary>The text <see cref="Parse"/> reads back to this model (for a node's command line).</summary>
+    public string Format() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a={PerTuple:R},b={PerDistinctKey:R},c={PerExtraFragment:R},d={PerPartition:R}");
+
     public static CostModel Parse(string text)
     {
         var spec = Spec.Parse("cost:" + text);
