@@ -14,6 +14,7 @@ namespace PartLy.Actors;
 public static class ClusterNodes
 {
     public const string WorkerRole = "worker";
+    public const string LearnerRole = LearnerHost.Role;
 
     /// <summary>The node configuration: roles and port over hocon/cluster.conf over <paramref name="runtime"/>.</summary>
     public static Config NodeConfig(Config runtime, IEnumerable<string> roles, int port = 0)
@@ -38,13 +39,14 @@ public static class ClusterNodes
         using var system = ActorSystem.Create("partly", config);
         var cluster = Cluster.Get(system);
         if (roles.Contains(WorkerRole)) system.ActorOf(WorkerActor.Props(cost, service), WorkerActor.Name);
+        if (roles.Contains(LearnerHost.Role)) LearnerSingleton.StartManager(system);
         cluster.Join(seed is null ? cluster.SelfAddress : Address.Parse(seed));
         ready(cluster.SelfAddress);
         await Task.WhenAny(stop, system.WhenTerminated).ConfigureAwait(false);
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
     }
 
-    /// <summary>Worker node processes started for a driver, stopped on dispose.</summary>
+    /// <summary>The node processes started for a driver (workers, then learners), stopped on dispose.</summary>
     public sealed class Workers : IAsyncDisposable
     {
         private readonly List<Process> _processes = [];
@@ -69,21 +71,21 @@ public static class ClusterNodes
         }
 
         /// <summary>
-        /// Starts <paramref name="count"/> worker nodes (<paramref name="command"/> and its arguments run the partly
-        /// program; <paramref name="nodeArguments"/> follow <c>partly node</c>'s own) that join <paramref name="driver"/>,
-        /// and waits until all are up.
+        /// Starts <paramref name="count"/> worker nodes and <paramref name="learners"/> learner nodes
+        /// (<paramref name="command"/> and its arguments run the partly program; <paramref name="nodeArguments"/> follow
+        /// <c>partly node</c>'s own) that join <paramref name="driver"/>, and waits until all are up.
         /// </summary>
-        public static async Task<Workers> StartAsync(ActorSystem driver, int count, string[] command, IReadOnlyList<string> nodeArguments, TimeSpan timeout, CancellationToken cancel)
+        public static async Task<Workers> StartAsync(ActorSystem driver, int count, int learners, string[] command, IReadOnlyList<string> nodeArguments, TimeSpan timeout, CancellationToken cancel)
         {
             var workers = new Workers();
             var clock = Stopwatch.StartNew();
             var cluster = Cluster.Get(driver);
             cluster.Join(cluster.SelfAddress);
-            for (int i = 0; i < count; i++)
+            foreach (string role in Enumerable.Repeat(WorkerRole, count).Concat(Enumerable.Repeat(LearnerHost.Role, learners)))
             {
                 var start = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                foreach (string argument in command.Skip(1).Concat(["node", "--roles", WorkerRole, "--seed", cluster.SelfAddress.ToString()]).Concat(nodeArguments)) start.ArgumentList.Add(argument);
-                var process = Process.Start(start) ?? throw new InputException($"cannot start a worker node ({command[0]})");
+                foreach (string argument in command.Skip(1).Concat(["node", "--roles", role, "--seed", cluster.SelfAddress.ToString()]).Concat(nodeArguments)) start.ArgumentList.Add(argument);
+                var process = Process.Start(start) ?? throw new InputException($"cannot start a {role} node ({command[0]})");
                 process.ErrorDataReceived += (_, _) => { };
                 process.OutputDataReceived += (_, line) =>
                 {
@@ -95,12 +97,13 @@ public static class ClusterNodes
                 workers._processes.Add(process);
             }
             var deadline = DateTime.UtcNow + timeout;
-            while (cluster.State.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(WorkerRole)) < count)
+            int Up(string role) => cluster.State.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(role));
+            while (Up(WorkerRole) < count || Up(LearnerHost.Role) < learners)
             {
                 cancel.ThrowIfCancellationRequested();
                 if (workers._processes.FirstOrDefault(p => p.HasExited) is { } dead)
-                    throw new InputException($"a worker node exited with code {dead.ExitCode} before joining the cluster");
-                if (DateTime.UtcNow > deadline) throw new InputException($"the {count} worker nodes did not join the cluster within {timeout.TotalSeconds:F0} s");
+                    throw new InputException($"a node exited with code {dead.ExitCode} before joining the cluster");
+                if (DateTime.UtcNow > deadline) throw new InputException($"the {count + learners} nodes did not join the cluster within {timeout.TotalSeconds:F0} s");
                 await Task.Delay(100, cancel).ConfigureAwait(false);
             }
             workers.FormationSeconds = clock.Elapsed.TotalSeconds;

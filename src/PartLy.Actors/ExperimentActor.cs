@@ -198,7 +198,12 @@ public sealed class ExperimentActor : ReceiveActor
     private void StartTraining()
     {
         _phase = "train";
-        _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
+        if (_spec.LearnerOnNodes)
+        {
+            _learner = Context.ActorOf(LearnerSingleton.ProxyProps(Context.System), "learner");
+            _learner.Tell(new StartLearning(_spec.Training, _weights));
+        }
+        else _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
         _learner.Tell(SubscribeWeights.Instance);
         _initialVersion = _weights.Version;
         StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds, _spec.Service), _spec.TrainFeed!, _learner);

@@ -171,6 +171,12 @@ public sealed record GetWeights : IPartLyMessage
     public static GetWeights Instance { get; } = new();
 }
 
+/// <summary>
+/// Experiment to the learner singleton on a learner node: learn this session from these weights (a learner it held
+/// before is replaced: one experiment per driver).
+/// </summary>
+public sealed record StartLearning(TrainingOptions Options, PolicyWeights Initial) : IPartLyMessage;
+
 /// <summary>Learner to subscribers: training cannot go on.</summary>
 public sealed record LearnerFailed(string Reason) : IPartLyMessage;
 

@@ -30,7 +30,7 @@ public static class Runtime
     /// that many worker node processes (the command runs the partly program) and sends them the blocks.</param>
     /// <param name="onCluster">With worker nodes: what the run cost across the nodes, told once the experiment is over.</param>
     public static async Task<ExperimentCompleted> RunAsync(ExperimentSpec spec, RuntimeConfig config, Action<ExperimentProgress>? onProgress,
-        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null, (int Workers, string[] NodeCommand)? cluster = null,
+        CancellationToken cancel, bool logInformation = false, Action<ExperimentWeights>? onWeights = null, ClusterLaunch? cluster = null,
         Action<ClusterFigures>? onCluster = null)
     {
         var driverCpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
@@ -47,8 +47,8 @@ public static class Runtime
                 // The nodes block with the experiment's cost model (not their own configuration's), and serve them as it says.
                 var nodeArguments = new List<string> { "--cost", (spec.Training.Cost ?? Core.Metrics.CostModel.Default).Format() };
                 if (spec.Service is not null) nodeArguments.AddRange(["--service-time", spec.Service.Format()]);
-                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.NodeCommand, nodeArguments, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
-                spec = spec with { Workers = workers.Paths };
+                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.Learners, c.NodeCommand, nodeArguments, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+                spec = spec with { Workers = workers.Paths, LearnerOnNodes = c.Learners > 0 };
                 var killer = workers;
                 system.ActorOf(Akka.Actor.Props.Create(() => new FaultInjector(killer)), "faults");
             }
@@ -116,6 +116,12 @@ public static class Runtime
             await system.Terminate().ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// A multi-node run's nodes: <paramref name="Workers"/> worker nodes and <paramref name="Learners"/> learner nodes
+    /// (0: the learner stays in the driver), started with <paramref name="NodeCommand"/> (the partly program).
+    /// </summary>
+    public sealed record ClusterLaunch(int Workers, string[] NodeCommand, int Learners = 0);
 
     /// <summary>
     /// What a multi-node run cost: forming the cluster, CPU of the driver and every node, bytes serialized and

@@ -20,10 +20,11 @@ namespace PartLy.Actors;
 /// <param name="ReportTimeoutSeconds">With worker nodes: a batch whose blocks have not all reported within this time fails the run.</param>
 /// <param name="Service">With worker nodes: emulated service time on the workers (one batch in service at a time), or null.</param>
 /// <param name="TestStrategy">A strategy of <c>partly strategies</c> that places the test batches instead of the policy (a baseline through the same actors), or null.</param>
+/// <param name="LearnerOnNodes">The learner is the cluster singleton of the learner nodes (<see cref="LearnerHost"/>), not a child of the experiment.</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null, bool LearnerOnNodes = false);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>

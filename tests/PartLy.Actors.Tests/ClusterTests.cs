@@ -76,6 +76,36 @@ public class ClusterTests
     }
 
     [Fact]
+    public async Task Training_with_the_learner_as_the_singleton_of_a_learner_node_gives_the_embedded_run_s_policy()
+    {
+        var options = TestSupport.Options(40);
+        var spec = new ExperimentSpec(options, TestSupport.Feed(), TestSupport.Feed(seed: 9), 8);
+        var embedded = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec);
+
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var learner = ActorSystem.Create("partly", ConfigurationFactory.ParseString($"akka.cluster.roles = [\"{LearnerHost.Role}\"]").WithFallback(NodeConfig()));
+        try
+        {
+            await Form(driver, learner);
+            LearnerSingleton.StartManager(learner);
+            driver.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
+            var paths = new[] { (new RootActorPath(Cluster.Get(driver).SelfAddress) / "user" / WorkerActor.Name).ToString() };
+            var clustered = await Run(driver, spec with { Workers = paths, LearnerOnNodes = true }, terminate: false);
+            Assert.Equal(embedded.Training.Select(e => e.Reward), clustered.Training.Select(e => e.Reward));
+            Assert.Equal(embedded.Test, clustered.Test);
+            Assert.Equal(embedded.Weights.Scorer.ToArray(), clustered.Weights.Scorer.ToArray());
+            Assert.Equal(embedded.Weights.Version, clustered.Weights.Version);
+            // The learner ran on the learner node: its singleton is there, and the driver has none.
+            await learner.ActorSelection($"/user/{LearnerHost.ManagerName}/singleton").ResolveOne(TimeSpan.FromSeconds(5));
+            await Assert.ThrowsAsync<ActorNotFoundException>(() => driver.ActorSelection($"/user/{LearnerHost.ManagerName}/singleton").ResolveOne(TimeSpan.FromSeconds(1)));
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), learner.Terminate());
+        }
+    }
+
+    [Fact]
     public async Task Emulated_service_time_changes_the_time_a_batch_takes_not_its_numbers_and_a_strategy_runs_through_the_same_actors()
     {
         var options = TestSupport.Options(0);

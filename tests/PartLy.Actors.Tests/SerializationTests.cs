@@ -34,6 +34,11 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         new EpisodeExperience(5, [0.1f, 0.2f], [2], [1], [-0.7f], [0.3f], [1f, 2f, 3f], -0.25, true, 0.5),
         Weights, new LearnerFailed("NaN"), new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3), new PhaseCompleted("test", 10, 0.5), new PhaseCompleted("train", 10, 0.5, new DeliveryCounters(1, 25, 0, 4.25, 10_000, 10_000)),
         new PhaseFailed("train", "why"), new KillWorker(300, 0), new WorkerKilled(300, 0),
+        new BatchCompleted(5, Metrics, -0.5, -0.7, 12, 3, "zipf", 0.0005, new ServiceMeasure(0.125, 0.1171875)),
+        new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), null, [0.125], [new ServiceMeasure(0.25, 0.24)]),
+        new StartLearning(new PartLy.Learning.Training.TrainingOptions("partitioner", PartLy.Core.Partitioning.InformationMode.Buffered, new CostWeights(1, 0.5, 0.25, 2),
+            new PartLy.Learning.Algorithms.LearnerOptions("reinforce", 1e-3, false, 3, 2, 0.1, 0.9, 0.02, 0.4, 0.75, 16, 8), 640, ulong.MaxValue - 3, new CostModel(1, 2.5, 5, 10), 0.01), Weights),
+        new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights),
     }.Select(m => new object[] { m });
 
     [Theory]

@@ -17,6 +17,12 @@ public class ClusterCliTests
         Assert.True(code == 0, error);
         Assert.Equal(File.ReadAllBytes(Path.Combine(embedded, "policy.json")), File.ReadAllBytes(Path.Combine(clustered, "policy.json")));
         Assert.Equal(0, WorkerNodesRunning());
+        // The learner on a node of its own, as the singleton of the learner nodes: the same policy.
+        string learnerNode = CliTests.TempPath();
+        (code, error) = CliTests.Run([.. train, "--out", learnerNode, "--cluster", "workers=1,learners=1"]);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(embedded, "policy.json")), File.ReadAllBytes(Path.Combine(learnerNode, "policy.json")));
+        Assert.Equal(0, WorkerNodesRunning());
     }
 
     [Fact]
@@ -73,7 +79,7 @@ public class ClusterCliTests
         Assert.Equal(0, WorkerNodesRunning());
     }
 
-    /// <summary>Worker node processes of this machine, by their command lines (Linux's /proc; 0 elsewhere).</summary>
+    /// <summary>Node processes (workers and learners) of this machine, by their command lines (Linux's /proc; 0 elsewhere).</summary>
     private static int WorkerNodesRunning()
     {
         if (!Directory.Exists("/proc")) return 0;
@@ -83,7 +89,7 @@ public class ClusterCliTests
             try
             {
                 string commandLine = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (commandLine.Contains("partly.dll node --roles worker")) count++;
+                if (commandLine.Contains("partly.dll node --roles")) count++;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
         }
@@ -92,6 +98,7 @@ public class ClusterCliTests
 
     [Theory]
     [InlineData("mode 'async': only mode=sync is built", "train", "--quiet", "--cluster", "workers=2,mode=async")]
+    [InlineData("agents on nodes of their own are not built yet", "train", "--quiet", "--cluster", "workers=2,agents=2")]
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
     [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
     [InlineData("--kill worker@batch=B needs --cluster workers=2 or more", "train", "--quiet", "--cluster", "workers=1", "--kill", "worker@batch=5")]
@@ -102,7 +109,9 @@ public class ClusterCliTests
     [InlineData("--service-time: 'emulate:slots=0': slots=0 is outside [1, 64]", "bench", "--quiet", "--service-time", "emulate:slots=0")]
     [InlineData("--service-report needs --service-time", "bench", "--quiet", "--service-report", "service.json")]
     [InlineData("--service-time: 'fast': the only service time is emulate", "node", "--roles", "worker", "--service-time", "fast")]
-    [InlineData("--roles: unknown role 'learner'", "node", "--roles", "learner")]
+    [InlineData("--roles: unknown role 'agent'", "node", "--roles", "agent")]
+    [InlineData("--cluster learners=L: evaluation does not learn", "bench", "--quiet", "--cluster", "workers=1,learners=1")]
+    [InlineData("learners=9 is outside [0, 4]", "train", "--quiet", "--cluster", "workers=1,learners=9")]
     [InlineData("--seed 'nowhere' is not an address", "node", "--roles", "worker", "--seed", "nowhere")]
     public void Cluster_settings_that_are_wrong_or_not_built_are_refused_before_anything_starts(string message, params string[] args)
     {

@@ -70,6 +70,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.WriteFloats(m.Values); w.WriteFloats(m.States); w.Write(m.Reward); w.Write(m.UpdateNow); w.Write(m.Progress);
         }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble())),
         Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
+        Of<StartLearning>(1, (w, m) => { w.Write(m.Options); w.Write(m.Initial); }, r => new(r.ReadTrainingOptions(), r.ReadWeights())),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<BatchCompleted>(3, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
         Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },

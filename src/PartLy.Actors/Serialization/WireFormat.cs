@@ -87,6 +87,33 @@ internal static class WireFormat
         return new BatchSketch(tuples, distinct, heaviest);
     }
 
+    public static void Write(this BinaryWriter writer, TrainingOptions o)
+    {
+        writer.Write(o.Scenario); writer.Write((int)o.Mode);
+        writer.Write(o.Weights.Imbalance); writer.Write(o.Weights.Replication); writer.Write(o.Weights.Cardinality); writer.Write(o.Weights.Migration);
+        var l = o.Learner;
+        writer.Write(l.Algorithm); writer.Write(l.LearningRate); writer.Write(l.AnnealLearningRate); writer.Write(l.Epochs); writer.Write(l.Minibatches);
+        writer.Write(l.Clip); writer.Write(l.GaeLambda); writer.Write(l.EntropyCoefficient); writer.Write(l.ValueCoefficient); writer.Write(l.MaxGradNorm);
+        writer.Write(l.EpisodesPerUpdate); writer.Write(l.Hidden);
+        writer.Write(o.Batches); writer.Write(o.Seed);
+        writer.Write(o.Cost is not null);
+        if (o.Cost is { } c) { writer.Write(c.PerTuple); writer.Write(c.PerDistinctKey); writer.Write(c.PerExtraFragment); writer.Write(c.PerPartition); }
+        writer.Write(o.Slack);
+    }
+
+    public static TrainingOptions ReadTrainingOptions(this BinaryReader r)
+    {
+        string scenario = r.ReadString();
+        var mode = (Core.Partitioning.InformationMode)r.ReadInt32();
+        var weights = new CostWeights(r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+        var learner = new Learning.Algorithms.LearnerOptions(r.ReadString(), r.ReadDouble(), r.ReadBoolean(), r.ReadInt32(), r.ReadInt32(),
+            r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32());
+        int batches = r.ReadInt32();
+        ulong seed = r.ReadUInt64();
+        var cost = r.ReadBoolean() ? new CostModel(r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble()) : null;
+        return new TrainingOptions(scenario, mode, weights, learner, batches, seed, cost, r.ReadDouble());
+    }
+
     public static void Write(this BinaryWriter writer, PolicyWeights w)
     {
         writer.Write(w.Version);

@@ -85,7 +85,8 @@ public sealed class BenchCommand : Command<BenchSettings>
     internal static int Run(BenchSettings settings, string defaultRuntime, CancellationToken cancellationToken)
     {
         bool actors = Check.OneOf(new Named<string>(settings.Runtime ?? defaultRuntime, "--runtime"), "actors", "direct") == "actors";
-        int workers = settings.Cluster is null ? 0 : new Named<string>(settings.Cluster, "--cluster").Parse(ClusterOption.Parse);
+        var (workers, learners) = settings.Cluster is null ? (0, 0) : new Named<string>(settings.Cluster, "--cluster").Parse(ClusterOption.Parse);
+        if (learners > 0) throw new InputException("--cluster learners=L: evaluation does not learn (learner nodes are for partly train)");
         if (workers > 0 && (!actors || settings.Policy is null)) throw new InputException("--cluster runs a trained policy through the actors: it needs --policy and --runtime actors");
         var service = ClusterOption.ParseService(settings.ServiceTime, workers);
         if (settings.ServiceReport is not null)
@@ -139,7 +140,7 @@ public sealed class BenchCommand : Command<BenchSettings>
             InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds, Service: service);
         double? cpuShare = null;
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? (workers, NodeCommand.Self()) : null,
+            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? new PartLy.Actors.Runtime.ClusterLaunch(workers, NodeCommand.Self()) : null,
                 onCluster: f => cpuShare = f.TestCpu?.Share).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
@@ -153,7 +154,7 @@ public sealed class BenchCommand : Command<BenchSettings>
     {
         double? cpuShare = null;
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors (hash)", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec with { TestStrategy = "hash" }, settings.Configuration, _ => progress.Advance(1), cancel, cluster: (workers, NodeCommand.Self()),
+            PartLy.Actors.Runtime.RunAsync(spec with { TestStrategy = "hash" }, settings.Configuration, _ => progress.Advance(1), cancel, cluster: new PartLy.Actors.Runtime.ClusterLaunch(workers, NodeCommand.Self()),
                 onCluster: f => cpuShare = f.TestCpu?.Share).GetAwaiter().GetResult());
         var hash = ServiceRun.Of("hash", run, cpuShare)!;
         var report = ServiceReport.Of(workers, service, settings.Stream.Partitions, learned, hash);

@@ -26,11 +26,11 @@ public sealed record ClusterReport(
 {
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
-    public static ClusterReport Of(int workers, ExperimentCompleted run, Runtime.ClusterFigures figures, byte[] policy, byte[] embeddedPolicy, ExperimentCompleted embedded)
+    public static ClusterReport Of(int workers, int learners, ExperimentCompleted run, Runtime.ClusterFigures figures, byte[] policy, byte[] embeddedPolicy, ExperimentCompleted embedded)
     {
         var delivery = run.Delivery ?? DeliveryCounters.None;
         long tuples = delivery.TuplesPlaced;
-        return new ClusterReport(workers, 1, 0, "sync", run.Training.Count + run.Test.Count, tuples,
+        return new ClusterReport(workers, 1, learners, "sync", run.Training.Count + run.Test.Count, tuples,
             Math.Max(0, delivery.TuplesPlaced - delivery.TuplesReported), Math.Max(0, delivery.TuplesReported - delivery.TuplesPlaced),
             delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, null,
             Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,

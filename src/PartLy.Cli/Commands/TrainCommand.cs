@@ -194,7 +194,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker{(o.ClusterLearners > 0 ? $"; the learner on {o.ClusterLearners} learner nodes" : "")}" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
             if (o.Service is not null && ServiceRun.Of("learned", run, null) is { } served)
                 AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({o.Service.Format()}, {o.ClusterWorkers} worker nodes): {served.Describe()}"));
         }
@@ -256,7 +256,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights,
-                cluster: o.ClusterWorkers > 0 ? (o.ClusterWorkers, NodeCommand.Self()) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
+                cluster: o.ClusterWorkers > 0 ? new PartLy.Actors.Runtime.ClusterLaunch(o.ClusterWorkers, NodeCommand.Self(), o.ClusterLearners) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
         Func<Checkpoint, ClusterReport>? report = null;
         if (o.ClusterReport is not null && figures is not null && !run.Stopped)
         {
@@ -264,7 +264,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var embedded = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "embedded reference", "batches", progress =>
                 PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, Service = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
             var embeddedPolicy = CheckpointOf(o, embedded).ToBytes();
-            report = checkpoint => ClusterReport.Of(o.ClusterWorkers, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
+            report = checkpoint => ClusterReport.Of(o.ClusterWorkers, o.ClusterLearners, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
         }
         return (CheckpointOf(o, run), run.Training.ToList(), run, run.TrainTime, report);
     }

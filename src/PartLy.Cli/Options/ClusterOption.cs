@@ -3,21 +3,22 @@ using PartLy.Core;
 namespace PartLy.Cli.Options;
 
 /// <summary>
-/// --cluster workers=N[,mode=sync]: N worker nodes on 127.0.0.1 process the blocks; the agent and the learner stay in
-/// the driver (agent and learner nodes and the asynchronous mode are not built yet, and are refused).
+/// --cluster workers=N[,learners=L][,mode=sync]: N worker nodes on 127.0.0.1 process the blocks; with L learner nodes
+/// the learner is their cluster singleton, else it stays in the driver with the agent (agent nodes and the
+/// asynchronous mode are not built yet, and are refused).
 /// </summary>
 public static class ClusterOption
 {
-    /// <returns>The number of worker nodes.</returns>
-    public static int Parse(string text)
+    public static (int Workers, int Learners) Parse(string text)
     {
         var spec = Spec.Parse("cluster:" + text);
         int workers = spec.Int("workers", 1, 1, 16);
+        int learners = spec.Int("learners", 0, 0, 4);
         string mode = spec.Raw("mode") ?? "sync";
         if (mode != "sync") throw new InputException($"mode '{mode}': only mode=sync is built (asynchronous learning across nodes is not yet)");
-        if (spec.Int("agents", 1, 1, 1) != 1 || spec.Int("learners", 0, 0, 0) != 0) throw new InputException("agents and learners on their own nodes are not built yet");
-        spec.EnsureAllRead("workers", "mode", "agents", "learners");
-        return workers;
+        if (spec.Int("agents", 1, 1, 1) != 1) throw new InputException("agents on nodes of their own are not built yet (agents=1: the agent is in the driver)");
+        spec.EnsureAllRead("workers", "learners", "mode", "agents");
+        return (workers, learners);
     }
 
     /// <summary>--service-time emulate[:scale=S,slots=K], which needs worker nodes to serve the blocks.</summary>

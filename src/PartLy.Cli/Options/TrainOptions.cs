@@ -24,6 +24,9 @@ public sealed record TrainOptions(
     /// <summary>Worker node processes that process the blocks (--cluster workers=N), 0 for the embedded runtime alone.</summary>
     public int ClusterWorkers { get; init; }
 
+    /// <summary>Learner node processes (--cluster ...,learners=L): the learner is their singleton; 0 keeps it in the driver.</summary>
+    public int ClusterLearners { get; init; }
+
     /// <summary>Training batch before which the first worker node is killed (--kill worker@batch=B), or null.</summary>
     public long? KillWorkerAt { get; init; }
 
@@ -125,7 +128,7 @@ public sealed record TrainOptions(
         if (s.LogFile is not null) AtomicFile.CheckWritable(s.LogFile, "--log-file");
         int every = s.CheckpointEveryOption ?? train.CheckpointEvery;
         if (every < 0) throw new InputException($"--checkpoint-every must be 0 or more, got {every}");
-        int workers = s.Cluster is null ? 0 : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
+        var (workers, learners) = s.Cluster is null ? (0, 0) : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
         if (workers > 0 && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
         long? killAt = s.Kill is null ? null : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
         var service = ClusterOption.ParseService(s.ServiceTime, workers);
@@ -140,7 +143,7 @@ public sealed record TrainOptions(
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, KillWorkerAt = killAt, ClusterReport = s.ClusterReport, Service = service };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, ClusterLearners = learners, KillWorkerAt = killAt, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>
