@@ -113,9 +113,19 @@ public static class ClusterNodes
         }
 
         /// <summary>Kills worker <paramref name="index"/> of <see cref="Paths"/> (SIGKILL: no leaving, no goodbye), for fault experiments.</summary>
-        public void Kill(int index)
+        public void Kill(int index) => Kill(ActorPath.Parse(Paths[index]).Address.ToString());
+
+        /// <summary>Kills the node that hosts the learner singleton (the oldest learner node that is up); returns its address.</summary>
+        public string KillLearnerHost(Cluster cluster)
         {
-            string address = ActorPath.Parse(Paths[index]).Address.ToString();
+            var host = cluster.State.Members.Where(m => m.HasRole(LearnerRole) && m.Status == MemberStatus.Up).OrderBy(m => m, Member.AgeOrdering).FirstOrDefault()
+                ?? throw new InvalidOperationException("no learner node is up");
+            Kill(host.Address.ToString());
+            return host.Address.ToString();
+        }
+
+        private void Kill(string address)
+        {
             Process? process;
             lock (_byAddress) _byAddress.TryGetValue(address, out process);
             if (process is null) throw new InvalidOperationException($"no worker process printed the address {address}");

@@ -32,6 +32,12 @@ public sealed class ExperimentActor : ReceiveActor
     private long _testTuples;
     private string _phase = "idle";
     private int _initialVersion, _finalVersion, _publishedVersion;
+    // With learner nodes: the weights training started from (for a learner that resumes elsewhere), the training
+    // agent, when the learner's node was killed and how long until the learner answered again.
+    private PolicyWeights? _trainingStart;
+    private IActorRef _trainAgent = ActorRefs.Nobody;
+    private long? _learnerKilledAt;
+    private double? _failoverSeconds;
 
     public ExperimentActor(ExperimentSpec spec)
     {
@@ -67,6 +73,42 @@ public sealed class ExperimentActor : ReceiveActor
         });
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         Receive<PhaseFailed>(failed => Fail($"{failed.Phase}: {failed.Reason}"));
+        Receive<LearnerKilled>(_ => _learnerKilledAt = Stopwatch.GetTimestamp());
+        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(removed =>
+        {
+            if (removed.Member.HasRole(LearnerHost.Role) && _phase == "train") LearnerMoved(removed.Member.Address);
+        });
+        Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(_ => { });
+    }
+
+    protected override void PreStart()
+    {
+        if (_spec.LearnerOnNodes) Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+    }
+
+    protected override void PostStop()
+    {
+        if (_spec.LearnerOnNodes) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+
+    /// <summary>
+    /// A learner node is gone: the singleton starts on another (after the lost one is removed) and goes on from the
+    /// state the lost learner wrote after its last update; the agent sends the open window's episodes again.
+    /// </summary>
+    private void LearnerMoved(Akka.Actor.Address address)
+    {
+        _log.Warning("Learner node {Address} removed: the learner resumes on another learner node from {State}", address, _spec.LearnerStatePath);
+        _learner.Tell(new StartLearning(_spec.Training, _trainingStart!, _spec.LearnerStatePath, Resume: true));
+        _learner.Tell(SubscribeWeights.Instance);
+        _trainAgent.Tell(new LearnerMoved(_training.Count));
+        _learner.Tell(GetWeights.Instance);
+    }
+
+    /// <summary>The first weights after the learner's node was killed: the failover is over.</summary>
+    private void NoteFailover()
+    {
+        if (_learnerKilledAt is not { } killed || _failoverSeconds is not null) return;
+        _failoverSeconds = Stopwatch.GetElapsedTime(killed).TotalSeconds;
     }
 
     private void Idle()
@@ -92,6 +134,8 @@ public sealed class ExperimentActor : ReceiveActor
         });
         Receive<PolicyWeights>(weights =>
         {
+            if (_spec.LearnerOnNodes && _learnerKilledAt is not null) NoteFailover();
+            if (weights.Version <= _weights.Version) return; // a resumed learner's answer to GetWeights or to the new subscription
             _weights = weights;
             PublishWeights(weights);
         });
@@ -116,6 +160,7 @@ public sealed class ExperimentActor : ReceiveActor
         // carry the last version ends training.
         Receive<PolicyWeights>(weights =>
         {
+            if (_spec.LearnerOnNodes && _learnerKilledAt is not null) NoteFailover();
             PublishWeights(weights);
             if (weights.Version < _finalVersion) return;
             _weights = weights;
@@ -200,13 +245,15 @@ public sealed class ExperimentActor : ReceiveActor
         _phase = "train";
         if (_spec.LearnerOnNodes)
         {
+            _trainingStart = _weights;
             _learner = Context.ActorOf(LearnerSingleton.ProxyProps(Context.System), "learner");
-            _learner.Tell(new StartLearning(_spec.Training, _weights));
+            _learner.Tell(new StartLearning(_spec.Training, _weights, _spec.LearnerStatePath));
         }
         else _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
         _learner.Tell(SubscribeWeights.Instance);
         _initialVersion = _weights.Version;
-        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds, _spec.Service), _spec.TrainFeed!, _learner);
+        _trainAgent = StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds,
+            _spec.Service, KillLearnerAt: _spec.KillLearnerAt), _spec.TrainFeed!, _learner);
         Become(Training);
     }
 
@@ -219,7 +266,7 @@ public sealed class ExperimentActor : ReceiveActor
         Become(Testing);
     }
 
-    private void StartActors(AgentSettings settings, Learning.Rl.FeedSpec feed, IActorRef learner)
+    private IActorRef StartActors(AgentSettings settings, Learning.Rl.FeedSpec feed, IActorRef learner)
     {
         var source = Context.ActorOf(StreamSourceActor.Props(feed, settings.Batches, _spec.TuplesPerSecond), $"{settings.Phase}-source");
         var scheduler = Context.ActorOf(SchedulerActor.Props(_spec.FixedPartitions), $"{settings.Phase}-scheduler");
@@ -227,6 +274,7 @@ public sealed class ExperimentActor : ReceiveActor
         _phaseActors.AddRange([source, scheduler, agent]);
         _log.Info("Phase {Phase}: {Batches} batches", settings.Phase, settings.Batches);
         _clock.Restart();
+        return agent;
     }
 
     private void StopPhase()
@@ -238,7 +286,7 @@ public sealed class ExperimentActor : ReceiveActor
 
     private ExperimentCompleted Completed(bool stopped) =>
         new(_weights, _training, _test, _trainSeconds, _testSeconds, _testTuples, stopped, _testCompletedAt,
-            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing, _testService.Count > 0 ? _testService : null);
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing, _testService.Count > 0 ? _testService : null, _failoverSeconds);
 
     private void AddDelivery(DeliveryCounters? delivery)
     {

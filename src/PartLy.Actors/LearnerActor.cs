@@ -12,31 +12,46 @@ namespace PartLy.Actors;
 /// <summary>
 /// The policy-gradient learner: a <see cref="Learner"/> (the one the direct loop uses) fed with the agents'
 /// episodes; when an episode closes an update window it updates its master copy of the policy and publishes the new
-/// weights (versioned) to its subscribers.
+/// weights (versioned) to its subscribers. Episodes are taken in sequence order: one seen already is dropped, one
+/// ahead of its turn waits (after a failover the agent sends again what the lost learner had). With a state file it
+/// writes its state there (atomically) after every update, before publishing; resumed, it goes on from that file and
+/// answers each subscription with the weights it holds.
 /// </summary>
 public sealed class LearnerActor : ReceiveActor
 {
     private readonly Learner _learner;
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string? _statePath;
+    private readonly SortedDictionary<long, EpisodeExperience> _early = [];
+    private long _next;
     private bool _failed;
 
-    public LearnerActor(TrainingOptions options, PolicyWeights initial)
+    public LearnerActor(TrainingOptions options, PolicyWeights initial, string? statePath = null, bool resume = false)
     {
         var policy = PolicyOf(options, initial);
         _learner = new Learner(options, policy, initial.Version);
+        _statePath = statePath;
+        if (resume && statePath is not null && File.Exists(statePath))
+        {
+            using var file = File.OpenRead(statePath);
+            using (var reader = new BinaryReader(file, System.Text.Encoding.UTF8, leaveOpen: true)) _next = reader.ReadInt64();
+            _learner.ReadState(file);
+            _log.Info("Resumed from {Path}: version {Version}, next episode {Next}", statePath, _learner.Version, _next);
+        }
         Receive<SubscribeWeights>(_ =>
         {
             _subscribers.Add(Sender);
             Context.Watch(Sender);
+            if (resume) Sender.Tell(Weights());
         });
         Receive<Terminated>(t => _subscribers.Remove(t.ActorRef));
         Receive<GetWeights>(_ => Sender.Tell(Weights()));
-        Receive<EpisodeExperience>(Learn);
+        Receive<EpisodeExperience>(Take);
     }
 
-    public static Props Props(TrainingOptions options, PolicyWeights initial) =>
-        Akka.Actor.Props.Create(() => new LearnerActor(options, initial));
+    public static Props Props(TrainingOptions options, PolicyWeights initial, string? statePath = null, bool resume = false) =>
+        Akka.Actor.Props.Create(() => new LearnerActor(options, initial, statePath, resume));
 
     /// <summary>The session's policy network with the given weights.</summary>
     public static CandidatePolicy PolicyOf(TrainingOptions options, PolicyWeights weights)
@@ -53,8 +68,21 @@ public sealed class LearnerActor : ReceiveActor
 
     private PolicyWeights Weights() => WeightsOf(_learner.Policy, _learner.Version, _learner.UpdateSeconds);
 
+    private void Take(EpisodeExperience episode)
+    {
+        if (episode.Sequence < _next) return;
+        if (episode.Sequence > _next)
+        {
+            _early[episode.Sequence] = episode;
+            return;
+        }
+        Learn(episode);
+        while (_early.Remove(_next, out var waiting)) Learn(waiting);
+    }
+
     private void Learn(EpisodeExperience episode)
     {
+        _next = episode.Sequence + 1;
         if (_failed) return;
         _learner.Add(new EpisodeSteps(episode.Candidates.ToArray(), episode.Counts.ToArray(), episode.Actions.ToArray(),
             episode.LogProbabilities.ToArray(), episode.Values.ToArray(), episode.States.ToArray()), episode.Reward);
@@ -67,6 +95,12 @@ public sealed class LearnerActor : ReceiveActor
             foreach (var subscriber in _subscribers) subscriber.Tell(new LearnerFailed(e.Message));
             return;
         }
+        if (_statePath is not null)
+            Core.AtomicFile.Write(_statePath, stream =>
+            {
+                using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) writer.Write(_next);
+                _learner.WriteState(stream);
+            });
         var weights = Weights();
         foreach (var subscriber in _subscribers) subscriber.Tell(weights);
     }

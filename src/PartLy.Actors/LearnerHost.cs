@@ -24,8 +24,8 @@ public sealed class LearnerHost : ReceiveActor, IWithStash
         Receive<StartLearning>(start =>
         {
             if (!_learner.IsNobody()) Context.Stop(_learner);
-            _learner = Context.ActorOf(LearnerActor.Props(start.Options, start.Initial));
-            _log.Info("Learning from weights version {Version}, {Batches} batches", start.Initial.Version, start.Options.Batches);
+            _learner = Context.ActorOf(LearnerActor.Props(start.Options, start.Initial, start.StatePath, start.Resume));
+            _log.Info("Learning from weights version {Version}, {Batches} batches{Resumed}", start.Initial.Version, start.Options.Batches, start.Resume ? ", resumed" : "");
             Stash.UnstashAll();
         });
         Receive<SubscribeWeights>(Forward);

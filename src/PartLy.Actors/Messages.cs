@@ -40,7 +40,8 @@ public sealed record ExperimentWeights(PolicyWeights Weights, long Batches) : IP
 public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
     double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime,
-    DeliveryCounters? Delivery = null, IReadOnlyList<double>? TestPlacingSeconds = null, IReadOnlyList<ServiceMeasure>? TestService = null) : IPartLyMessage
+    DeliveryCounters? Delivery = null, IReadOnlyList<double>? TestPlacingSeconds = null, IReadOnlyList<ServiceMeasure>? TestService = null,
+    double? LearnerFailoverSeconds = null) : IPartLyMessage
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
@@ -173,9 +174,19 @@ public sealed record GetWeights : IPartLyMessage
 
 /// <summary>
 /// Experiment to the learner singleton on a learner node: learn this session from these weights (a learner it held
-/// before is replaced: one experiment per driver).
+/// before is replaced: one experiment per driver), writing the learner's state to <paramref name="StatePath"/> after
+/// every update; <paramref name="Resume"/>: go on from that state (the singleton moved after a learner node was lost).
 /// </summary>
-public sealed record StartLearning(TrainingOptions Options, PolicyWeights Initial) : IPartLyMessage;
+public sealed record StartLearning(TrainingOptions Options, PolicyWeights Initial, string? StatePath = null, bool Resume = false) : IPartLyMessage;
+
+/// <summary>Experiment to agent: the learner moved to another node; subscribe again and send the open window's episodes again.</summary>
+public sealed record LearnerMoved(long Sequence) : IPartLyMessage;
+
+/// <summary>Agent to the driver's fault injector: kill the node that hosts the learner (SIGKILL) before episode <paramref name="Sequence"/> goes out.</summary>
+public sealed record KillLearner(long Sequence) : IPartLyMessage;
+
+/// <summary>Fault injector to agent: the learner's node is killed.</summary>
+public sealed record LearnerKilled(long Sequence) : IPartLyMessage;
 
 /// <summary>Learner to subscribers: training cannot go on.</summary>
 public sealed record LearnerFailed(string Reason) : IPartLyMessage;

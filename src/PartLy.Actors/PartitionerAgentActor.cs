@@ -44,6 +44,9 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private readonly Core.Partitioning.Partitioner? _strategy;
     private readonly BatchAnalyzer? _analyzer;
     private int[] _strategyBlocks = [];
+    // The episodes sent since the last weights adopted (the open update window), to send again if the learner moves.
+    private readonly List<EpisodeExperience> _openWindow = [];
+    private EpisodeExperience? _heldForLearnerKill;
 
     public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
     {
@@ -95,6 +98,18 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberRemoved>(m => LoseWorker(m.Member.Address));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<CheckReports>(_ => CheckReportsArrive());
+        Receive<LearnerMoved>(_ =>
+        {
+            _learner.Tell(SubscribeWeights.Instance);
+            foreach (var episode in _openWindow) _learner.Tell(episode);
+            _log.Warning("The learner moved: {Episodes} episodes of the open window sent again", _openWindow.Count);
+        });
+        Receive<LearnerKilled>(killed =>
+        {
+            _experiment.Tell(killed);
+            if (_heldForLearnerKill is { } held) SendEpisode(held);
+            _heldForLearnerKill = null;
+        });
         Receive<WorkerKilled>(killed =>
         {
             _log.Warning("Worker node {Worker} killed before batch {Sequence}", killed.Worker, killed.Sequence);
@@ -197,6 +212,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private void Adopt(PolicyWeights weights)
     {
         if (weights.Version <= _version) return;
+        _openWindow.Clear();
         weights.Scorer.AsSpan().CopyTo(_policy.Scorer.Parameters);
         weights.Value.AsSpan().CopyTo(_policy.Value.Parameters);
         _version = weights.Version;
@@ -278,15 +294,28 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         if (_settings.Training)
         {
             var steps = outcome.Steps ?? NoSteps;
-            _learner.Tell(new EpisodeExperience(batch.Sequence, ImmutableCollectionsMarshal.AsImmutableArray(steps.Candidates),
+            var episode = new EpisodeExperience(batch.Sequence, ImmutableCollectionsMarshal.AsImmutableArray(steps.Candidates),
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.Counts), ImmutableCollectionsMarshal.AsImmutableArray(steps.Actions),
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.LogProbabilities), ImmutableCollectionsMarshal.AsImmutableArray(steps.Values),
-                ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches));
+                ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches);
+            if (flight.ClosesWindow && _settings.KillLearnerAt == batch.Sequence / _settings.Options.Learner.EpisodesPerUpdate + 1 && _heldForLearnerKill is null)
+            {
+                // The episode that closes this update goes out once the learner's node is dead: the update is surely lost with it.
+                _heldForLearnerKill = episode;
+                Context.ActorSelection("/user/faults").Tell(new KillLearner(batch.Sequence));
+            }
+            else SendEpisode(episode);
         }
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
         var service = _settings.Service is null ? null
             : new ServiceMeasure(System.Diagnostics.Stopwatch.GetElapsedTime(flight.SentAt).TotalSeconds, _settings.Service.PredictedSeconds(flight.Blocks.Times, flight.Blocks.WorkerOf));
         _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream, flight.PlacingSeconds, service));
+    }
+
+    private void SendEpisode(EpisodeExperience episode)
+    {
+        _openWindow.Add(episode);
+        _learner.Tell(episode);
     }
 
     private void FinishIfDone()

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using PartLy.Actors.Configuration;
 using PartLy.Core;
 using Serilog;
@@ -40,6 +41,7 @@ public static class Runtime
         using var system = ActorSystem.Create("partly", hocon);
         var progress = Channel.CreateUnbounded<IPartLyMessage>(new UnboundedChannelOptions { SingleReader = true });
         ClusterNodes.Workers? workers = null;
+        string? learnerState = null;
         try
         {
             if (cluster is { } c)
@@ -48,7 +50,13 @@ public static class Runtime
                 var nodeArguments = new List<string> { "--cost", (spec.Training.Cost ?? Core.Metrics.CostModel.Default).Format() };
                 if (spec.Service is not null) nodeArguments.AddRange(["--service-time", spec.Service.Format()]);
                 workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.Learners, c.NodeCommand, nodeArguments, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
-                spec = spec with { Workers = workers.Paths, LearnerOnNodes = c.Learners > 0 };
+                if (c.Learners > 0)
+                {
+                    // The learner writes its state here after every update; the learner node that takes over reads it.
+                    learnerState = Directory.CreateTempSubdirectory("partly-learner-").FullName;
+                    spec = spec with { LearnerOnNodes = true, LearnerStatePath = Path.Combine(learnerState, "learner.state") };
+                }
+                spec = spec with { Workers = workers.Paths };
                 var killer = workers;
                 system.ActorOf(Akka.Actor.Props.Create(() => new FaultInjector(killer)), "faults");
             }
@@ -93,6 +101,7 @@ public static class Runtime
             progress.Writer.TryComplete();
             if (workers is not null) await workers.DisposeAsync().ConfigureAwait(false);
             await system.Terminate().ConfigureAwait(false);
+            if (learnerState is not null) Directory.Delete(learnerState, recursive: true);
         }
     }
 
@@ -159,12 +168,20 @@ public static class Runtime
     /// <summary>The driver's fault injector: kills a worker node's process when an agent asks (a local actor of the driver, never deployed elsewhere).</summary>
     private sealed class FaultInjector : ReceiveActor
     {
-        public FaultInjector(ClusterNodes.Workers workers) =>
+        public FaultInjector(ClusterNodes.Workers workers)
+        {
             Receive<KillWorker>(kill =>
             {
                 workers.Kill(kill.Worker);
                 Sender.Tell(new WorkerKilled(kill.Sequence, kill.Worker));
             });
+            Receive<KillLearner>(kill =>
+            {
+                string host = workers.KillLearnerHost(Akka.Cluster.Cluster.Get(Context.System));
+                Context.GetLogger().Warning("Learner node {Address} killed before episode {Sequence}", host, kill.Sequence);
+                Sender.Tell(new LearnerKilled(kill.Sequence));
+            });
+        }
     }
 
     /// <summary>The driver's subscriber: hands each progress message to a channel the caller reads (a local sink, never deployed elsewhere).</summary>

@@ -21,10 +21,13 @@ namespace PartLy.Actors;
 /// <param name="Service">With worker nodes: emulated service time on the workers (one batch in service at a time), or null.</param>
 /// <param name="TestStrategy">A strategy of <c>partly strategies</c> that places the test batches instead of the policy (a baseline through the same actors), or null.</param>
 /// <param name="LearnerOnNodes">The learner is the cluster singleton of the learner nodes (<see cref="LearnerHost"/>), not a child of the experiment.</param>
+/// <param name="LearnerStatePath">With learner nodes: the file the learner writes its state to after every update, where the next learner node goes on from.</param>
+/// <param name="KillLearnerAt">With learner nodes: the update (1 for the first of the session) before which the driver kills the node hosting the learner, or null.</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null, bool LearnerOnNodes = false);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null, bool LearnerOnNodes = false,
+    string? LearnerStatePath = null, int? KillLearnerAt = null);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
@@ -37,8 +40,9 @@ public sealed record ExperimentSpec(
 /// <param name="ReportTimeoutSeconds">With worker nodes: how long a batch may wait for its blocks' reports before the phase fails.</param>
 /// <param name="Service">Emulated service time on the worker nodes: the agent keeps one batch in service at a time and measures it.</param>
 /// <param name="Strategy">A strategy that places the batches instead of the policy (not while training), or null.</param>
+/// <param name="KillLearnerAt">The update before whose closing episode the agent has the driver kill the learner's node, or null.</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null, int? KillLearnerAt = null);
 
 /// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
 /// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>

@@ -110,6 +110,49 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
     }
 
     [Fact]
+    public async Task The_learner_takes_episodes_in_sequence_order_drops_repeats_and_resumes_from_its_state_file()
+    {
+        var options = TestSupport.Options(8);
+        var initial = LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 0);
+        int f = CandidateFeatures.Count;
+        var candidates = Enumerable.Range(0, 3 * f).Select(i => (float)(i % 5) / 5).ToImmutableArray();
+        EpisodeExperience Episode(long sequence, double reward, bool update) =>
+            new(sequence, candidates, [3], [sequence % 3 == 0 ? 0 : 2], [-1.1f], [0f], [0, 0, 0, 0, 0, 0], reward, update, (sequence + 1) / 8.0);
+        var episodes = new[] { Episode(0, -1, false), Episode(1, -0.2, true), Episode(2, -0.4, false), Episode(3, -0.1, true) };
+
+        var inOrder = Sys.ActorOf(LearnerActor.Props(options, initial));
+        inOrder.Tell(SubscribeWeights.Instance, TestActor);
+        foreach (var e in episodes) inOrder.Tell(e);
+        await ExpectMsgAsync<PolicyWeights>();
+        var expected = await ExpectMsgAsync<PolicyWeights>();
+
+        // The same episodes out of order and with repeats (what a failover's re-sending looks like), with a state file.
+        string state = Path.Combine(Path.GetTempPath(), $"partly-learner-{Guid.NewGuid():N}.state");
+        try
+        {
+            var first = Sys.ActorOf(LearnerActor.Props(options, initial, state));
+            first.Tell(SubscribeWeights.Instance, TestActor);
+            foreach (var e in new[] { episodes[1], episodes[0], episodes[1], episodes[0] }) first.Tell(e);
+            Assert.Equal(1, (await ExpectMsgAsync<PolicyWeights>()).Version);
+            Sys.Stop(first);
+            Assert.True(File.Exists(state), "the learner wrote no state after its update");
+            // A learner resumed from the file answers the subscription with what it holds, then learns the next window.
+            var resumed = Sys.ActorOf(LearnerActor.Props(options, initial, state, resume: true));
+            resumed.Tell(SubscribeWeights.Instance, TestActor);
+            Assert.Equal(1, (await ExpectMsgAsync<PolicyWeights>()).Version);
+            foreach (var e in new[] { episodes[0], episodes[3], episodes[2] }) resumed.Tell(e);
+            var weights = await ExpectMsgAsync<PolicyWeights>();
+            Assert.Equal(expected.Version, weights.Version);
+            Assert.Equal(expected.Scorer.ToArray(), weights.Scorer.ToArray());
+            Assert.Equal(expected.Value.ToArray(), weights.Value.ToArray());
+        }
+        finally
+        {
+            File.Delete(state);
+        }
+    }
+
+    [Fact]
     public async Task Under_emulated_service_time_a_worker_reports_as_without_it_once_its_slots_have_served_every_block()
     {
         var cost = new CostModel(1, 2, 5, 10);

@@ -39,6 +39,9 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         new StartLearning(new PartLy.Learning.Training.TrainingOptions("partitioner", PartLy.Core.Partitioning.InformationMode.Buffered, new CostWeights(1, 0.5, 0.25, 2),
             new PartLy.Learning.Algorithms.LearnerOptions("reinforce", 1e-3, false, 3, 2, 0.1, 0.9, 0.02, 0.4, 0.75, 16, 8), 640, ulong.MaxValue - 3, new CostModel(1, 2.5, 5, 10), 0.01), Weights),
         new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights),
+        new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights, "/tmp/partly-learner-x/learner.state", true),
+        new LearnerMoved(96), new KillLearner(95), new LearnerKilled(95),
+        new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), LearnerFailoverSeconds: 9.75),
     }.Select(m => new object[] { m });
 
     [Theory]

@@ -55,6 +55,25 @@ public class ClusterCliTests
     }
 
     [Fact]
+    public void The_node_hosting_the_learner_killed_mid_run_changes_no_number_and_another_learner_node_takes_over()
+    {
+        string embedded = CliTests.TempPath(), clustered = CliTests.TempPath();
+        string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "20", "--partitions", "10", "--train-partitions", "10"];
+        var (code, error) = CliTests.Run([.. train, "--out", embedded]);
+        Assert.True(code == 0, error);
+        string reportPath = Path.Combine(clustered, "cluster.json");
+        (code, error) = CliTests.Run([.. train, "--out", clustered, "--cluster", "workers=1,learners=2", "--kill", "learner@update=3", "--cluster-report", reportPath]);
+        Assert.True(code == 0, error);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(embedded, "policy.json")), File.ReadAllBytes(Path.Combine(clustered, "policy.json")));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(embedded, "learning-curve.csv")), File.ReadAllBytes(Path.Combine(clustered, "learning-curve.csv")));
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(reportPath));
+        Assert.Equal(2, report.RootElement.GetProperty("learners").GetInt32());
+        Assert.True(report.RootElement.GetProperty("failover_seconds").GetDouble() > 0, "the report says how long the learner took to answer again");
+        Assert.Equal(0, WorkerNodesRunning());
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "partly-learner-*"));
+    }
+
+    [Fact]
     public void Evaluating_under_emulated_service_time_measures_the_policy_and_hash_against_the_cost_model_s_prediction()
     {
         string trained = CliTests.TempPath(), report = Path.Combine(CliTests.TempPath(), "service.json");
@@ -102,7 +121,9 @@ public class ClusterCliTests
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
     [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
     [InlineData("--kill worker@batch=B needs --cluster workers=2 or more", "train", "--quiet", "--cluster", "workers=1", "--kill", "worker@batch=5")]
-    [InlineData("--kill: 'learner@update=2' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2", "--kill", "learner@update=2")]
+    [InlineData("--kill learner@update=U needs --cluster ...,learners=2 or more", "train", "--quiet", "--cluster", "workers=2,learners=1", "--kill", "learner@update=2")]
+    [InlineData("--kill learner@update=9: training makes 4 updates", "train", "--quiet", "--batches", "100", "--cluster", "workers=1,learners=2", "--kill", "learner@update=9")]
+    [InlineData("--kill: 'learner@update=0' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2,learners=2", "--kill", "learner@update=0")]
     [InlineData("--kill worker@batch=900: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "workers=2", "--kill", "worker@batch=900")]
     [InlineData("--cluster-report needs --cluster workers=N", "train", "--quiet", "--cluster-report", "cluster.json")]
     [InlineData("--service-time needs --cluster workers=N", "train", "--quiet", "--service-time", "emulate")]

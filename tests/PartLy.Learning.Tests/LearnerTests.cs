@@ -51,6 +51,56 @@ public class LearnerTests
     [Theory]
     [InlineData("ppo")]
     [InlineData("reinforce")]
+    public void A_learner_s_state_written_between_updates_goes_on_as_if_it_had_never_stopped(string algorithm)
+    {
+        var options = new LearnerOptions(Algorithm: algorithm, LearningRate: 0.01, AnnealLearningRate: false);
+        var policy = new CandidatePolicy(features: 3, globals: 1, maxCandidates: 3, hidden: 8, seed: 1);
+        var learner = PolicyGradients.Create(options, 2);
+        var rng = new SplitMix64(3);
+        for (int u = 0; u < 3; u++) learner.Update(Episodes(policy, rng), policy, 0.5);
+        // Save, and restore into a fresh learner over a copy of the policy.
+        using var state = new MemoryStream();
+        using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true)) learner.WriteState(writer);
+        var copy = new CandidatePolicy(features: 3, globals: 1, maxCandidates: 3, hidden: 8, seed: 99);
+        policy.Scorer.Parameters.CopyTo(copy.Scorer.Parameters, 0);
+        policy.Value.Parameters.CopyTo(copy.Value.Parameters, 0);
+        var restored = PolicyGradients.Create(options, 77);
+        state.Position = 0;
+        using (var reader = new BinaryReader(state)) restored.ReadState(reader, copy);
+        for (int u = 0; u < 2; u++)
+        {
+            var buffer = Episodes(policy, rng);
+            learner.Update(buffer, policy, 0.5);
+            restored.Update(buffer, copy, 0.5);
+        }
+        Assert.Equal(policy.Scorer.Parameters, copy.Scorer.Parameters);
+        Assert.Equal(policy.Value.Parameters, copy.Value.Parameters);
+    }
+
+    /// <summary>64 bandit episodes acted by <paramref name="policy"/>.</summary>
+    private static RolloutBuffer Episodes(CandidatePolicy policy, SplitMix64 rng)
+    {
+        var buffer = new RolloutBuffer(3, 3, 1);
+        var observation = new Observation(3, 3) { Count = 3 };
+        var state = new float[1];
+        for (int e = 0; e < 64; e++)
+        {
+            int correct = rng.NextInt(3);
+            for (int c = 0; c < 3; c++)
+            {
+                var row = observation.Row(c);
+                (row[0], row[1], row[2]) = (c == correct ? 1 : 0, (float)rng.NextDouble(), 0.5f);
+            }
+            int action = policy.Act(observation, rng, false, out float logP);
+            buffer.Add(observation, state, action, logP, policy.EvaluateValue(state));
+            buffer.EndEpisode(action == correct ? 1 : 0);
+        }
+        return buffer;
+    }
+
+    [Theory]
+    [InlineData("ppo")]
+    [InlineData("reinforce")]
     public void Learners_find_the_paying_candidate_of_a_bandit(string algorithm) =>
         Assert.True(TrainBandit(algorithm, 150) > 0.9);
 

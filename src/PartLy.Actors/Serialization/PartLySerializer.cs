@@ -29,7 +29,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(GetWeights.Instance),
         Of<ExperimentProgress>(3, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
         Of<ExperimentWeights>(1, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
-        Of<ExperimentCompleted>(3, (w, m) =>
+        Of<ExperimentCompleted>(4, (w, m) =>
         {
             w.Write(m.Weights);
             w.WriteList(m.Training, (x, e) => x.Write(e));
@@ -39,9 +39,10 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery);
             w.Write(m.TestPlacingSeconds is not null); w.WriteList(m.TestPlacingSeconds ?? [], (x, t) => x.Write(t));
             w.Write(m.TestService is not null); w.WriteList(m.TestService ?? [], (x, s) => x.Write(s));
+            w.Write(m.LearnerFailoverSeconds.HasValue); w.Write(m.LearnerFailoverSeconds ?? 0);
         }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
             r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadBoolean() ? r.ReadList(x => x.ReadDouble()) : NoList(r),
-            r.ReadBoolean() ? r.ReadList(x => x.ReadService()!) : NoList(r, x => x.ReadService()!))),
+            r.ReadBoolean() ? r.ReadList(x => x.ReadService()!) : NoList(r, x => x.ReadService()!), ReadOptional(r))),
         Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
         Of<SourceBatch>(1, (w, m) =>
@@ -70,7 +71,11 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.WriteFloats(m.Values); w.WriteFloats(m.States); w.Write(m.Reward); w.Write(m.UpdateNow); w.Write(m.Progress);
         }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble())),
         Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
-        Of<StartLearning>(1, (w, m) => { w.Write(m.Options); w.Write(m.Initial); }, r => new(r.ReadTrainingOptions(), r.ReadWeights())),
+        Of<StartLearning>(1, (w, m) => { w.Write(m.Options); w.Write(m.Initial); w.Write(m.StatePath is not null); w.Write(m.StatePath ?? ""); w.Write(m.Resume); },
+            r => new(r.ReadTrainingOptions(), r.ReadWeights(), r.ReadBoolean() ? r.ReadString() : NoString(r), r.ReadBoolean())),
+        Of<LearnerMoved>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
+        Of<KillLearner>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
+        Of<LearnerKilled>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<BatchCompleted>(3, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
         Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },
@@ -81,6 +86,21 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
     ];
 
     /// <summary>An absent list (written as a false flag and an empty list).</summary>
+    /// <summary>A number that may be absent (a flag, then the number or 0).</summary>
+    private static double? ReadOptional(BinaryReader reader)
+    {
+        bool present = reader.ReadBoolean();
+        double value = reader.ReadDouble();
+        return present ? value : null;
+    }
+
+    /// <summary>An absent string (written as a false flag and an empty string).</summary>
+    private static string? NoString(BinaryReader reader)
+    {
+        reader.ReadString();
+        return null;
+    }
+
     private static IReadOnlyList<double>? NoList(BinaryReader reader) => NoList(reader, x => x.ReadDouble());
 
     private static IReadOnlyList<T>? NoList<T>(BinaryReader reader, Func<BinaryReader, T> read)

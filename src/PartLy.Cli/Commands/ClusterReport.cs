@@ -7,7 +7,7 @@ namespace PartLy.Cli.Commands;
 /// <summary>
 /// The cluster report of <c>partly train --cluster ... --cluster-report FILE</c>: what crossed the nodes, what a fault
 /// cost, and the run against the same experiment in one process (its policy hash and its throughput, for the ratios).
-/// Figures a run of this build cannot have are null: <c>failover_seconds</c> (no learner node to fail over).
+/// <c>failover_seconds</c>: from killing the node hosting the learner to the first weights of the learner that took over (null when no learner node was killed).
 /// </summary>
 /// <param name="Tuples">Tuples of every training and test batch.</param>
 /// <param name="TuplesLost">Tuples placed whose block never reported (the agent checks every batch: a loss stops the run).</param>
@@ -32,7 +32,7 @@ public sealed record ClusterReport(
         long tuples = delivery.TuplesPlaced;
         return new ClusterReport(workers, 1, learners, "sync", run.Training.Count + run.Test.Count, tuples,
             Math.Max(0, delivery.TuplesPlaced - delivery.TuplesReported), Math.Max(0, delivery.TuplesReported - delivery.TuplesPlaced),
-            delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, null,
+            delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, run.LearnerFailoverSeconds,
             Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,
             figures.TestCpu?.SecondsPerMillionTuples, figures.CpuSeconds, (double)figures.DriverBytes / Math.Max(tuples, 1), figures.FormationSeconds);
     }

@@ -58,7 +58,7 @@ public sealed class TrainSettings : StreamSettings
     public string? Cluster { get; init; }
 
     [CommandOption("--kill <FAULT>")]
-    [Description("worker@batch=B: with --cluster workers=2 or more, kill the first worker node (SIGKILL) just before training batch B goes out; its blocks go again to the survivors and the numbers stay those of the run without the fault.")]
+    [Description("worker@batch=B: with --cluster workers=2 or more, kill the first worker node (SIGKILL) just before training batch B goes out; its blocks go again to the survivors. learner@update=U: with learners=2 or more, kill the node hosting the learner just before update U (1 for the first); the learner resumes on another learner node from its last state. The numbers stay those of the run without the fault.")]
     public string? Kill { get; init; }
 
     [CommandOption("--service-time <SPEC>")]
@@ -236,7 +236,7 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
-            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service);
+            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service, KillLearnerAt: o.KillLearnerAt);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");
@@ -262,7 +262,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             // The same experiment in one process, for the report's equality and ratios.
             var embedded = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "embedded reference", "batches", progress =>
-                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, Service = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
+                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, KillLearnerAt = null, Service = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
             var embeddedPolicy = CheckpointOf(o, embedded).ToBytes();
             report = checkpoint => ClusterReport.Of(o.ClusterWorkers, o.ClusterLearners, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
         }

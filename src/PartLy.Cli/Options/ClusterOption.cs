@@ -16,7 +16,7 @@ public static class ClusterOption
         int learners = spec.Int("learners", 0, 0, 4);
         string mode = spec.Raw("mode") ?? "sync";
         if (mode != "sync") throw new InputException($"mode '{mode}': only mode=sync is built (asynchronous learning across nodes is not yet)");
-        if (spec.Int("agents", 1, 1, 1) != 1) throw new InputException("agents on nodes of their own are not built yet (agents=1: the agent is in the driver)");
+        if (spec.Int("agents", 1, 1, 16) != 1) throw new InputException("agents on nodes of their own are not built yet (agents=1: the agent is in the driver)");
         spec.EnsureAllRead("workers", "learners", "mode", "agents");
         return (workers, learners);
     }
@@ -30,12 +30,17 @@ public static class ClusterOption
         return service;
     }
 
-    /// <summary>--kill worker@batch=B: the training batch before which the first worker node is killed.</summary>
-    public static long ParseKill(string text)
+    /// <summary>--kill worker@batch=B (the training batch before which the first worker node is killed) or
+    /// learner@update=U (the update, 1 for the session's first, before which the node hosting the learner is killed).</summary>
+    public static (long? WorkerBatch, int? LearnerUpdate) ParseKill(string text)
     {
-        const string prefix = "worker@batch=";
-        if (!text.StartsWith(prefix, StringComparison.Ordinal) || !long.TryParse(text[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long batch))
-            throw new InputException($"'{text}' is not worker@batch=B with B a batch number (killing the learner, learner@update=U, needs learner nodes, which are not built yet)");
-        return batch;
+        foreach (var (prefix, isWorker) in new[] { ("worker@batch=", true), ("learner@update=", false) })
+        {
+            if (!text.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            if (!long.TryParse(text[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long at) || (!isWorker && (at < 1 || at > int.MaxValue)))
+                break;
+            return isWorker ? (at, null) : (null, (int)at);
+        }
+        throw new InputException($"'{text}' is not worker@batch=B (B a batch number) or learner@update=U (U an update number, 1 or more)");
     }
 }

@@ -30,6 +30,9 @@ public sealed record TrainOptions(
     /// <summary>Training batch before which the first worker node is killed (--kill worker@batch=B), or null.</summary>
     public long? KillWorkerAt { get; init; }
 
+    /// <summary>The update before which the node hosting the learner is killed (--kill learner@update=U), or null.</summary>
+    public int? KillLearnerAt { get; init; }
+
     /// <summary>Emulated service time on the worker nodes (--service-time), or null.</summary>
     public Core.Metrics.ServiceTime? Service { get; init; }
 
@@ -130,7 +133,13 @@ public sealed record TrainOptions(
         if (every < 0) throw new InputException($"--checkpoint-every must be 0 or more, got {every}");
         var (workers, learners) = s.Cluster is null ? (0, 0) : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
         if (workers > 0 && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
-        long? killAt = s.Kill is null ? null : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        var (killAt, killLearnerAt) = s.Kill is null ? (null, null) : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        if (killLearnerAt is { } update)
+        {
+            if (learners < 2) throw new InputException("--kill learner@update=U needs --cluster ...,learners=2 or more (another learner node takes over)");
+            int updates = Learning.Training.Learner.Updates(batches, training.Learner.EpisodesPerUpdate);
+            if (update > updates) throw new InputException($"--kill learner@update={update}: training makes {updates} updates (1 to {updates})");
+        }
         var service = ClusterOption.ParseService(s.ServiceTime, workers);
         if (killAt is { } at)
         {
@@ -143,7 +152,7 @@ public sealed record TrainOptions(
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, ClusterLearners = learners, KillWorkerAt = killAt, ClusterReport = s.ClusterReport, Service = service };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, ClusterLearners = learners, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>

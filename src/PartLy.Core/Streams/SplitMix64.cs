@@ -9,6 +9,9 @@ public sealed class SplitMix64
 
     public SplitMix64(ulong seed) => _state = seed;
 
+    /// <summary>Where the sequence stands (to save a generator and go on from there later).</summary>
+    public ulong State { get => _state; set => _state = value; }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64()
     {

@@ -31,6 +31,12 @@ public interface IPolicyGradient
     string Name { get; }
     /// <param name="progress">Fraction of training done, in [0, 1], for annealing.</param>
     UpdateStats Update(RolloutBuffer buffer, CandidatePolicy policy, double progress);
+
+    /// <summary>Writes what the next updates depend on besides the policy (optimiser moments, the shuffling generator).</summary>
+    void WriteState(BinaryWriter writer);
+
+    /// <summary>Goes on from what <see cref="WriteState"/> wrote, for <paramref name="policy"/>.</summary>
+    void ReadState(BinaryReader reader, CandidatePolicy policy);
 }
 
 public static class PolicyGradients
@@ -66,6 +72,25 @@ internal sealed class GradientStep(CandidatePolicy policy, double maxGradNorm, s
         var steps = new int[n];
         for (int i = 0; i < n; i++) steps[i] = i;
         return steps;
+    }
+
+    /// <summary>Writes both optimisers' state (null: no step taken yet).</summary>
+    public static void Write(BinaryWriter writer, GradientStep? step)
+    {
+        writer.Write(step is not null);
+        if (step is null) return;
+        step._scorerAdam.Write(writer);
+        step._valueAdam.Write(writer);
+    }
+
+    /// <summary>Reads what <see cref="Write"/> wrote: the step with its optimisers, or null.</summary>
+    public static GradientStep? Read(BinaryReader reader, CandidatePolicy policy, double maxGradNorm, string learner)
+    {
+        if (!reader.ReadBoolean()) return null;
+        var step = new GradientStep(policy, maxGradNorm, learner);
+        step._scorerAdam.Read(reader);
+        step._valueAdam.Read(reader);
+        return step;
     }
 
     public void Clear()

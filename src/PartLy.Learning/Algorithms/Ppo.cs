@@ -23,6 +23,18 @@ public sealed class Ppo(LearnerOptions options, ulong seed, double gamma = 1) : 
 
     public string Name => "PPO";
 
+    public void WriteState(BinaryWriter writer)
+    {
+        writer.Write(_random.State);
+        GradientStep.Write(writer, _step);
+    }
+
+    public void ReadState(BinaryReader reader, CandidatePolicy policy)
+    {
+        _random.State = reader.ReadUInt64();
+        _step = GradientStep.Read(reader, policy, options.MaxGradNorm, Name);
+    }
+
     public UpdateStats Update(RolloutBuffer buffer, CandidatePolicy policy, double progress)
     {
         _step ??= new GradientStep(policy, options.MaxGradNorm, Name);

@@ -15,6 +15,10 @@ public sealed class Reinforce(LearnerOptions options) : IPolicyGradient
 
     public string Name => "REINFORCE";
 
+    public void WriteState(BinaryWriter writer) => GradientStep.Write(writer, _step);
+
+    public void ReadState(BinaryReader reader, CandidatePolicy policy) => _step = GradientStep.Read(reader, policy, options.MaxGradNorm, Name);
+
     public UpdateStats Update(RolloutBuffer buffer, CandidatePolicy policy, double progress)
     {
         _step ??= new GradientStep(policy, options.MaxGradNorm, Name);

@@ -16,6 +16,24 @@ public sealed class Adam(int parameters, double beta1 = 0.9, double beta2 = 0.99
         return (maxNorm > 0 && norm > maxNorm ? (float)(maxNorm / norm) : 1f, norm);
     }
 
+    /// <summary>Writes the moments and the step count (a learner's state, to go on after a failover).</summary>
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(_step);
+        writer.Write(_m.Length);
+        foreach (float x in _m) writer.Write(x);
+        foreach (float x in _v) writer.Write(x);
+    }
+
+    public void Read(BinaryReader reader)
+    {
+        _step = reader.ReadInt64();
+        int n = reader.ReadInt32();
+        if (n != _m.Length) throw new InvalidDataException($"Adam state for {n} parameters, this network has {_m.Length}");
+        for (int i = 0; i < n; i++) _m[i] = reader.ReadSingle();
+        for (int i = 0; i < n; i++) _v[i] = reader.ReadSingle();
+    }
+
     public void Step(float[] parameters, ReadOnlySpan<float> gradient, double learningRate, float gradientScale = 1f)
     {
         _step++;

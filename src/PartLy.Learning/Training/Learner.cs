@@ -40,6 +40,43 @@ public sealed class Learner
     public static bool ClosesWindow(long episode, long batches, int episodesPerUpdate) =>
         (episode + 1) % episodesPerUpdate == 0 || episode == batches - 1;
 
+    private const string StateFormat = "partly-learner-state/1";
+
+    /// <summary>
+    /// Writes what the learner needs to go on as if it had never stopped, between updates (the buffer is empty then):
+    /// the version, the policy's parameters and the algorithm's state.
+    /// </summary>
+    public void WriteState(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(StateFormat);
+        writer.Write(Version);
+        writer.Write(_updateTicks);
+        foreach (var parameters in new[] { Policy.Scorer.Parameters, Policy.Value.Parameters })
+        {
+            writer.Write(parameters.Length);
+            foreach (float x in parameters) writer.Write(x);
+        }
+        _algorithm.WriteState(writer);
+    }
+
+    /// <summary>Goes on from what <see cref="WriteState"/> wrote (for a learner of the same session).</summary>
+    public void ReadState(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        string format = reader.ReadString();
+        if (format != StateFormat) throw new InvalidDataException($"not a learner state ({format})");
+        Version = reader.ReadInt32();
+        _updateTicks = reader.ReadInt64();
+        foreach (var parameters in new[] { Policy.Scorer.Parameters, Policy.Value.Parameters })
+        {
+            int n = reader.ReadInt32();
+            if (n != parameters.Length) throw new InvalidDataException($"learner state for {n} parameters, this network has {parameters.Length}");
+            for (int i = 0; i < n; i++) parameters[i] = reader.ReadSingle();
+        }
+        _algorithm.ReadState(reader, Policy);
+    }
+
     public void Add(EpisodeSteps steps, double reward)
     {
         if (steps.Steps > 0) _buffer.AddEpisode(steps, reward);
