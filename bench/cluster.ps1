@@ -46,7 +46,7 @@ foreach ($batch in 1000, 10000) {
 # Equality across nodes and faults, from the cluster report: seeds 42 and 7, 600 training and 200 test batches of
 # 1,000 at P = 50 on 2 worker nodes, fault-free, with the first worker killed before training batch 300, and (with 2
 # learner nodes) with the node hosting the learner killed before update 10.
-$faults = @('| seed | fault | blocks re-sent | duplicates dropped | tuples lost | longest stall s | learner failover s | policy = embedded | throughput ÷ embedded | CPU s per M tuples | bytes per tuple | formation s |', '|---|---|---|---|---|---|---|---|---|---|---|---|')
+$faults = @('| seed | fault | blocks re-sent | duplicates dropped | tuples lost | longest stall s | learner failover s | policy = embedded | bytes per tuple | formation s |', '|---|---|---|---|---|---|---|---|---|---|')
 $cases = @(
     @{ name = 'none'; cluster = 'workers=2'; kill = @(); label = 'none' },
     @{ name = 'kill'; cluster = 'workers=2'; kill = @('--kill', 'worker@batch=300'); label = 'worker killed before batch 300' },
@@ -65,7 +65,7 @@ foreach ($seed in 42, 7) {
         $r = Get-Content $report -Raw | ConvertFrom-Json
         $equal = if ($r.policy_sha256 -eq $r.embedded_policy_sha256) { 'yes' } else { 'no' }
         $failover = if ($null -eq $r.failover_seconds) { '–' } else { ([double]$r.failover_seconds).ToString('F1', $inv) }
-        $faults += "| $seed | $($case.label) | $($r.blocks_resent) | $($r.duplicates_dropped) | $($r.tuples_lost) | $(([double]$r.stall_seconds_max).ToString('F2', $inv)) | $failover | $equal | $(([double]$r.tuples_per_second / [double]$r.embedded_tuples_per_second).ToString('F2', $inv)) | $(([double]$r.cpu_seconds_per_million_tuples).ToString('F1', $inv)) | $(([double]$r.bytes_per_tuple).ToString('F2', $inv)) | $(([double]$r.formation_seconds).ToString('F1', $inv)) |"
+        $faults += "| $seed | $($case.label) | $($r.blocks_resent) | $($r.duplicates_dropped) | $($r.tuples_lost) | $(([double]$r.stall_seconds_max).ToString('F2', $inv)) | $failover | $equal | $(([double]$r.bytes_per_tuple).ToString('F2', $inv)) | $(([double]$r.formation_seconds).ToString('F1', $inv)) |"
     }
 }
 # Emulated service time: the trained policy and hash through 1, 2 and 4 worker nodes of 4 task slots each, P = 16,
@@ -119,9 +119,9 @@ foreach ($workers in 1, 2, 4) {
     'before the episode that closes update 10 goes out; once the node is removed the singleton starts on the other',
     'learner node, the experiment sends it the session to resume from that state, and the agent sends the open window''s',
     'episodes again (the learner drops what it has and takes the rest in order). Failover: from the kill to the first',
-    'weights of the learner that took over. CPU counts the driver and every node process over the steady test phase;',
-    'bytes are the PartLy messages the driver serialized and deserialized (blocks and reports, not the cluster''s gossip).',
-    'One run each, in `runs/cluster/`:',
+    'weights of the learner that took over. Bytes are the PartLy messages the driver serialized and deserialized',
+    '(blocks, reports and, with learner nodes, episodes and weights; not the cluster''s gossip). The test phases are too',
+    'short for throughput and CPU (the overhead table above measures those). One run each, in `runs/cluster/`:',
     ''
 ) + $faults + @(
     '',
