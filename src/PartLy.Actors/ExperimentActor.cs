@@ -134,7 +134,7 @@ public sealed class ExperimentActor : ReceiveActor
         });
         Receive<PolicyWeights>(weights =>
         {
-            if (_spec.LearnerOnNodes && _learnerKilledAt is not null) NoteFailover();
+            NoteFailover();
             if (weights.Version <= _weights.Version) return; // a resumed learner's answer to GetWeights or to the new subscription
             _weights = weights;
             PublishWeights(weights);
@@ -160,7 +160,7 @@ public sealed class ExperimentActor : ReceiveActor
         // carry the last version ends training.
         Receive<PolicyWeights>(weights =>
         {
-            if (_spec.LearnerOnNodes && _learnerKilledAt is not null) NoteFailover();
+            NoteFailover();
             PublishWeights(weights);
             if (weights.Version < _finalVersion) return;
             _weights = weights;
