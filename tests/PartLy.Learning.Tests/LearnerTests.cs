@@ -120,6 +120,45 @@ public class LearnerTests
     }
 
     [Fact]
+    public void V_trace_of_steps_the_current_policy_took_gives_the_returns_of_gae()
+    {
+        var buffer = new RolloutBuffer(1, 1, 1);
+        var obs = new Observation(1, 1) { Count = 1 };
+        float[] logProbabilities = [-0.1f, -0.7f, -1.2f, -0.3f, -2f], values = [0.3f, -0.2f, 0.5f, 0.1f, 0.9f];
+        for (int s = 0; s < 5; s++)
+        {
+            buffer.Add(obs, [0f], 0, logProbabilities[s], values[s]);
+            if (s == 2) buffer.EndEpisode(-1.5);
+        }
+        buffer.EndEpisode(0.75);
+        buffer.ComputeAdvantages(0.95);
+        var gaeReturns = Enumerable.Range(0, 5).Select(buffer.Return).ToArray();
+        buffer.ComputeVTrace(logProbabilities, values, 0.95, 1);
+        for (int s = 0; s < 5; s++) Assert.Equal(gaeReturns[s], buffer.Return(s), 5);
+    }
+
+    [Fact]
+    public void V_trace_clips_the_importance_ratio_and_takes_the_current_policy_s_log_probabilities()
+    {
+        var buffer = new RolloutBuffer(1, 1, 1);
+        var obs = new Observation(1, 1) { Count = 1 };
+        // Taken with probability 0.5 each; the current policy takes them with 0.25 (ratio 0.5) and 1 (ratio 2, clipped to 1).
+        for (int s = 0; s < 2; s++) buffer.Add(obs, [0f], 0, MathF.Log(0.5f), 0);
+        buffer.EndEpisode(1);
+        buffer.ComputeVTrace([MathF.Log(0.25f), 0f], [0.2f, 0.4f], lambda: 1, gamma: 1);
+        // Step 1: v = 0.4 + 1·(1 − 0.4) = 1, A = 1 − 0.4. Step 0: v = 0.2 + 0.5·(0.4 − 0.2) + 0.5·0.6 = 0.6, A = 0.5·(1 − 0.2).
+        Assert.Equal(1.0, buffer.Return(1), 5);
+        Assert.Equal(0.6, buffer.Advantage(1), 5);
+        Assert.Equal(0.6, buffer.Return(0), 5);
+        Assert.Equal(0.4, buffer.Advantage(0), 5);
+        Assert.Equal(MathF.Log(0.25f), buffer.LogProbability(0));
+    }
+
+    [Fact]
+    public void Reinforce_refuses_off_policy_episodes() =>
+        Assert.Contains("reinforce learns synchronously only", Assert.Throws<InputException>(() => PolicyGradients.Create(new LearnerOptions(Algorithm: "reinforce"), 1, offPolicy: true)).Message);
+
+    [Fact]
     public void Unknown_algorithm_is_refused() =>
         Assert.Contains("not one of ppo, reinforce", Assert.Throws<InputException>(() => PolicyGradients.Create(new LearnerOptions(Algorithm: "dqn"), 1)).Message);
 

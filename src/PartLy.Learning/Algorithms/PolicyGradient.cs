@@ -41,10 +41,14 @@ public interface IPolicyGradient
 
 public static class PolicyGradients
 {
-    /// <summary>The learner named by <see cref="LearnerOptions.Algorithm"/>; <paramref name="seed"/> drives its minibatch shuffling.</summary>
-    public static IPolicyGradient Create(LearnerOptions options, ulong seed) => options.Algorithm switch
+    /// <summary>
+    /// The learner named by <see cref="LearnerOptions.Algorithm"/>; <paramref name="seed"/> drives its minibatch
+    /// shuffling; <paramref name="offPolicy"/>: its episodes may come from older weights (asynchronous learning, PPO only).
+    /// </summary>
+    public static IPolicyGradient Create(LearnerOptions options, ulong seed, bool offPolicy = false) => options.Algorithm switch
     {
-        "ppo" => new Ppo(options, seed),
+        "ppo" => new Ppo(options, seed, offPolicy: offPolicy),
+        "reinforce" when offPolicy => throw new InputException("asynchronous learning corrects stale episodes with PPO's V-trace: reinforce learns synchronously only"),
         "reinforce" => new Reinforce(options),
         _ => throw new InputException($"algorithm '{options.Algorithm}' is not one of {string.Join(", ", LearnerOptions.Algorithms)}"),
     };

@@ -10,9 +10,11 @@ namespace PartLy.Learning.Algorithms;
 /// <c>pg_loss = mean(max(−A·ratio, −A·clip(ratio, 1 − ε, 1 + ε)))</c>, <c>ratio = exp(log π_new − log π_old)</c>,
 /// <c>v_loss = mean(½(V − return)²)</c>; advantages normalised per minibatch, gradients clipped to a global norm,
 /// the learning rate annealed linearly. The partitioner's episode has its only reward at its end (γ = 1); the
-/// scheduler's pays every step, discounted by <paramref name="gamma"/>.
+/// scheduler's pays every step, discounted by <paramref name="gamma"/>. <paramref name="offPolicy"/> (asynchronous
+/// learning, as APPO): the steps may come from older weights, so advantages and returns are V-trace's (ρ̄ = c̄ = 1)
+/// instead of GAE's, and the clipped ratio is taken against the weights the update starts from.
 /// </summary>
-public sealed class Ppo(LearnerOptions options, ulong seed, double gamma = 1) : IPolicyGradient
+public sealed class Ppo(LearnerOptions options, ulong seed, double gamma = 1, bool offPolicy = false) : IPolicyGradient
 {
     // Hyperparameters.
     private readonly float _clip = (float)options.Clip;
@@ -35,12 +37,25 @@ public sealed class Ppo(LearnerOptions options, ulong seed, double gamma = 1) : 
         _step = GradientStep.Read(reader, policy, options.MaxGradNorm, Name);
     }
 
+    private void CorrectOffPolicy(RolloutBuffer buffer, CandidatePolicy policy)
+    {
+        var logProbabilities = new float[buffer.Steps];
+        var values = new float[buffer.Steps];
+        for (int s = 0; s < buffer.Steps; s++)
+        {
+            logProbabilities[s] = policy.EvaluateActions(buffer.Candidates(s), buffer.Count(s), buffer.Action(s)).LogProbability;
+            values[s] = policy.EvaluateValue(buffer.State(s));
+        }
+        buffer.ComputeVTrace(logProbabilities, values, options.GaeLambda, gamma);
+    }
+
     public UpdateStats Update(RolloutBuffer buffer, CandidatePolicy policy, double progress)
     {
         _step ??= new GradientStep(policy, options.MaxGradNorm, Name);
         int steps = buffer.Steps;
         if (steps == 0) return new UpdateStats(0, 0, 0, 0, 0, 0);
-        buffer.ComputeAdvantages(options.GaeLambda, gamma);
+        if (offPolicy) CorrectOffPolicy(buffer, policy);
+        else buffer.ComputeAdvantages(options.GaeLambda, gamma);
         double learningRate = GradientStep.LearningRate(options, progress);
         int minibatches = Math.Min(options.Minibatches, steps);
         var order = GradientStep.Steps(steps);

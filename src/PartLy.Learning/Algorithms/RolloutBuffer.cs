@@ -112,6 +112,36 @@ public sealed class RolloutBuffer(int maxCandidates, int features, int stateFeat
         }
     }
 
+    /// <summary>
+    /// V-trace (Espeholt et al., 2018) for steps taken by an older policy μ, towards the current policy π: from each
+    /// step's log π(a|s) and V(s) under the current networks, with ρ = min(ρ̄, π/μ) and c = λ·min(c̄, π/μ),
+    /// <c>v_s − V(s) = ρ_s δ_s + γ c_s (v_{s+1} − V(s+1))</c>, <c>δ_s = r_s + γ V(s+1) − V(s)</c>; the return of a
+    /// step is v_s and its advantage <c>ρ_s (r_s + γ v_{s+1} − V(s))</c>. The steps' log-probabilities and values
+    /// become the current policy's, so that an update's ratio is π_new / π (PPO's clipping on top). With π = μ and
+    /// c̄ ≥ 1 the returns are GAE(λ)'s.
+    /// </summary>
+    public void ComputeVTrace(ReadOnlySpan<float> logProbabilities, ReadOnlySpan<float> values, double lambda, double gamma, double rhoBar = 1, double cBar = 1)
+    {
+        if (logProbabilities.Length != Steps || values.Length != Steps) throw new ArgumentException($"V-trace needs one log-probability and one value per step ({Steps})");
+        foreach (var (start, end, reward, bootstrap) in _episodes)
+        {
+            double nextCorrection = 0, nextValue = bootstrap, nextTarget = bootstrap;
+            for (int t = end - 1; t >= start; t--)
+            {
+                bool last = t == end - 1;
+                double r = (last ? reward : 0) + _rewards[t];
+                double ratio = Math.Exp(logProbabilities[t] - _logProbabilities[t]);
+                double rho = Math.Min(rhoBar, ratio), c = lambda * Math.Min(cBar, ratio);
+                double correction = rho * (r + gamma * nextValue - values[t]) + gamma * c * nextCorrection;
+                _advantages[t] = (float)(rho * (r + gamma * nextTarget - values[t]));
+                _returns[t] = (float)(values[t] + correction);
+                (nextCorrection, nextValue, nextTarget) = (correction, values[t], values[t] + correction);
+            }
+        }
+        logProbabilities.CopyTo(_logProbabilities);
+        values.CopyTo(_values);
+    }
+
     public ReadOnlySpan<float> Candidates(int step) => _candidates.AsSpan(step * MaxCandidates * Features, _counts[step] * Features);
     public ReadOnlySpan<float> State(int step) => _states.AsSpan(step * StateFeatures, StateFeatures);
     public int Count(int step) => _counts[step];

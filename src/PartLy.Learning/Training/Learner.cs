@@ -14,12 +14,13 @@ public sealed class Learner
     private long _updateTicks;
 
     /// <param name="version">The version of the weights it starts from.</param>
-    public Learner(TrainingOptions options, CandidatePolicy policy, int version = 0)
+    /// <param name="offPolicy">Episodes may come from older weights than the learner's (asynchronous learning): the update corrects for it.</param>
+    public Learner(TrainingOptions options, CandidatePolicy policy, int version = 0, bool offPolicy = false)
     {
         Version = version;
         Options = options;
         Policy = policy;
-        _algorithm = PolicyGradients.Create(options.Learner, Trainer.LearnerSeed(options.Seed));
+        _algorithm = PolicyGradients.Create(options.Learner, Trainer.LearnerSeed(options.Seed), offPolicy);
         _buffer = new RolloutBuffer(policy.MaxCandidates, policy.Features, policy.Globals);
     }
 
