@@ -10,7 +10,7 @@ namespace PartLy.Actors;
 /// <summary>
 /// Runs the phases of an experiment (train, then test), each a source, a scheduler, an agent with its partition
 /// actors and (training) a learner, and tells its subscribers of every completed batch. The phases are behaviours:
-/// idle, training, finishing training (awaiting the last weights), testing, stopping, done.
+/// idle, awaiting the learner (on learner nodes), training, finishing training (awaiting the last weights), testing, stopping, done.
 /// </summary>
 public sealed class ExperimentActor : ReceiveActor
 {
@@ -98,7 +98,7 @@ public sealed class ExperimentActor : ReceiveActor
     private void LearnerMoved(Akka.Actor.Address address)
     {
         _log.Warning("Learner node {Address} removed: the learner resumes on another learner node from {State}", address, _spec.LearnerStatePath);
-        _learner.Tell(new StartLearning(_spec.Training, _trainingStart!, _spec.LearnerStatePath, Resume: true));
+        _learner.Tell(new StartLearning(_spec.Training, _trainingStart!, _spec.LearnerStatePath, Resume: true, _spec.MaxPolicyLag));
         _learner.Tell(SubscribeWeights.Instance);
         _trainAgent.Tell(new LearnerMoved(_training.Count));
         _learner.Tell(GetWeights.Instance);
@@ -247,13 +247,30 @@ public sealed class ExperimentActor : ReceiveActor
         {
             _trainingStart = _weights;
             _learner = Context.ActorOf(LearnerSingleton.ProxyProps(Context.System), "learner");
-            _learner.Tell(new StartLearning(_spec.Training, _weights, _spec.LearnerStatePath));
+            _learner.Tell(new StartLearning(_spec.Training, _weights, _spec.LearnerStatePath, MaxPolicyLag: _spec.MaxPolicyLag));
         }
-        else _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights), "learner");
+        else _learner = Context.ActorOf(LearnerActor.Props(_spec.Training, _weights, maxPolicyLag: _spec.MaxPolicyLag), "learner");
         _learner.Tell(SubscribeWeights.Instance);
         _initialVersion = _weights.Version;
+        if (_spec.LearnerOnNodes) Become(AwaitingLearner);
+        else StartTrainingAgent();
+    }
+
+    /// <summary>
+    /// The learner singleton answers the subscription once it is found and runs the session; until then the proxy
+    /// buffers (a bounded buffer that an agent sending without waiting would overflow), so the agent starts after.
+    /// </summary>
+    private void AwaitingLearner()
+    {
+        Subscriptions();
+        Receive<PolicyWeights>(_ => StartTrainingAgent());
+        Receive<StopExperiment>(_ => Stop());
+    }
+
+    private void StartTrainingAgent()
+    {
         _trainAgent = StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds,
-            _spec.Service, KillLearnerAt: _spec.KillLearnerAt), _spec.TrainFeed!, _learner);
+            _spec.Service, KillLearnerAt: _spec.KillLearnerAt, Asynchronous: _spec.MaxPolicyLag is not null), _spec.TrainFeed!, _learner);
         Become(Training);
     }
 

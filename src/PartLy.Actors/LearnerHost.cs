@@ -24,7 +24,7 @@ public sealed class LearnerHost : ReceiveActor, IWithStash
         Receive<StartLearning>(start =>
         {
             if (!_learner.IsNobody()) Context.Stop(_learner);
-            _learner = Context.ActorOf(LearnerActor.Props(start.Options, start.Initial, start.StatePath, start.Resume));
+            _learner = Context.ActorOf(LearnerActor.Props(start.Options, start.Initial, start.StatePath, start.Resume, start.MaxPolicyLag));
             _log.Info("Learning from weights version {Version}, {Batches} batches{Resumed}", start.Initial.Version, start.Options.Batches, start.Resume ? ", resumed" : "");
             Stash.UnstashAll();
         });

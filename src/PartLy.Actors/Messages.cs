@@ -146,19 +146,21 @@ public sealed record BlocksProcessed(long Sequence, ImmutableArray<int> Blocks, 
 /// <summary>
 /// Agent to learner: the steps of one episode (flattened candidate features, their counts = action masks, actions,
 /// log-probabilities and values when taken, global states) and its reward from the partition reports.
-/// <paramref name="UpdateNow"/> closes an update window; <paramref name="Progress"/> is the fraction of training done.
+/// <paramref name="UpdateNow"/> closes an update window; <paramref name="Progress"/> is the fraction of training done;
+/// <paramref name="PolicyVersion"/> is the version of the weights that placed the batch.
 /// </summary>
 public sealed record EpisodeExperience(
     long Sequence, ImmutableArray<float> Candidates, ImmutableArray<int> Counts, ImmutableArray<int> Actions,
     ImmutableArray<float> LogProbabilities, ImmutableArray<float> Values, ImmutableArray<float> States,
-    double Reward, bool UpdateNow, double Progress) : IPartLyMessage
+    double Reward, bool UpdateNow, double Progress, int PolicyVersion = 0) : IPartLyMessage
 {
     public int Steps => Actions.Length;
 }
 
 /// <summary>Learner to agents: new weights of the policy (version counts updates; <paramref name="UpdateSeconds"/> is the
-/// time the learner has spent updating so far).</summary>
-public sealed record PolicyWeights(int Version, ImmutableArray<float> Scorer, ImmutableArray<float> Value, double UpdateSeconds = 0) : IPartLyMessage;
+/// time the learner has spent updating so far; <paramref name="EpisodesDropped"/> the episodes it has dropped as too
+/// old, learning asynchronously).</summary>
+public sealed record PolicyWeights(int Version, ImmutableArray<float> Scorer, ImmutableArray<float> Value, double UpdateSeconds = 0, int EpisodesDropped = 0) : IPartLyMessage;
 
 /// <summary>Anyone to learner: subscribe to <see cref="PolicyWeights"/>.</summary>
 public sealed record SubscribeWeights : IPartLyMessage
@@ -175,9 +177,10 @@ public sealed record GetWeights : IPartLyMessage
 /// <summary>
 /// Experiment to the learner singleton on a learner node: learn this session from these weights (a learner it held
 /// before is replaced: one experiment per driver), writing the learner's state to <paramref name="StatePath"/> after
-/// every update; <paramref name="Resume"/>: go on from that state (the singleton moved after a learner node was lost).
+/// every update; <paramref name="Resume"/>: go on from that state (the singleton moved after a learner node was lost);
+/// <paramref name="MaxPolicyLag"/>: learn asynchronously (see <see cref="ExperimentSpec"/>), or null.
 /// </summary>
-public sealed record StartLearning(TrainingOptions Options, PolicyWeights Initial, string? StatePath = null, bool Resume = false) : IPartLyMessage;
+public sealed record StartLearning(TrainingOptions Options, PolicyWeights Initial, string? StatePath = null, bool Resume = false, int? MaxPolicyLag = null) : IPartLyMessage;
 
 /// <summary>Experiment to agent: the learner moved to another node; subscribe again and send the open window's episodes again.</summary>
 public sealed record LearnerMoved(long Sequence) : IPartLyMessage;

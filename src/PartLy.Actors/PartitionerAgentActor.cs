@@ -18,7 +18,7 @@ namespace PartLy.Actors;
 /// partition actor its block (one message per block; with worker nodes, each worker its blocks in one message), and computes the reward from the sizes and distinct keys the
 /// partitions report. Training, it sends each episode to the learner in batch order and, after a batch that closes an
 /// update window, waits for the new weights before placing the next, so that a seed gives the same numbers as the
-/// direct loop.
+/// direct loop; asynchronously, it never waits and adopts new weights as they arrive.
 /// </summary>
 public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
 {
@@ -45,7 +45,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private readonly BatchAnalyzer? _analyzer;
     private int[] _strategyBlocks = [];
     // The episodes sent since the last weights adopted (the open update window), to send again if the learner moves.
-    private readonly List<EpisodeExperience> _openWindow = [];
+    private readonly Queue<EpisodeExperience> _openWindow = new();
     private EpisodeExperience? _heldForLearnerKill;
 
     public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
@@ -212,14 +212,16 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private void Adopt(PolicyWeights weights)
     {
         if (weights.Version <= _version) return;
-        _openWindow.Clear();
+        // Each version is one update, after an episode that closed a window: those episodes and the ones before are learnt.
+        for (int updates = weights.Version - _version; updates > 0 && _openWindow.TryDequeue(out var learnt);)
+            if (learnt.UpdateNow) updates--;
         weights.Scorer.AsSpan().CopyTo(_policy.Scorer.Parameters);
         weights.Value.AsSpan().CopyTo(_policy.Value.Parameters);
         _version = weights.Version;
     }
 
     /// <summary>A batch whose blocks are out at the partition actors.</summary>
-    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks, long SentAt, double PlacingSeconds);
+    private sealed record InFlight(SourceBatch Batch, EpisodeOutcome Outcome, bool ClosesWindow, BlockFanOut Blocks, long SentAt, double PlacingSeconds, int Version);
 
     /// <summary>
     /// Places the batch and sends out its blocks. The next batch may be placed before these blocks are reported
@@ -249,8 +251,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         var blocks = _workers is not null
             ? BlockFanOut.SendToWorkers(batch.Sequence, keys, outcome.Blocks.Span, partitions, _workers.Selections, _workers.Live, Self)
             : BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions, b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
-        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks, System.Diagnostics.Stopwatch.GetTimestamp(), TrainingTime.Seconds(placing));
-        if (closes) _awaitedVersion = _version + 1;
+        _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks, System.Diagnostics.Stopwatch.GetTimestamp(), TrainingTime.Seconds(placing), _version);
+        if (closes && !_settings.Asynchronous) _awaitedVersion = _version + 1;
     }
 
     private void Collect(long sequence, int blocks, Func<InFlight, bool> add)
@@ -297,7 +299,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
             var episode = new EpisodeExperience(batch.Sequence, ImmutableCollectionsMarshal.AsImmutableArray(steps.Candidates),
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.Counts), ImmutableCollectionsMarshal.AsImmutableArray(steps.Actions),
                 ImmutableCollectionsMarshal.AsImmutableArray(steps.LogProbabilities), ImmutableCollectionsMarshal.AsImmutableArray(steps.Values),
-                ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches);
+                ImmutableCollectionsMarshal.AsImmutableArray(steps.States), reward, flight.ClosesWindow, (double)(batch.Sequence + 1) / _settings.Batches, flight.Version);
             if (flight.ClosesWindow && _settings.KillLearnerAt == batch.Sequence / _settings.Options.Learner.EpisodesPerUpdate + 1 && _heldForLearnerKill is null)
             {
                 // The episode that closes this update goes out once the learner's node is dead: the update is surely lost with it.
@@ -309,12 +311,12 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
         var service = _settings.Service is null ? null
             : new ServiceMeasure(System.Diagnostics.Stopwatch.GetElapsedTime(flight.SentAt).TotalSeconds, _settings.Service.PredictedSeconds(flight.Blocks.Times, flight.Blocks.WorkerOf));
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, _version, batch.Stream, flight.PlacingSeconds, service));
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, flight.Version, batch.Stream, flight.PlacingSeconds, service));
     }
 
     private void SendEpisode(EpisodeExperience episode)
     {
-        _openWindow.Add(episode);
+        _openWindow.Enqueue(episode);
         _learner.Tell(episode);
     }
 

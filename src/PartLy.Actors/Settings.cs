@@ -23,11 +23,14 @@ namespace PartLy.Actors;
 /// <param name="LearnerOnNodes">The learner is the cluster singleton of the learner nodes (<see cref="LearnerHost"/>), not a child of the experiment.</param>
 /// <param name="LearnerStatePath">With learner nodes: the file the learner writes its state to after every update, where the next learner node goes on from.</param>
 /// <param name="KillLearnerAt">With learner nodes: the update (1 for the first of the session) before which the driver kills the node hosting the learner, or null.</param>
+/// <param name="MaxPolicyLag">Learn asynchronously (IMPALA/APPO): the agent never waits for new weights, the learner
+/// corrects for the policy lag with V-trace and drops episodes placed by weights more than this many versions older
+/// than its own; null: synchronously (the agent waits at every update, the numbers of the direct loop).</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
     long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null, bool LearnerOnNodes = false,
-    string? LearnerStatePath = null, int? KillLearnerAt = null);
+    string? LearnerStatePath = null, int? KillLearnerAt = null, int? MaxPolicyLag = null);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
@@ -41,8 +44,10 @@ public sealed record ExperimentSpec(
 /// <param name="Service">Emulated service time on the worker nodes: the agent keeps one batch in service at a time and measures it.</param>
 /// <param name="Strategy">A strategy that places the batches instead of the policy (not while training), or null.</param>
 /// <param name="KillLearnerAt">The update before whose closing episode the agent has the driver kill the learner's node, or null.</param>
+/// <param name="Asynchronous">Training, never wait for the learner's new weights (adopt them as they come).</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2, IReadOnlyList<string>? Workers = null,
-    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null, int? KillLearnerAt = null);
+    long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null, int? KillLearnerAt = null,
+    bool Asynchronous = false);
 
 /// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
 /// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>

@@ -97,6 +97,7 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         var before = (float[])policy.Scorer.Parameters.Clone();
         var learner = Sys.ActorOf(LearnerActor.Props(options, LearnerActor.WeightsOf(policy, 0)));
         learner.Tell(SubscribeWeights.Instance, TestActor);
+        Assert.Equal(0, (await ExpectMsgAsync<PolicyWeights>()).Version); // a subscription is answered with the weights held
         int f = CandidateFeatures.Count;
         var candidates = Enumerable.Range(0, 3 * f).Select(i => (float)(i % 7) / 7).ToImmutableArray();
         EpisodeExperience Episode(long sequence, double reward, bool update) =>
@@ -107,6 +108,59 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         var weights = await ExpectMsgAsync<PolicyWeights>();
         Assert.Equal(1, weights.Version);
         Assert.NotEqual(before, weights.Scorer.ToArray());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(1)]
+    public async Task An_asynchronous_learner_drops_and_counts_episodes_older_than_its_lag_and_learns_from_the_rest(int? maxLag)
+    {
+        var options = TestSupport.Options(8);
+        var learner = Sys.ActorOf(LearnerActor.Props(options, LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 0), maxPolicyLag: maxLag));
+        learner.Tell(SubscribeWeights.Instance, TestActor);
+        Assert.Equal(0, (await ExpectMsgAsync<PolicyWeights>()).Version);
+        int f = CandidateFeatures.Count;
+        var candidates = Enumerable.Range(0, 3 * f).Select(i => (float)(i % 7) / 7).ToImmutableArray();
+        // Every episode placed by version 0: once the learner is at version 2, episodes 4 and 5 are 2 versions old.
+        for (int e = 0; e < 6; e++)
+            learner.Tell(new EpisodeExperience(e, candidates, [3], [e % 3], [-1.1f], [0f], [0, 0, 0, 0, 0, 0], -0.1 * e, e % 2 == 1, (e + 1) / 6.0, PolicyVersion: 0));
+        var weights = new List<PolicyWeights>();
+        for (int u = 0; u < 3; u++) weights.Add(await ExpectMsgAsync<PolicyWeights>());
+        Assert.Equal(new[] { 1, 2, 3 }, weights.Select(w => w.Version));
+        if (maxLag is null)
+        {
+            Assert.Equal(0, weights[2].EpisodesDropped);
+            Assert.NotEqual(weights[1].Scorer.ToArray(), weights[2].Scorer.ToArray());
+        }
+        else
+        {
+            Assert.Equal(new[] { 0, 0, 2 }, weights.Select(w => w.EpisodesDropped));
+            Assert.Equal(weights[1].Scorer.ToArray(), weights[2].Scorer.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 8)]
+    [InlineData(true, 24)]
+    public async Task A_synchronous_agent_waits_for_the_weights_of_each_update_and_an_asynchronous_one_never_does(bool asynchronous, int placedWithoutWeights)
+    {
+        var options = TestSupport.Options(24);
+        var learner = CreateTestProbe();
+        var source = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), 24));
+        var scheduler = Sys.ActorOf(SchedulerActor.Props());
+        var agent = Sys.ActorOf(PartitionerAgentActor.Props(new AgentSettings("train", true, options, 24, Asynchronous: asynchronous),
+            LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 0), source, scheduler, learner.Ref, CreateTestProbe().Ref));
+        await learner.ExpectMsgAsync<SubscribeWeights>();
+        var episodes = new List<EpisodeExperience>();
+        for (int e = 0; e < placedWithoutWeights; e++) episodes.Add(await learner.ExpectMsgAsync<EpisodeExperience>(TimeSpan.FromSeconds(10)));
+        await learner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+        Assert.Equal(Enumerable.Range(0, placedWithoutWeights).Select(i => (long)i), episodes.Select(e => e.Sequence));
+        Assert.All(episodes, e => Assert.Equal(0, e.PolicyVersion));
+        Assert.Equal(Enumerable.Range(0, placedWithoutWeights).Where(i => i % 8 == 7).Select(i => (long)i), episodes.Where(e => e.UpdateNow).Select(e => e.Sequence));
+        if (asynchronous) return;
+        agent.Tell(LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 1), learner.Ref);
+        var next = await learner.ExpectMsgAsync<EpisodeExperience>(TimeSpan.FromSeconds(10));
+        Assert.Equal((8L, 1), (next.Sequence, next.PolicyVersion));
     }
 
     [Fact]
@@ -123,6 +177,7 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         var inOrder = Sys.ActorOf(LearnerActor.Props(options, initial));
         inOrder.Tell(SubscribeWeights.Instance, TestActor);
         foreach (var e in episodes) inOrder.Tell(e);
+        Assert.Equal(0, (await ExpectMsgAsync<PolicyWeights>()).Version);
         await ExpectMsgAsync<PolicyWeights>();
         var expected = await ExpectMsgAsync<PolicyWeights>();
 
@@ -133,6 +188,7 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
             var first = Sys.ActorOf(LearnerActor.Props(options, initial, state));
             first.Tell(SubscribeWeights.Instance, TestActor);
             foreach (var e in new[] { episodes[1], episodes[0], episodes[1], episodes[0] }) first.Tell(e);
+            Assert.Equal(0, (await ExpectMsgAsync<PolicyWeights>()).Version);
             Assert.Equal(1, (await ExpectMsgAsync<PolicyWeights>()).Version);
             Sys.Stop(first);
             Assert.True(File.Exists(state), "the learner wrote no state after its update");

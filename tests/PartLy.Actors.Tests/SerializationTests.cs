@@ -32,6 +32,7 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         new ProcessBlock(1, 3, [1, 2, 3]), new ProcessBlock(1, 4, []), new BlockProcessed(1, 3, 3, 2, 7),
         new ProcessBlocks(1, [3, 4], [2, 5], [9, 9, 1, 2, 3]), new BlocksProcessed(1, [3, 4], [2, 3], [1, 3], [4.0, 9.0]),
         new EpisodeExperience(5, [0.1f, 0.2f], [2], [1], [-0.7f], [0.3f], [1f, 2f, 3f], -0.25, true, 0.5),
+        new EpisodeExperience(6, [0.1f], [1], [0], [0f], [0.3f], [1f, 2f, 3f], -0.5, false, 0.75, PolicyVersion: 41),
         Weights, new LearnerFailed("NaN"), new BatchCompleted(4, Metrics, -0.5, -0.7, 12, 3), new PhaseCompleted("test", 10, 0.5), new PhaseCompleted("train", 10, 0.5, new DeliveryCounters(1, 25, 0, 4.25, 10_000, 10_000)),
         new PhaseFailed("train", "why"), new KillWorker(300, 0), new WorkerKilled(300, 0),
         new BatchCompleted(5, Metrics, -0.5, -0.7, 12, 3, "zipf", 0.0005, new ServiceMeasure(0.125, 0.1171875)),
@@ -40,6 +41,7 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
             new PartLy.Learning.Algorithms.LearnerOptions("reinforce", 1e-3, false, 3, 2, 0.1, 0.9, 0.02, 0.4, 0.75, 16, 8), 640, ulong.MaxValue - 3, new CostModel(1, 2.5, 5, 10), 0.01), Weights),
         new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights),
         new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights, "/tmp/partly-learner-x/learner.state", true),
+        new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights with { EpisodesDropped = 7 }, MaxPolicyLag: 4),
         new LearnerMoved(96), new KillLearner(95), new LearnerKilled(95),
         new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), LearnerFailoverSeconds: 9.75),
     }.Select(m => new object[] { m });

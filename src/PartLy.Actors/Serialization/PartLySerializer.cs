@@ -28,8 +28,8 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(SubscribeWeights.Instance),
         Singleton(GetWeights.Instance),
         Of<ExperimentProgress>(3, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
-        Of<ExperimentWeights>(1, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
-        Of<ExperimentCompleted>(4, (w, m) =>
+        Of<ExperimentWeights>(2, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
+        Of<ExperimentCompleted>(5, (w, m) =>
         {
             w.Write(m.Weights);
             w.WriteList(m.Training, (x, e) => x.Write(e));
@@ -65,14 +65,17 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             r => new(r.ReadInt64(), r.ReadInts(), r.ReadInts(), r.ReadInts())),
         Of<BlocksProcessed>(1, (w, m) => { w.Write(m.Sequence); w.WriteInts(m.Blocks); w.WriteInts(m.Tuples); w.WriteInts(m.DistinctKeys); w.WriteDoubles(m.ProcessingTimes); },
             r => new(r.ReadInt64(), r.ReadInts(), r.ReadInts(), r.ReadInts(), r.ReadDoubles())),
-        Of<EpisodeExperience>(1, (w, m) =>
+        Of<EpisodeExperience>(2, (w, m) =>
         {
             w.Write(m.Sequence); w.WriteFloats(m.Candidates); w.WriteInts(m.Counts); w.WriteInts(m.Actions); w.WriteFloats(m.LogProbabilities);
-            w.WriteFloats(m.Values); w.WriteFloats(m.States); w.Write(m.Reward); w.Write(m.UpdateNow); w.Write(m.Progress);
-        }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble())),
-        Of<PolicyWeights>(1, (w, m) => w.Write(m), r => r.ReadWeights()),
-        Of<StartLearning>(1, (w, m) => { w.Write(m.Options); w.Write(m.Initial); w.Write(m.StatePath is not null); w.Write(m.StatePath ?? ""); w.Write(m.Resume); },
-            r => new(r.ReadTrainingOptions(), r.ReadWeights(), r.ReadBoolean() ? r.ReadString() : NoString(r), r.ReadBoolean())),
+            w.WriteFloats(m.Values); w.WriteFloats(m.States); w.Write(m.Reward); w.Write(m.UpdateNow); w.Write(m.Progress); w.Write(m.PolicyVersion);
+        }, r => new(r.ReadInt64(), r.ReadFloats(), r.ReadInts(), r.ReadInts(), r.ReadFloats(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadBoolean(), r.ReadDouble(), r.ReadInt32())),
+        Of<PolicyWeights>(2, (w, m) => w.Write(m), r => r.ReadWeights()),
+        Of<StartLearning>(2, (w, m) =>
+        {
+            w.Write(m.Options); w.Write(m.Initial); w.Write(m.StatePath is not null); w.Write(m.StatePath ?? ""); w.Write(m.Resume);
+            w.Write(m.MaxPolicyLag.HasValue); w.Write(m.MaxPolicyLag ?? 0);
+        }, r => new(r.ReadTrainingOptions(), r.ReadWeights(), r.ReadBoolean() ? r.ReadString() : NoString(r), r.ReadBoolean(), ReadOptionalInt(r))),
         Of<LearnerMoved>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
         Of<KillLearner>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
         Of<LearnerKilled>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
@@ -91,6 +94,14 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
     {
         bool present = reader.ReadBoolean();
         double value = reader.ReadDouble();
+        return present ? value : null;
+    }
+
+    /// <summary>A whole number that may be absent (a flag, then the number or 0).</summary>
+    private static int? ReadOptionalInt(BinaryReader reader)
+    {
+        bool present = reader.ReadBoolean();
+        int value = reader.ReadInt32();
         return present ? value : null;
     }
 

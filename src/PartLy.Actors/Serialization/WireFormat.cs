@@ -120,9 +120,10 @@ internal static class WireFormat
         writer.WriteFloats(w.Scorer);
         writer.WriteFloats(w.Value);
         writer.Write(w.UpdateSeconds);
+        writer.Write(w.EpisodesDropped);
     }
 
-    public static PolicyWeights ReadWeights(this BinaryReader r) => new(r.ReadInt32(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble());
+    public static PolicyWeights ReadWeights(this BinaryReader r) => new(r.ReadInt32(), r.ReadFloats(), r.ReadFloats(), r.ReadDouble(), r.ReadInt32());
 
     public static void Write(this BinaryWriter writer, BatchCompleted b)
     {
