@@ -74,6 +74,29 @@ public class ClusterCliTests
     }
 
     [Fact]
+    public void Training_asynchronously_with_the_learner_on_a_node_of_its_own_makes_every_update_and_reports_against_the_synchronous_run()
+    {
+        string clustered = CliTests.TempPath();
+        string reportPath = Path.Combine(clustered, "cluster.json");
+        var (code, error) = CliTests.Run("train", "--quiet", "--batches", "320", "--test-batches", "40", "--partitions", "10", "--train-partitions", "10",
+            "--out", clustered, "--cluster", "workers=0,learners=1,mode=async,max-lag=2", "--cluster-report", reportPath);
+        Assert.True(code == 0, error);
+        Assert.Equal(321, File.ReadAllLines(Path.Combine(clustered, "learning-curve.csv")).Length);
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(reportPath));
+        var root = report.RootElement;
+        Assert.Equal("async", root.GetProperty("mode").GetString());
+        Assert.Equal(2, root.GetProperty("max_policy_lag").GetInt32());
+        Assert.Equal((0, 1), (root.GetProperty("workers").GetInt32(), root.GetProperty("learners").GetInt32()));
+        Assert.Equal(0, root.GetProperty("tuples_lost").GetInt64());
+        Assert.InRange(root.GetProperty("episodes_dropped").GetInt32(), 0, 320);
+        Assert.True(root.GetProperty("train_seconds").GetDouble() > 0 && root.GetProperty("embedded_train_seconds").GetDouble() > 0);
+        Assert.True(root.GetProperty("test_cost").GetDouble() > 0 && root.GetProperty("embedded_test_cost").GetDouble() > 0);
+        Assert.True(root.GetProperty("driver_bytes").GetInt64() > 0, "episodes and weights cross between the driver and the learner's node");
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, root.GetProperty("bytes_per_tuple").ValueKind);
+        Assert.Equal(0, WorkerNodesRunning());
+    }
+
+    [Fact]
     public void Evaluating_under_emulated_service_time_measures_the_policy_and_hash_against_the_cost_model_s_prediction()
     {
         string trained = CliTests.TempPath(), report = Path.Combine(CliTests.TempPath(), "service.json");
@@ -116,12 +139,18 @@ public class ClusterCliTests
     }
 
     [Theory]
-    [InlineData("mode 'async': only mode=sync is built", "train", "--quiet", "--cluster", "workers=2,mode=async")]
+    [InlineData("mode=fast is not one of sync, async", "train", "--quiet", "--cluster", "workers=2,mode=fast")]
+    [InlineData("max-lag applies to mode=async", "train", "--quiet", "--cluster", "workers=2,max-lag=3")]
+    [InlineData("max-lag=0 is outside [1, 64]", "train", "--quiet", "--cluster", "learners=1,mode=async,max-lag=0")]
+    [InlineData("workers=0 with no learner nodes starts no node", "train", "--quiet", "--cluster", "workers=0")]
+    [InlineData("mode=async corrects stale episodes with PPO's V-trace: --algo reinforce", "train", "--quiet", "--algo", "reinforce", "--cluster", "workers=0,learners=1,mode=async")]
+    [InlineData("--cluster mode=async: evaluation does not learn", "bench", "--quiet", "--cluster", "workers=1,mode=async")]
     [InlineData("agents on nodes of their own are not built yet", "train", "--quiet", "--cluster", "workers=2,agents=2")]
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
     [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
     [InlineData("--kill worker@batch=B needs --cluster workers=2 or more", "train", "--quiet", "--cluster", "workers=1", "--kill", "worker@batch=5")]
     [InlineData("--kill learner@update=U needs --cluster ...,learners=2 or more", "train", "--quiet", "--cluster", "workers=2,learners=1", "--kill", "learner@update=2")]
+    [InlineData("--kill learner@update=U needs --cluster ...,mode=sync", "train", "--quiet", "--cluster", "learners=2,mode=async", "--kill", "learner@update=2")]
     [InlineData("--kill learner@update=9: training makes 4 updates", "train", "--quiet", "--batches", "100", "--cluster", "workers=1,learners=2", "--kill", "learner@update=9")]
     [InlineData("--kill: 'learner@update=0' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2,learners=2", "--kill", "learner@update=0")]
     [InlineData("--kill worker@batch=900: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "workers=2", "--kill", "worker@batch=900")]

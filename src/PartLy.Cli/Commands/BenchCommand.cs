@@ -85,8 +85,10 @@ public sealed class BenchCommand : Command<BenchSettings>
     internal static int Run(BenchSettings settings, string defaultRuntime, CancellationToken cancellationToken)
     {
         bool actors = Check.OneOf(new Named<string>(settings.Runtime ?? defaultRuntime, "--runtime"), "actors", "direct") == "actors";
-        var (workers, learners) = settings.Cluster is null ? (0, 0) : new Named<string>(settings.Cluster, "--cluster").Parse(ClusterOption.Parse);
-        if (learners > 0) throw new InputException("--cluster learners=L: evaluation does not learn (learner nodes are for partly train)");
+        var cluster = settings.Cluster is null ? ClusterOption.Shape.None : new Named<string>(settings.Cluster, "--cluster").Parse(ClusterOption.Parse);
+        int workers = cluster.Workers;
+        if (cluster.Learners > 0) throw new InputException("--cluster learners=L: evaluation does not learn (learner nodes are for partly train)");
+        if (cluster.MaxPolicyLag is not null) throw new InputException("--cluster mode=async: evaluation does not learn (asynchronous learning is for partly train)");
         if (workers > 0 && (!actors || settings.Policy is null)) throw new InputException("--cluster runs a trained policy through the actors: it needs --policy and --runtime actors");
         var service = ClusterOption.ParseService(settings.ServiceTime, workers);
         if (settings.ServiceReport is not null)

@@ -54,7 +54,7 @@ public sealed class TrainSettings : StreamSettings
     public int? CheckpointEveryOption { get; init; }
 
     [CommandOption("--cluster <SPEC>")]
-    [Description("workers=N[[,mode=sync]]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch); the same numbers as the embedded run.")]
+    [Description("workers=N[[,learners=L]][[,mode=sync|async[[,max-lag=K]]]]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch; 0: the agent's own partition actors) and L learner nodes hosting the learner (0: it stays in the driver). mode=sync (the default) gives the embedded run's numbers; mode=async never makes the agent wait for the learner, which corrects for the policy lag with V-trace and drops episodes more than K versions old (default 4).")]
     public string? Cluster { get; init; }
 
     [CommandOption("--kill <FAULT>")]
@@ -180,8 +180,12 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.MarkupLine($"[yellow]stopped after {episodes.Count:N0} batches[/]; the policy as last updated: {Markup.Escape(policyPath)}");
             return 130;
         }
+        // Learning asynchronously, the updates run on the learner's node beside the placing: the time is not a sum.
+        string split = o.MaxPolicyLag is null
+            ? string.Create(CultureInfo.InvariantCulture, $"placing {time.PlacingSeconds:F1} s, policy updates {time.UpdateSeconds:F1} s, the rest {seconds - time.PlacingSeconds - time.UpdateSeconds:F1} s ({(actors ? "messages, sources, partition actors, metrics" : "sources, metrics")})")
+            : string.Create(CultureInfo.InvariantCulture, $"placing {time.PlacingSeconds:F1} s, alongside policy updates {time.UpdateSeconds:F1} s on the learner's node");
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"trained {episodes.Count:N0} batches in {seconds:F1} s ({episodes.Count / Math.Max(seconds, 1e-9):F0} batches/s, {episodes.Average(e => e.Decisions):F1} decisions per batch): placing {time.PlacingSeconds:F1} s, policy updates {time.UpdateSeconds:F1} s, the rest {seconds - time.PlacingSeconds - time.UpdateSeconds:F1} s ({(actors ? "messages, sources, partition actors, metrics" : "sources, metrics")}); policy: {Markup.Escape(policyPath)}"));
+            $"trained {episodes.Count:N0} batches in {seconds:F1} s ({episodes.Count / Math.Max(seconds, 1e-9):F0} batches/s, {episodes.Average(e => e.Decisions):F1} decisions per batch): {split}; policy: {Markup.Escape(policyPath)}"));
 
         var entries = new List<BenchEntry> { new("learned", () => checkpoint.CreatePartitioner()) };
         entries.AddRange(StrategyList.Parse(null));
@@ -194,7 +198,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker{(o.ClusterLearners > 0 ? $"; the learner on {o.ClusterLearners} learner nodes" : "")}" : $"{o.Stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports{(o.ClusterLearners > 0 ? $"; the learner on {o.ClusterLearners} learner nodes" : "")}): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
             if (o.Service is not null && ServiceRun.Of("learned", run, null) is { } served)
                 AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({o.Service.Format()}, {o.ClusterWorkers} worker nodes): {served.Describe()}"));
         }
@@ -209,8 +213,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             var cluster = clusterReport(checkpoint);
             cluster.Write(o.ClusterReport);
-            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"cluster report {Markup.Escape(o.ClusterReport)}: policy {(cluster.PolicySha256 == cluster.EmbeddedPolicySha256 ? "equal to" : "[red]different from[/]")} the embedded run's, throughput {cluster.TuplesPerSecond / Math.Max(cluster.EmbeddedTuplesPerSecond, 1e-9):F2} of it, {cluster.TuplesLost} tuples lost"));
+            AnsiConsole.MarkupLine(o.MaxPolicyLag is null
+                ? string.Create(CultureInfo.InvariantCulture, $"cluster report {Markup.Escape(o.ClusterReport)}: policy {(cluster.PolicySha256 == cluster.EmbeddedPolicySha256 ? "equal to" : "[red]different from[/]")} the embedded run's, throughput {cluster.TuplesPerSecond / Math.Max(cluster.EmbeddedTuplesPerSecond, 1e-9):F2} of it, {cluster.TuplesLost} tuples lost")
+                : string.Create(CultureInfo.InvariantCulture, $"cluster report {Markup.Escape(o.ClusterReport)}: asynchronous training took {cluster.TrainSeconds:F1} s, {cluster.TrainSeconds / Math.Max(cluster.EmbeddedTrainSeconds, 1e-9):F2} of the embedded synchronous run's {cluster.EmbeddedTrainSeconds:F1} s; test cost {cluster.TestCost:F4} against its {cluster.EmbeddedTestCost:F4}; {cluster.EpisodesDropped} episodes dropped as more than {o.MaxPolicyLag} versions old; {cluster.TuplesLost} tuples lost"));
         }
         return 0;
     }
@@ -236,7 +241,8 @@ public sealed class TrainCommand : Command<TrainSettings>
     {
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
-            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service, KillLearnerAt: o.KillLearnerAt);
+            InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service, KillLearnerAt: o.KillLearnerAt,
+            MaxPolicyLag: o.MaxPolicyLag);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");
@@ -256,15 +262,15 @@ public sealed class TrainCommand : Command<TrainSettings>
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights,
-                cluster: o.ClusterWorkers > 0 ? new PartLy.Actors.Runtime.ClusterLaunch(o.ClusterWorkers, NodeCommand.Self(), o.ClusterLearners) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
+                cluster: o.OnCluster ? new PartLy.Actors.Runtime.ClusterLaunch(o.ClusterWorkers, NodeCommand.Self(), o.ClusterLearners) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
         Func<Checkpoint, ClusterReport>? report = null;
         if (o.ClusterReport is not null && figures is not null && !run.Stopped)
         {
-            // The same experiment in one process, for the report's equality and ratios.
+            // The same experiment in one process, learning synchronously, for the report's equality and ratios.
             var embedded = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "embedded reference", "batches", progress =>
-                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, KillLearnerAt = null, Service = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
+                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, KillLearnerAt = null, Service = null, MaxPolicyLag = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
             var embeddedPolicy = CheckpointOf(o, embedded).ToBytes();
-            report = checkpoint => ClusterReport.Of(o.ClusterWorkers, o.ClusterLearners, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
+            report = checkpoint => ClusterReport.Of(o, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
         }
         return (CheckpointOf(o, run), run.Training.ToList(), run, run.TrainTime, report);
     }

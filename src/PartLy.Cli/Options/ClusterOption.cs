@@ -3,22 +3,37 @@ using PartLy.Core;
 namespace PartLy.Cli.Options;
 
 /// <summary>
-/// --cluster workers=N[,learners=L][,mode=sync]: N worker nodes on 127.0.0.1 process the blocks; with L learner nodes
-/// the learner is their cluster singleton, else it stays in the driver with the agent (agent nodes and the
-/// asynchronous mode are not built yet, and are refused).
+/// --cluster workers=N[,learners=L][,mode=sync|async[,max-lag=K]]: N worker nodes on 127.0.0.1 process the blocks
+/// (0: the agent's own partition actors); with L learner nodes the learner is their cluster singleton, else it stays
+/// in the driver with the agent. mode=async: the agent never waits for the learner, which corrects for the policy lag
+/// with V-trace and drops episodes more than K versions old (default 4). Agent nodes are not built yet, and are refused.
 /// </summary>
 public static class ClusterOption
 {
-    public static (int Workers, int Learners) Parse(string text)
+    public const int DefaultMaxPolicyLag = 4;
+
+    /// <summary>The nodes of a multi-node run and how it learns; <see cref="MaxPolicyLag"/> is null learning synchronously.</summary>
+    public sealed record Shape(int Workers, int Learners, int? MaxPolicyLag)
+    {
+        public static Shape None { get; } = new(0, 0, null);
+        public bool Any => Workers + Learners > 0;
+        public string Mode => MaxPolicyLag is null ? "sync" : "async";
+    }
+
+    public static Shape Parse(string text)
     {
         var spec = Spec.Parse("cluster:" + text);
-        int workers = spec.Int("workers", 1, 1, 16);
+        int workers = spec.Int("workers", 1, 0, 16);
         int learners = spec.Int("learners", 0, 0, 4);
         string mode = spec.Raw("mode") ?? "sync";
-        if (mode != "sync") throw new InputException($"mode '{mode}': only mode=sync is built (asynchronous learning across nodes is not yet)");
+        if (mode is not ("sync" or "async")) throw new InputException($"mode={mode} is not one of sync, async");
+        int? maxLag = null;
+        if (mode == "async") maxLag = spec.Int("max-lag", DefaultMaxPolicyLag, 1, 64);
+        else if (spec.Raw("max-lag") is not null) throw new InputException("max-lag applies to mode=async (synchronous learning has no policy lag)");
         if (spec.Int("agents", 1, 1, 16) != 1) throw new InputException("agents on nodes of their own are not built yet (agents=1: the agent is in the driver)");
-        spec.EnsureAllRead("workers", "learners", "mode", "agents");
-        return (workers, learners);
+        if (workers + learners == 0) throw new InputException("workers=0 with no learner nodes starts no node: give workers=N or learners=L");
+        spec.EnsureAllRead("workers", "learners", "mode", "max-lag", "agents");
+        return new Shape(workers, learners, maxLag);
     }
 
     /// <summary>--service-time emulate[:scale=S,slots=K], which needs worker nodes to serve the blocks.</summary>

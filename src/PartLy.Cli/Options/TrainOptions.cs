@@ -27,6 +27,12 @@ public sealed record TrainOptions(
     /// <summary>Learner node processes (--cluster ...,learners=L): the learner is their singleton; 0 keeps it in the driver.</summary>
     public int ClusterLearners { get; init; }
 
+    /// <summary>Learning asynchronously (--cluster ...,mode=async): episodes older than this many versions are dropped; null: synchronously.</summary>
+    public int? MaxPolicyLag { get; init; }
+
+    /// <summary>Whether the run is on a cluster of node processes (--cluster).</summary>
+    public bool OnCluster => ClusterWorkers + ClusterLearners > 0;
+
     /// <summary>Training batch before which the first worker node is killed (--kill worker@batch=B), or null.</summary>
     public long? KillWorkerAt { get; init; }
 
@@ -131,12 +137,17 @@ public sealed record TrainOptions(
         if (s.LogFile is not null) AtomicFile.CheckWritable(s.LogFile, "--log-file");
         int every = s.CheckpointEveryOption ?? train.CheckpointEvery;
         if (every < 0) throw new InputException($"--checkpoint-every must be 0 or more, got {every}");
-        var (workers, learners) = s.Cluster is null ? (0, 0) : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
-        if (workers > 0 && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
+        var cluster = s.Cluster is null ? ClusterOption.Shape.None : new Named<string>(s.Cluster, "--cluster").Parse(ClusterOption.Parse);
+        var (workers, learners) = (cluster.Workers, cluster.Learners);
+        if (cluster.Any && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
+        if (cluster.MaxPolicyLag is not null && training.Learner.Algorithm != "ppo")
+            throw new InputException($"--cluster mode=async corrects stale episodes with PPO's V-trace: --algo {training.Learner.Algorithm} learns synchronously only");
         var (killAt, killLearnerAt) = s.Kill is null ? (null, null) : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
         if (killLearnerAt is { } update)
         {
             if (learners < 2) throw new InputException("--kill learner@update=U needs --cluster ...,learners=2 or more (another learner node takes over)");
+            if (cluster.MaxPolicyLag is not null)
+                throw new InputException("--kill learner@update=U needs --cluster ...,mode=sync: an asynchronous agent goes on sending while the learner moves, more than the singleton proxy holds");
             int updates = Learning.Training.Learner.Updates(batches, training.Learner.EpisodesPerUpdate);
             if (update > updates) throw new InputException($"--kill learner@update={update}: training makes {updates} updates (1 to {updates})");
         }
@@ -148,11 +159,11 @@ public sealed record TrainOptions(
         }
         if (s.ClusterReport is not null)
         {
-            if (workers == 0) throw new InputException("--cluster-report needs --cluster workers=N");
+            if (!cluster.Any) throw new InputException("--cluster-report needs --cluster workers=N or learners=L");
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, ClusterLearners = learners, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, ClusterReport = s.ClusterReport, Service = service };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, ClusterLearners = learners, MaxPolicyLag = cluster.MaxPolicyLag, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>
