@@ -205,14 +205,23 @@ public sealed class ExperimentActor : ReceiveActor
             _weights = weights;
             Reply(stopped: true);
         });
+        // A learner that does not answer (its node gone, no session) must not keep a stopped run from ending.
+        Receive<ReceiveTimeout>(_ =>
+        {
+            _log.Warning("The learner did not answer within {Seconds} s: stopping with the weights of version {Version}", StopWaitSeconds, _weights.Version);
+            Reply(stopped: true);
+        });
         ReceiveAny(_ => { });
     }
+
+    private const int StopWaitSeconds = 10;
 
     private void Done() => ReceiveAny(_ => { });
 
     private void Stop()
     {
         _learner.Tell(GetWeights.Instance);
+        Context.SetReceiveTimeout(TimeSpan.FromSeconds(StopWaitSeconds));
         Become(Stopping);
     }
 
@@ -312,6 +321,7 @@ public sealed class ExperimentActor : ReceiveActor
 
     private void Reply(bool stopped)
     {
+        Context.SetReceiveTimeout(null);
         StopPhase();
         _requester.Tell(Completed(stopped));
         _phase = "done";
