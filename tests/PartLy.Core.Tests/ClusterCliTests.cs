@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PartLy.Learning;
 
 namespace PartLy.Core.Tests;
 
@@ -94,6 +95,25 @@ public class ClusterCliTests
         Assert.True(root.GetProperty("driver_bytes").GetInt64() > 0, "episodes and weights cross between the driver and the learner's node");
         Assert.Equal(System.Text.Json.JsonValueKind.Null, root.GetProperty("bytes_per_tuple").ValueKind);
         Assert.Equal(0, WorkerNodesRunning());
+    }
+
+    [Fact]
+    public void Sigterm_during_an_asynchronous_run_on_a_learner_node_stops_cleanly_and_leaves_no_node_or_state_behind()
+    {
+        string dir = CliTests.TempPath();
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "partly.dll"), "train", "--quiet", "--batches", "1000000",
+            "--test-batches", "5", "--out", dir, "--cluster", "workers=0,learners=1,mode=async"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        Assert.StartsWith("train", process.StandardOutput.ReadLine() ?? "");
+        process.BeginErrorReadLine();
+        // The node joins in about 2 s; then training runs.
+        Thread.Sleep(8000);
+        Process.Start("kill", ["-TERM", process.Id.ToString()])!.WaitForExit();
+        Assert.True(process.WaitForExit(60_000), "the driver did not stop after SIGTERM");
+        Assert.Equal(130, process.ExitCode);
+        Assert.InRange(Checkpoint.Load(Path.Combine(dir, "policy.json")).TrainedBatches, 1, 999_999);
+        Assert.Equal(0, WorkerNodesRunning());
+        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "partly-learner-*"));
     }
 
     [Fact]
