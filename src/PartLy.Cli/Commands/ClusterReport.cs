@@ -38,12 +38,12 @@ public sealed record ClusterReport(
         long tuples = delivery.TuplesPlaced;
         var weights = o.Training.Weights;
         double TestCost(ExperimentCompleted r) => r.Test.Count == 0 ? 0 : r.Test.Average(m => weights.Cost(m));
-        return new ClusterReport(o.ClusterWorkers, 1, o.ClusterLearners, o.MaxPolicyLag is null ? "sync" : "async", run.Training.Count + run.Test.Count, tuples,
+        return new ClusterReport(o.Cluster.Workers, 1, o.Cluster.Learners, o.Cluster.Mode, run.Training.Count + run.Test.Count, tuples,
             Math.Max(0, delivery.TuplesPlaced - delivery.TuplesReported), Math.Max(0, delivery.TuplesReported - delivery.TuplesPlaced),
             delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, run.LearnerFailoverSeconds,
             Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,
             figures.TestCpu?.SecondsPerMillionTuples, figures.CpuSeconds, figures.DriverBytes, tuples > 0 ? (double)figures.DriverBytes / tuples : null, figures.FormationSeconds,
-            o.MaxPolicyLag, run.Weights.EpisodesDropped, run.TrainSeconds, embedded.TrainSeconds, TestCost(run), TestCost(embedded));
+            o.Cluster.MaxPolicyLag, run.Weights.EpisodesDropped, run.TrainSeconds, embedded.TrainSeconds, TestCost(run), TestCost(embedded));
     }
 
     public void Write(string path) => TypedFiles.WriteJson(path, this);

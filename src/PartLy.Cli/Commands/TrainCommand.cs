@@ -181,7 +181,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             return 130;
         }
         // Learning asynchronously, the updates run on the learner's node beside the placing: the time is not a sum.
-        string split = o.MaxPolicyLag is null
+        string split = o.Cluster.MaxPolicyLag is null
             ? string.Create(CultureInfo.InvariantCulture, $"placing {time.PlacingSeconds:F1} s, policy updates {time.UpdateSeconds:F1} s, the rest {seconds - time.PlacingSeconds - time.UpdateSeconds:F1} s ({(actors ? "messages, sources, partition actors, metrics" : "sources, metrics")})")
             : string.Create(CultureInfo.InvariantCulture, $"placing {time.PlacingSeconds:F1} s, alongside policy updates {time.UpdateSeconds:F1} s on the learner's node");
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
@@ -198,9 +198,9 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {(o.ClusterWorkers > 0 ? $"{o.Stream.Partitions} blocks on {o.ClusterWorkers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports{(o.ClusterLearners > 0 ? $"; the learner on {o.ClusterLearners} learner nodes" : "")}): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+                $"through the actors (source → agent → {(o.Cluster.Workers > 0 ? $"{o.Stream.Partitions} blocks on {o.Cluster.Workers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports{(o.Cluster.Learners > 0 ? $"; the learner on {o.Cluster.Learners} learner nodes" : "")}): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
             if (o.Service is not null && ServiceRun.Of("learned", run, null) is { } served)
-                AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({o.Service.Format()}, {o.ClusterWorkers} worker nodes): {served.Describe()}"));
+                AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({o.Service.Format()}, {o.Cluster.Workers} worker nodes): {served.Describe()}"));
         }
         if (actorRun?.Delivery is { } delivery)
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
@@ -213,9 +213,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         {
             var cluster = clusterReport(checkpoint);
             cluster.Write(o.ClusterReport);
-            AnsiConsole.MarkupLine(o.MaxPolicyLag is null
+            AnsiConsole.MarkupLine(o.Cluster.MaxPolicyLag is null
                 ? string.Create(CultureInfo.InvariantCulture, $"cluster report {Markup.Escape(o.ClusterReport)}: policy {(cluster.PolicySha256 == cluster.EmbeddedPolicySha256 ? "equal to" : "[red]different from[/]")} the embedded run's, throughput {cluster.TuplesPerSecond / Math.Max(cluster.EmbeddedTuplesPerSecond, 1e-9):F2} of it, {cluster.TuplesLost} tuples lost")
-                : string.Create(CultureInfo.InvariantCulture, $"cluster report {Markup.Escape(o.ClusterReport)}: asynchronous training took {cluster.TrainSeconds:F1} s, {cluster.TrainSeconds / Math.Max(cluster.EmbeddedTrainSeconds, 1e-9):F2} of the embedded synchronous run's {cluster.EmbeddedTrainSeconds:F1} s; test cost {cluster.TestCost:F4} against its {cluster.EmbeddedTestCost:F4}; {cluster.EpisodesDropped} episodes dropped as more than {o.MaxPolicyLag} versions old; {cluster.TuplesLost} tuples lost"));
+                : string.Create(CultureInfo.InvariantCulture, $"cluster report {Markup.Escape(o.ClusterReport)}: asynchronous training took {cluster.TrainSeconds:F1} s, {cluster.TrainSeconds / Math.Max(cluster.EmbeddedTrainSeconds, 1e-9):F2} of the embedded synchronous run's {cluster.EmbeddedTrainSeconds:F1} s; test cost {cluster.TestCost:F4} against its {cluster.EmbeddedTestCost:F4}; {cluster.EpisodesDropped} episodes dropped as more than {o.Cluster.MaxPolicyLag} versions old; {cluster.TuplesLost} tuples lost"));
         }
         return 0;
     }
@@ -242,7 +242,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
             InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service, KillLearnerAt: o.KillLearnerAt,
-            MaxPolicyLag: o.MaxPolicyLag);
+            MaxPolicyLag: o.Cluster.MaxPolicyLag);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");
@@ -262,7 +262,7 @@ public sealed class TrainCommand : Command<TrainSettings>
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights,
-                cluster: o.OnCluster ? new PartLy.Actors.Runtime.ClusterLaunch(o.ClusterWorkers, NodeCommand.Self(), o.ClusterLearners) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
+                cluster: o.Cluster.Any ? new PartLy.Actors.Runtime.ClusterLaunch(o.Cluster.Workers, NodeCommand.Self(), o.Cluster.Learners) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
         Func<Checkpoint, ClusterReport>? report = null;
         if (o.ClusterReport is not null && figures is not null && !run.Stopped)
         {

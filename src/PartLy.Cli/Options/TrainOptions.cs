@@ -21,17 +21,11 @@ public sealed record TrainOptions(
     /// <summary>Training batches between checkpoints (0: only at the end).</summary>
     public int CheckpointEvery { get; init; }
 
-    /// <summary>Worker node processes that process the blocks (--cluster workers=N), 0 for the embedded runtime alone.</summary>
-    public int ClusterWorkers { get; init; }
-
-    /// <summary>Learner node processes (--cluster ...,learners=L): the learner is their singleton; 0 keeps it in the driver.</summary>
-    public int ClusterLearners { get; init; }
-
-    /// <summary>Learning asynchronously (--cluster ...,mode=async): episodes older than this many versions are dropped; null: synchronously.</summary>
-    public int? MaxPolicyLag { get; init; }
-
-    /// <summary>Whether the run is on a cluster of node processes (--cluster).</summary>
-    public bool OnCluster => ClusterWorkers + ClusterLearners > 0;
+    /// <summary>
+    /// The node processes of a multi-node run (--cluster): worker nodes that process the blocks, learner nodes whose
+    /// singleton is the learner, and how it learns; <see cref="ClusterOption.Shape.None"/> for the embedded runtime alone.
+    /// </summary>
+    public ClusterOption.Shape Cluster { get; init; } = ClusterOption.Shape.None;
 
     /// <summary>Training batch before which the first worker node is killed (--kill worker@batch=B), or null.</summary>
     public long? KillWorkerAt { get; init; }
@@ -163,7 +157,7 @@ public sealed record TrainOptions(
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, ClusterWorkers = workers, ClusterLearners = learners, MaxPolicyLag = cluster.MaxPolicyLag, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, ClusterReport = s.ClusterReport, Service = service };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, Cluster = cluster, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>
