@@ -15,6 +15,7 @@ public static class ClusterNodes
 {
     public const string WorkerRole = "worker";
     public const string LearnerRole = LearnerHost.Role;
+    public const string AgentRole = AgentHost.Role;
 
     /// <summary>The node configuration: roles and port over hocon/cluster.conf over <paramref name="runtime"/>.</summary>
     public static Config NodeConfig(Config runtime, IEnumerable<string> roles, int port = 0)
@@ -40,13 +41,14 @@ public static class ClusterNodes
         var cluster = Cluster.Get(system);
         if (roles.Contains(WorkerRole)) system.ActorOf(WorkerActor.Props(cost, service), WorkerActor.Name);
         if (roles.Contains(LearnerHost.Role)) LearnerSingleton.StartManager(system);
+        if (roles.Contains(AgentHost.Role)) system.ActorOf(AgentHost.Props(), AgentHost.Name);
         cluster.Join(seed is null ? cluster.SelfAddress : Address.Parse(seed));
         ready(cluster.SelfAddress);
         await Task.WhenAny(stop, system.WhenTerminated).ConfigureAwait(false);
         await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance).ConfigureAwait(false);
     }
 
-    /// <summary>The node processes started for a driver (workers, then learners), stopped on dispose.</summary>
+    /// <summary>The node processes started for a driver (workers, then learners, then agents), stopped on dispose.</summary>
     public sealed class Workers : IAsyncDisposable
     {
         private readonly List<Process> _processes = [];
@@ -54,6 +56,9 @@ public static class ClusterNodes
         private readonly Dictionary<string, Process> _byAddress = [];
 
         public IReadOnlyList<string> Paths { get; private set; } = [];
+
+        /// <summary>The <see cref="AgentHost"/> of the agent node, or null without one.</summary>
+        public string? AgentHostPath { get; private set; }
 
         /// <summary>Seconds from starting the node processes until every one was up in the cluster.</summary>
         public double FormationSeconds { get; private set; }
@@ -71,17 +76,17 @@ public static class ClusterNodes
         }
 
         /// <summary>
-        /// Starts <paramref name="count"/> worker nodes and <paramref name="learners"/> learner nodes
-        /// (<paramref name="command"/> and its arguments run the partly program; <paramref name="nodeArguments"/> follow
+        /// Starts <paramref name="count"/> worker nodes, <paramref name="learners"/> learner nodes and
+        /// <paramref name="agents"/> agent nodes (<paramref name="command"/> and its arguments run the partly program; <paramref name="nodeArguments"/> follow
         /// <c>partly node</c>'s own) that join <paramref name="driver"/>, and waits until all are up.
         /// </summary>
-        public static async Task<Workers> StartAsync(ActorSystem driver, int count, int learners, string[] command, IReadOnlyList<string> nodeArguments, TimeSpan timeout, CancellationToken cancel)
+        public static async Task<Workers> StartAsync(ActorSystem driver, int count, int learners, int agents, string[] command, IReadOnlyList<string> nodeArguments, TimeSpan timeout, CancellationToken cancel)
         {
             var workers = new Workers();
             var clock = Stopwatch.StartNew();
             var cluster = Cluster.Get(driver);
             cluster.Join(cluster.SelfAddress);
-            foreach (string role in Enumerable.Repeat(WorkerRole, count).Concat(Enumerable.Repeat(LearnerHost.Role, learners)))
+            foreach (string role in Enumerable.Repeat(WorkerRole, count).Concat(Enumerable.Repeat(LearnerHost.Role, learners)).Concat(Enumerable.Repeat(AgentRole, agents)))
             {
                 var start = new ProcessStartInfo(command[0]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
                 foreach (string argument in command.Skip(1).Concat(["node", "--roles", role, "--seed", cluster.SelfAddress.ToString()]).Concat(nodeArguments)) start.ArgumentList.Add(argument);
@@ -98,17 +103,18 @@ public static class ClusterNodes
             }
             var deadline = DateTime.UtcNow + timeout;
             int Up(string role) => cluster.State.Members.Count(m => m.Status == MemberStatus.Up && m.HasRole(role));
-            while (Up(WorkerRole) < count || Up(LearnerHost.Role) < learners)
+            while (Up(WorkerRole) < count || Up(LearnerHost.Role) < learners || Up(AgentRole) < agents)
             {
                 cancel.ThrowIfCancellationRequested();
                 if (workers._processes.FirstOrDefault(p => p.HasExited) is { } dead)
                     throw new InputException($"a node exited with code {dead.ExitCode} before joining the cluster");
-                if (DateTime.UtcNow > deadline) throw new InputException($"the {count + learners} nodes did not join the cluster within {timeout.TotalSeconds:F0} s");
+                if (DateTime.UtcNow > deadline) throw new InputException($"the {count + learners + agents} nodes did not join the cluster within {timeout.TotalSeconds:F0} s");
                 await Task.Delay(100, cancel).ConfigureAwait(false);
             }
             workers.FormationSeconds = clock.Elapsed.TotalSeconds;
             workers.Paths = cluster.State.Members.Where(m => m.HasRole(WorkerRole)).OrderBy(m => m.Address.Port)
                 .Select(m => (new RootActorPath(m.Address) / "user" / WorkerActor.Name).ToString()).ToList();
+            workers.AgentHostPath = cluster.State.Members.Where(m => m.HasRole(AgentRole)).Select(m => (new RootActorPath(m.Address) / "user" / AgentHost.Name).ToString()).FirstOrDefault();
             return workers;
         }
 
@@ -122,6 +128,14 @@ public static class ClusterNodes
                 ?? throw new InvalidOperationException("no learner node is up");
             Kill(host.Address.ToString());
             return host.Address.ToString();
+        }
+
+        /// <summary>Kills the agent node (SIGKILL); returns its address.</summary>
+        public string KillAgentNode()
+        {
+            string address = ActorPath.Parse(AgentHostPath ?? throw new InvalidOperationException("no agent node was started")).Address.ToString();
+            Kill(address);
+            return address;
         }
 
         private void Kill(string address)

@@ -35,7 +35,7 @@ public sealed class ExperimentActor : ReceiveActor
     // With learner nodes: the weights training started from (for a learner that resumes elsewhere), the training
     // agent, when the learner's node was killed and how long until the learner answered again.
     private PolicyWeights? _trainingStart;
-    private IActorRef _trainAgent = ActorRefs.Nobody;
+    private ICanTell _trainAgent = ActorRefs.Nobody;
     private long? _learnerKilledAt;
     private double? _failoverSeconds;
 
@@ -77,18 +77,34 @@ public sealed class ExperimentActor : ReceiveActor
         Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(removed =>
         {
             if (removed.Member.HasRole(LearnerHost.Role) && _phase == "train") LearnerMoved(removed.Member.Address);
+            if (removed.Member.HasRole(AgentHost.Role)) AgentLost(removed.Member.Address);
+        });
+        Receive<Akka.Cluster.ClusterEvent.UnreachableMember>(unreachable =>
+        {
+            if (unreachable.Member.HasRole(AgentHost.Role)) AgentLost(unreachable.Member.Address);
         });
         Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(_ => { });
     }
 
+    private bool WatchesNodes => _spec.LearnerOnNodes || _spec.AgentHost is not null;
+
     protected override void PreStart()
     {
-        if (_spec.LearnerOnNodes) Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+        if (WatchesNodes)
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(Akka.Cluster.ClusterEvent.MemberRemoved), typeof(Akka.Cluster.ClusterEvent.UnreachableMember));
     }
 
     protected override void PostStop()
     {
-        if (_spec.LearnerOnNodes) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        if (WatchesNodes) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+
+    /// <summary>The agent's node is gone with its source and the batches it held: the run cannot go on, and says so.</summary>
+    private void AgentLost(Akka.Actor.Address address)
+    {
+        if (_phase is not ("train" or "test")) return;
+        Fail($"the agent node {address} is lost ({(_phase == "train" ? $"after {_training.Count} of {_spec.Training.Batches} training batches" : $"after {_test.Count} of {_spec.TestBatches} test batches")}): the run stops");
     }
 
     /// <summary>
@@ -100,7 +116,7 @@ public sealed class ExperimentActor : ReceiveActor
         _log.Warning("Learner node {Address} removed: the learner resumes on another learner node from {State}", address, _spec.LearnerStatePath);
         _learner.Tell(new StartLearning(_spec.Training, _trainingStart!, _spec.LearnerStatePath, Resume: true, _spec.MaxPolicyLag));
         _learner.Tell(SubscribeWeights.Instance);
-        _trainAgent.Tell(new LearnerMoved(_training.Count));
+        _trainAgent.Tell(new LearnerMoved(_training.Count), Self);
         _learner.Tell(GetWeights.Instance);
     }
 
@@ -131,6 +147,7 @@ public sealed class ExperimentActor : ReceiveActor
             _training.Add(new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance,
                 batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream));
             Publish("train", batch);
+            if (batch.Sequence == _spec.KillAgentAt) Context.ActorSelection("/user/faults").Tell(new KillAgent(batch.Sequence));
         });
         Receive<PolicyWeights>(weights =>
         {
@@ -178,7 +195,7 @@ public sealed class ExperimentActor : ReceiveActor
         {
             _test.Add(batch.Metrics);
             _testTuples += batch.Metrics.Tuples;
-            _testCompletedAt.Add(_clock.Elapsed.TotalSeconds);
+            _testCompletedAt.Add(batch.CompletedSeconds);
             _testPlacing.Add(batch.PlacingSeconds);
             if (batch.Service is not null) _testService.Add(batch.Service);
             Publish("test", batch);
@@ -292,14 +309,22 @@ public sealed class ExperimentActor : ReceiveActor
         Become(Testing);
     }
 
-    private IActorRef StartActors(AgentSettings settings, Learning.Rl.FeedSpec feed, IActorRef learner)
+    private ICanTell StartActors(AgentSettings settings, Learning.Rl.FeedSpec feed, IActorRef learner)
     {
+        _clock.Restart();
+        if (_spec.AgentHost is { } path)
+        {
+            // The agent node reads, places and sends the batches; with learner nodes it finds the learner itself.
+            var host = Context.ActorSelection(path);
+            host.Tell(new StartAgent(settings, feed, _weights, _spec.FixedPartitions, _spec.TuplesPerSecond, Self, _spec.LearnerOnNodes || learner.IsNobody() ? null : learner));
+            _log.Info("Phase {Phase}: {Batches} batches on the agent node {Host}", settings.Phase, settings.Batches, path);
+            return host;
+        }
         var source = Context.ActorOf(StreamSourceActor.Props(feed, settings.Batches, _spec.TuplesPerSecond), $"{settings.Phase}-source");
         var scheduler = Context.ActorOf(SchedulerActor.Props(_spec.FixedPartitions), $"{settings.Phase}-scheduler");
         var agent = Context.ActorOf(PartitionerAgentActor.Props(settings, _weights, source, scheduler, learner, Self), $"{settings.Phase}-agent");
         _phaseActors.AddRange([source, scheduler, agent]);
         _log.Info("Phase {Phase}: {Batches} batches", settings.Phase, settings.Batches);
-        _clock.Restart();
         return agent;
     }
 
@@ -307,6 +332,7 @@ public sealed class ExperimentActor : ReceiveActor
     {
         foreach (var actor in _phaseActors) Context.Stop(actor);
         _phaseActors.Clear();
+        if (_spec.AgentHost is { } path) Context.ActorSelection(path).Tell(StopAgent.Instance);
         if (!_learner.IsNobody()) { Context.Stop(_learner); _learner = ActorRefs.Nobody; }
     }
 

@@ -199,8 +199,10 @@ public sealed record LearnerFailed(string Reason) : IPartLyMessage;
 /// <summary>Agent to experiment: a batch is placed, processed and measured.</summary>
 /// <param name="PlacingSeconds">The agent's time placing the batch (its policy's decisions and the batch's metrics).</param>
 /// <param name="Service">With emulated service time: the batch's measured and predicted wall-clock time on the worker nodes.</param>
+/// <param name="CompletedSeconds">Seconds from the agent's start to the batch's last report, on the agent's clock (a remote
+/// agent's reports reach the driver in bursts, so the driver's arrival times would not measure its throughput).</param>
 public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double Reward, double ReferenceReward, int Decisions, int PolicyVersion, string Stream = "",
-    double PlacingSeconds = 0, ServiceMeasure? Service = null) : IPartLyMessage;
+    double PlacingSeconds = 0, ServiceMeasure? Service = null, double CompletedSeconds = 0) : IPartLyMessage;
 
 /// <summary>
 /// A batch under emulated service time: seconds from its blocks going out to the last worker's report, and the
@@ -236,3 +238,23 @@ public sealed record WorkerKilled(long Sequence, int Worker) : IPartLyMessage;
 
 /// <summary>Agent to experiment: the phase failed.</summary>
 public sealed record PhaseFailed(string Phase, string Reason) : IPartLyMessage;
+
+// Agent nodes: the experiment starts each phase's agent (with its source and scheduler) on an agent node.
+
+/// <summary>
+/// Experiment to an agent node's <see cref="AgentHost"/>: run a phase's agent there, with its own source of
+/// <paramref name="Feed"/> and a scheduler holding <paramref name="FixedPartitions"/> (0: each stream's P). The agent
+/// reports to <paramref name="Experiment"/>; it learns with <paramref name="Learner"/>, or, when that is null while
+/// training, with the learner singleton of the learner nodes (found through a proxy on the agent node).
+/// </summary>
+public sealed record StartAgent(AgentSettings Settings, Learning.Rl.FeedSpec Feed, PolicyWeights Weights, int FixedPartitions, double TuplesPerSecond,
+    Akka.Actor.IActorRef Experiment, Akka.Actor.IActorRef? Learner) : IPartLyMessage;
+
+/// <summary>Experiment to an agent node's host: the phase is over, stop its agent, source and scheduler.</summary>
+public sealed record StopAgent : IPartLyMessage
+{
+    public static StopAgent Instance { get; } = new();
+}
+
+/// <summary>Experiment to the driver's fault injector: kill the agent node's process (after batch <paramref name="Sequence"/> was reported).</summary>
+public sealed record KillAgent(long Sequence) : IPartLyMessage;

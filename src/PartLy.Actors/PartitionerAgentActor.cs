@@ -46,6 +46,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private int[] _strategyBlocks = [];
     // The episodes sent since the last weights adopted (the open update window), to send again if the learner moves.
     private readonly Queue<EpisodeExperience> _openWindow = new();
+    private readonly System.Diagnostics.Stopwatch _clock = new();
     private EpisodeExperience? _heldForLearnerKill;
 
     public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
@@ -136,6 +137,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
             Timers.StartPeriodicTimer("reports", CheckReports.Instance, TimeSpan.FromSeconds(1));
         }
         if (_settings.Training) _learner.Tell(SubscribeWeights.Instance);
+        _clock.Start();
         _source.Tell(new RequestBatches(_settings.Window));
     }
 
@@ -311,7 +313,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         _log.Debug("Batch {Sequence}: reward {Reward}, {Decisions} decisions", batch.Sequence, reward, outcome.Decisions);
         var service = _settings.Service is null ? null
             : new ServiceMeasure(System.Diagnostics.Stopwatch.GetElapsedTime(flight.SentAt).TotalSeconds, _settings.Service.PredictedSeconds(flight.Blocks.Times, flight.Blocks.WorkerOf));
-        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, flight.Version, batch.Stream, flight.PlacingSeconds, service));
+        _experiment.Tell(new BatchCompleted(batch.Sequence, measured, reward, outcome.ReferenceReward, outcome.Decisions, flight.Version, batch.Stream, flight.PlacingSeconds, service, _clock.Elapsed.TotalSeconds));
     }
 
     private void SendEpisode(EpisodeExperience episode)

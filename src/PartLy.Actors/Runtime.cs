@@ -11,13 +11,14 @@ namespace PartLy.Actors;
 /// <summary>Starts an embedded single-node ActorSystem, runs one experiment on it, and shuts it down.</summary>
 public static class Runtime
 {
-    /// <summary>Configures Serilog: warnings and errors to standard error (quiet under a progress bar), all to a file if asked.</summary>
+    /// <summary>Configures Serilog: warnings and errors to standard error, a line each without stack traces (quiet under a
+    /// progress bar), all to a file if asked.</summary>
     public static void ConfigureLogging(string? logFile, bool verbose)
     {
         var info = Serilog.Events.LogEventLevel.Information;
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(verbose || logFile is not null ? info : Serilog.Events.LogEventLevel.Warning)
-            .WriteTo.Console(verbose ? info : Serilog.Events.LogEventLevel.Warning, standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
+            .WriteTo.Sink(new ConsoleLogSink(verbose ? info : Serilog.Events.LogEventLevel.Warning));
         if (logFile is not null) logger = logger.WriteTo.File(logFile, info);
         Log.Logger = logger.CreateLogger();
     }
@@ -49,14 +50,14 @@ public static class Runtime
                 // The nodes block with the experiment's cost model (not their own configuration's), and serve them as it says.
                 var nodeArguments = new List<string> { "--cost", (spec.Training.Cost ?? Core.Metrics.CostModel.Default).Format() };
                 if (spec.Service is not null) nodeArguments.AddRange(["--service-time", spec.Service.Format()]);
-                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.Learners, c.NodeCommand, nodeArguments, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
+                workers = await ClusterNodes.Workers.StartAsync(system, c.Workers, c.Learners, c.Agents, c.NodeCommand, nodeArguments, TimeSpan.FromSeconds(60), cancel).ConfigureAwait(false);
                 if (c.Learners > 0)
                 {
                     // The learner writes its state here after every update; the learner node that takes over reads it.
                     learnerState = Directory.CreateTempSubdirectory("partly-learner-").FullName;
                     spec = spec with { LearnerOnNodes = true, LearnerStatePath = Path.Combine(learnerState, "learner.state") };
                 }
-                spec = spec with { Workers = workers.Paths };
+                spec = spec with { Workers = workers.Paths, AgentHost = workers.AgentHostPath };
                 var killer = workers;
                 system.ActorOf(Akka.Actor.Props.Create(() => new FaultInjector(killer)), "faults");
             }
@@ -127,10 +128,11 @@ public static class Runtime
     }
 
     /// <summary>
-    /// A multi-node run's nodes: <paramref name="Workers"/> worker nodes and <paramref name="Learners"/> learner nodes
-    /// (0: the learner stays in the driver), started with <paramref name="NodeCommand"/> (the partly program).
+    /// A multi-node run's nodes: <paramref name="Workers"/> worker nodes, <paramref name="Learners"/> learner nodes
+    /// (0: the learner stays in the driver) and <paramref name="Agents"/> agent nodes (0 or 1; 0: the source, scheduler
+    /// and agent stay in the driver), started with <paramref name="NodeCommand"/> (the partly program).
     /// </summary>
-    public sealed record ClusterLaunch(int Workers, string[] NodeCommand, int Learners = 0);
+    public sealed record ClusterLaunch(int Workers, string[] NodeCommand, int Learners = 0, int Agents = 0);
 
     /// <summary>
     /// What a multi-node run cost: forming the cluster, CPU of the driver and every node, bytes serialized and
@@ -165,7 +167,7 @@ public static class Runtime
         }
     }
 
-    /// <summary>The driver's fault injector: kills a worker node's process when an agent asks (a local actor of the driver, never deployed elsewhere).</summary>
+    /// <summary>The driver's fault injector: kills a worker node's, the learner's or the agent's node process when asked (a local actor of the driver, never deployed elsewhere).</summary>
     private sealed class FaultInjector : ReceiveActor
     {
         public FaultInjector(ClusterNodes.Workers workers)
@@ -180,6 +182,11 @@ public static class Runtime
                 string host = workers.KillLearnerHost(Akka.Cluster.Cluster.Get(Context.System));
                 Context.GetLogger().Warning("Learner node {Address} killed before episode {Sequence}", host, kill.Sequence);
                 Sender.Tell(new LearnerKilled(kill.Sequence));
+            });
+            Receive<KillAgent>(kill =>
+            {
+                string host = workers.KillAgentNode();
+                Context.GetLogger().Warning("Agent node {Address} killed after batch {Sequence}", host, kill.Sequence);
             });
         }
     }

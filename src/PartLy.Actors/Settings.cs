@@ -26,11 +26,14 @@ namespace PartLy.Actors;
 /// <param name="MaxPolicyLag">Learn asynchronously (IMPALA/APPO): the agent never waits for new weights, the learner
 /// corrects for the policy lag with V-trace and drops episodes placed by weights more than this many versions older
 /// than its own; null: synchronously (the agent waits at every update, the numbers of the direct loop).</param>
+/// <param name="AgentHost">The actor path of an agent node's <see cref="AgentHost"/> that runs each phase's source, scheduler
+/// and agent (null: they are children of the experiment).</param>
+/// <param name="KillAgentAt">With an agent node: the training batch after whose report the driver kills the agent's node, or null.</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
     long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null, bool LearnerOnNodes = false,
-    string? LearnerStatePath = null, int? KillLearnerAt = null, int? MaxPolicyLag = null);
+    string? LearnerStatePath = null, int? KillLearnerAt = null, int? MaxPolicyLag = null, string? AgentHost = null, long? KillAgentAt = null);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>

@@ -159,6 +159,81 @@ public class ClusterTests
         }
     }
 
+    private static ActorSystem AgentNode()
+    {
+        var node = ActorSystem.Create("partly", ConfigurationFactory.ParseString($"akka.cluster.roles = [\"{AgentHost.Role}\"]").WithFallback(NodeConfig()));
+        node.ActorOf(AgentHost.Props(), AgentHost.Name);
+        return node;
+    }
+
+    private static string HostPath(ActorSystem node) => (new RootActorPath(Cluster.Get(node).SelfAddress) / "user" / AgentHost.Name).ToString();
+
+    [Fact]
+    public async Task Training_with_the_source_scheduler_and_agent_on_an_agent_node_gives_the_embedded_run_batch_for_batch()
+    {
+        var options = TestSupport.Options(24);
+        var spec = new ExperimentSpec(options, TestSupport.Feed(), TestSupport.Feed(seed: 9), 8);
+        var embedded = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec);
+
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var agent = AgentNode();
+        try
+        {
+            await Form(driver, agent);
+            // The blocks go to a worker on the driver: episodes, weights, blocks and reports all cross the nodes.
+            driver.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
+            var paths = new[] { (new RootActorPath(Cluster.Get(driver).SelfAddress) / "user" / WorkerActor.Name).ToString() };
+            var clustered = await Run(driver, spec with { Workers = paths, AgentHost = HostPath(agent) }, terminate: false);
+            Assert.Equal(embedded.Training.Select(e => e.Reward), clustered.Training.Select(e => e.Reward));
+            Assert.Equal(embedded.Test, clustered.Test);
+            Assert.Equal(embedded.Weights.Scorer.ToArray(), clustered.Weights.Scorer.ToArray());
+            Assert.Equal(embedded.Weights.Version, clustered.Weights.Version);
+            // The phases ran on the agent node and are stopped there.
+            Assert.Equal(spec.TestBatches, clustered.TestCompletedAt.Count);
+            await AwaitNoChildren(agent);
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), agent.Terminate());
+        }
+    }
+
+    [Fact]
+    public async Task An_agent_node_lost_mid_run_ends_the_run_with_a_message_naming_it()
+    {
+        var spec = new ExperimentSpec(TestSupport.Options(1_000_000), TestSupport.Feed(), null, 0);
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var agent = AgentNode();
+        try
+        {
+            await Form(driver, agent);
+            var address = Cluster.Get(agent).SelfAddress;
+            var run = driver.ActorOf(ExperimentActor.Props(spec with { AgentHost = HostPath(agent) })).Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(60));
+            await Task.Delay(1000);
+            Assert.False(run.IsCompleted);
+            await agent.Terminate();
+            var failed = Assert.IsType<ExperimentFailed>(await run);
+            Assert.Contains($"the agent node {address} is lost", failed.Reason);
+            Assert.Contains("training batches): the run stops", failed.Reason);
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), agent.Terminate());
+        }
+    }
+
+    private static async Task AwaitNoChildren(ActorSystem node)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var identity = await node.ActorSelection($"/user/{AgentHost.Name}/*").Ask<ActorIdentity>(new Identify(1), TimeSpan.FromSeconds(1)).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null);
+            if (identity?.Subject is null) return;
+            Assert.True(DateTime.UtcNow < deadline, "the agent node's phase actors were not stopped");
+            await Task.Delay(100);
+        }
+    }
+
     private static async Task<ExperimentCompleted> Run(ActorSystem system, ExperimentSpec spec, bool terminate = true)
     {
         try

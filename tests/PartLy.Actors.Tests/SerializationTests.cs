@@ -44,7 +44,45 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         new StartLearning(PartLy.Actors.Tests.TestSupport.Options(24), Weights with { EpisodesDropped = 7 }, MaxPolicyLag: 4),
         new LearnerMoved(96), new KillLearner(95), new LearnerKilled(95),
         new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), LearnerFailoverSeconds: 9.75),
+        new BatchCompleted(6, Metrics, -0.5, -0.7, 12, 3, "zipf", 0.0005, null, 12.375),
+        StopAgent.Instance, new KillAgent(300),
     }.Select(m => new object[] { m });
+
+    /// <summary>What an agent node is started with: each kind of feed, stream and batching, with and without optional settings.</summary>
+    public static IEnumerable<object[]> AgentStarts()
+    {
+        var zipf = new PartLy.Core.Streams.WorkloadStream("zipf:z=1.5,keys=10000", 1_000_000, 42, 1000);
+        var trace = new PartLy.Core.Streams.TraceStream("/data/log.csv", new PartLy.Core.Streams.TraceOptions(PartLy.Core.Streams.TraceFormat.Csv, "origin", "time", 1e6, false, 3600), 5000, 200);
+        var feeds = new PartLy.Learning.Rl.FeedSpec[]
+        {
+            new PartLy.Learning.Rl.MixFeedSpec(["zipf:z=1", "zipf:z=2"], [10, 50], new PartLy.Core.Streams.BatchPolicy.ByCount(1000), 20, 7, 1000),
+            new PartLy.Learning.Rl.StreamFeedSpec(zipf, new PartLy.Core.Streams.BatchPolicy.ByInterval(1000), 4, Loop: false),
+            new PartLy.Learning.Rl.SkipFeedSpec(new PartLy.Learning.Rl.StreamFeedSpec(trace, new PartLy.Core.Streams.BatchPolicy.ByCount(500), 50), 120),
+            new PartLy.Learning.Rl.StreamFeedSpec(trace with { Options = new PartLy.Core.Streams.TraceOptions() }, new PartLy.Core.Streams.BatchPolicy.ByCount(500), 50),
+        };
+        var settings = new AgentSettings[]
+        {
+            new("train", true, TestSupport.Options(24), 24),
+            new("test", false, TestSupport.Options(24), 100, 3, ["akka.tcp://partly@127.0.0.1:4053/user/worker"], 12, 7.5, new ServiceTime(50, 2), "hash", 3, true),
+        };
+        return from feed in feeds from s in settings from learner in new[] { false, true } select new object[] { s, feed, learner };
+    }
+
+    [Theory]
+    [MemberData(nameof(AgentStarts))]
+    public void An_agent_nodes_start_round_trips_with_its_settings_feed_and_actor_references(AgentSettings settings, PartLy.Learning.Rl.FeedSpec feed, bool withLearner)
+    {
+        var message = new StartAgent(settings, feed, Weights, 8, 1e6, TestActor, withLearner ? TestActor : null);
+        var serializer = (PartLySerializer)Sys.Serialization.FindSerializerFor(message);
+        var back = (StartAgent)serializer.FromBinary(serializer.ToBinary(message), serializer.Manifest(message));
+        Assert.Equal(JsonSerializer.Serialize(settings), JsonSerializer.Serialize(back.Settings));
+        Assert.Equal(feed.GetType(), back.Feed.GetType());
+        Assert.Equal(JsonSerializer.Serialize(feed, feed.GetType()), JsonSerializer.Serialize(back.Feed, back.Feed.GetType()));
+        Assert.Equal(JsonSerializer.Serialize(Weights), JsonSerializer.Serialize(back.Weights));
+        Assert.Equal((8, 1e6), (back.FixedPartitions, back.TuplesPerSecond));
+        Assert.Equal(TestActor, back.Experiment);
+        Assert.Equal(withLearner ? TestActor : null, back.Learner);
+    }
 
     [Theory]
     [MemberData(nameof(Messages))]
@@ -65,7 +103,7 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
     {
         var messages = typeof(IPartLyMessage).Assembly.GetTypes().Where(t => typeof(IPartLyMessage).IsAssignableFrom(t) && !t.IsInterface).ToHashSet();
         Assert.Equal(messages.OrderBy(t => t.Name), PartLySerializer.Types.OrderBy(t => t.Name));
-        Assert.Equal(messages.Count, Messages().Select(m => m[0].GetType()).Distinct().Count());
+        Assert.Equal(messages.Count, Messages().Select(m => m[0].GetType()).Append(typeof(StartAgent)).Distinct().Count());
     }
 
     private sealed record Unbound(int Value);

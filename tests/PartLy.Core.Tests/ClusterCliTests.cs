@@ -27,6 +27,33 @@ public class ClusterCliTests
     }
 
     [Fact]
+    public void Training_with_the_agent_on_a_node_of_its_own_gives_the_embedded_run_and_losing_that_node_stops_the_run_cleanly()
+    {
+        string clustered = CliTests.TempPath(), killed = CliTests.TempPath();
+        string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "100", "--partitions", "10", "--train-partitions", "10"];
+        string reportPath = Path.Combine(clustered, "cluster.json");
+        var (code, error) = CliTests.Run([.. train, "--out", clustered, "--cluster", "workers=1,agents=1", "--cluster-report", reportPath]);
+        Assert.True(code == 0, error);
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(reportPath)))
+        {
+            var root = report.RootElement;
+            Assert.Equal(1, root.GetProperty("agent_nodes").GetInt32());
+            Assert.Equal(root.GetProperty("embedded_policy_sha256").GetString(), root.GetProperty("policy_sha256").GetString());
+            Assert.Equal(root.GetProperty("embedded_test_cost").GetDouble(), root.GetProperty("test_cost").GetDouble());
+            Assert.Equal(0, root.GetProperty("tuples_lost").GetInt64());
+            // Measured on the agent's clock: a remote agent's reports reach the driver in bursts.
+            Assert.InRange(root.GetProperty("tuples_per_second").GetDouble(), 1e4, 1e9);
+        }
+        Assert.Equal(0, WorkerNodesRunning());
+        (code, error) = CliTests.Run([.. train, "--batches", "100000", "--out", killed, "--cluster", "workers=1,agents=1", "--kill", "agent@batch=50"]);
+        Assert.Equal(2, code);
+        Assert.Matches(@"the agent node akka\.tcp://partly@127\.0\.0\.1:\d+ is lost \(after \d+ of 100000 training batches\): the run stops", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.False(Directory.Exists(killed) && Directory.EnumerateFileSystemEntries(killed).Any(), "a run stopped by a lost agent node wrote outputs");
+        Assert.Equal(0, WorkerNodesRunning());
+    }
+
+    [Fact]
     public void A_worker_node_killed_mid_run_loses_no_tuple_and_changes_no_number()
     {
         string embedded = CliTests.TempPath(), clustered = CliTests.TempPath();
@@ -162,10 +189,13 @@ public class ClusterCliTests
     [InlineData("mode=fast is not one of sync, async", "train", "--quiet", "--cluster", "workers=2,mode=fast")]
     [InlineData("max-lag applies to mode=async", "train", "--quiet", "--cluster", "workers=2,max-lag=3")]
     [InlineData("max-lag=0 is outside [1, 64]", "train", "--quiet", "--cluster", "learners=1,mode=async,max-lag=0")]
-    [InlineData("workers=0 with no learner nodes starts no node", "train", "--quiet", "--cluster", "workers=0")]
+    [InlineData("workers=0 with no learner or agent nodes starts no node", "train", "--quiet", "--cluster", "workers=0")]
     [InlineData("mode=async corrects stale episodes with PPO's V-trace: --algo reinforce", "train", "--quiet", "--algo", "reinforce", "--cluster", "workers=0,learners=1,mode=async")]
     [InlineData("--cluster mode=async: evaluation does not learn", "bench", "--quiet", "--cluster", "workers=1,mode=async")]
-    [InlineData("agents on nodes of their own are not built yet", "train", "--quiet", "--cluster", "workers=2,agents=2")]
+    [InlineData("agents=2: several agents (lanes of the stream) are not built yet", "train", "--quiet", "--cluster", "workers=2,agents=2")]
+    [InlineData("--kill worker@batch=B and learner@update=U need the agent in the driver", "train", "--quiet", "--cluster", "workers=2,agents=1", "--kill", "worker@batch=5")]
+    [InlineData("--kill agent@batch=B needs --cluster ...,agents=1", "train", "--quiet", "--cluster", "workers=2", "--kill", "agent@batch=5")]
+    [InlineData("--kill agent@batch=100: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "agents=1", "--kill", "agent@batch=100")]
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
     [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
     [InlineData("--kill worker@batch=B needs --cluster workers=2 or more", "train", "--quiet", "--cluster", "workers=1", "--kill", "worker@batch=5")]
@@ -174,12 +204,12 @@ public class ClusterCliTests
     [InlineData("--kill learner@update=9: training makes 4 updates", "train", "--quiet", "--batches", "100", "--cluster", "workers=1,learners=2", "--kill", "learner@update=9")]
     [InlineData("--kill: 'learner@update=0' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2,learners=2", "--kill", "learner@update=0")]
     [InlineData("--kill worker@batch=900: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "workers=2", "--kill", "worker@batch=900")]
-    [InlineData("--cluster-report needs --cluster workers=N", "train", "--quiet", "--cluster-report", "cluster.json")]
+    [InlineData("--cluster-report needs --cluster workers=N, agents=1 or learners=L", "train", "--quiet", "--cluster-report", "cluster.json")]
     [InlineData("--service-time needs --cluster workers=N", "train", "--quiet", "--service-time", "emulate")]
     [InlineData("--service-time: 'emulate:slots=0': slots=0 is outside [1, 64]", "bench", "--quiet", "--service-time", "emulate:slots=0")]
     [InlineData("--service-report needs --service-time", "bench", "--quiet", "--service-report", "service.json")]
     [InlineData("--service-time: 'fast': the only service time is emulate", "node", "--roles", "worker", "--service-time", "fast")]
-    [InlineData("--roles: unknown role 'agent'", "node", "--roles", "agent")]
+    [InlineData("--roles: unknown role 'scheduler' (allowed: worker, learner, agent)", "node", "--roles", "scheduler")]
     [InlineData("--cluster learners=L: evaluation does not learn", "bench", "--quiet", "--cluster", "workers=1,learners=1")]
     [InlineData("learners=9 is outside [0, 4]", "train", "--quiet", "--cluster", "workers=1,learners=9")]
     [InlineData("--seed 'nowhere' is not an address", "node", "--roles", "worker", "--seed", "nowhere")]

@@ -12,10 +12,14 @@ namespace PartLy.Actors.Serialization;
 /// </summary>
 public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
-    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, object> Read);
+    private sealed record Codec(Type Type, string Manifest, Action<BinaryWriter, object> Write, Func<BinaryReader, ExtendedActorSystem, object> Read);
 
     private static Codec Of<T>(int version, Action<BinaryWriter, T> write, Func<BinaryReader, T> read) where T : IPartLyMessage =>
-        new(typeof(T), $"{typeof(T).Name}/{version}", (w, o) => write(w, (T)o), r => read(r)!);
+        new(typeof(T), $"{typeof(T).Name}/{version}", (w, o) => write(w, (T)o), (r, _) => read(r)!);
+
+    /// <summary>A message that carries actor references, resolved by the reading node's actor system.</summary>
+    private static Codec WithRefs<T>(int version, Action<BinaryWriter, T> write, Func<BinaryReader, ExtendedActorSystem, T> read) where T : IPartLyMessage =>
+        new(typeof(T), $"{typeof(T).Name}/{version}", (w, o) => write(w, (T)o), (r, system) => read(r, system)!);
 
     private static Codec Singleton<T>(T instance) where T : IPartLyMessage => Of<T>(1, (_, _) => { }, _ => instance);
 
@@ -27,7 +31,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(RunSchedule.Instance),
         Singleton(SubscribeWeights.Instance),
         Singleton(GetWeights.Instance),
-        Of<ExperimentProgress>(3, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
+        Of<ExperimentProgress>(4, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
         Of<ExperimentWeights>(2, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
         Of<ExperimentCompleted>(5, (w, m) =>
         {
@@ -80,12 +84,20 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Of<KillLearner>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
         Of<LearnerKilled>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
-        Of<BatchCompleted>(3, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
+        Of<BatchCompleted>(4, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
         Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },
             r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble(), r.ReadDelivery())),
         Of<KillWorker>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<WorkerKilled>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<PhaseFailed>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Reason); }, r => new(r.ReadString(), r.ReadString())),
+        WithRefs<StartAgent>(1, (w, m) =>
+        {
+            w.Write(m.Settings); w.Write(m.Feed); w.Write(m.Weights); w.Write(m.FixedPartitions); w.Write(m.TuplesPerSecond);
+            w.Write(m.Experiment); w.Write(m.Learner);
+        }, (r, system) => new(r.ReadAgentSettings(), r.ReadFeed(), r.ReadWeights(), r.ReadInt32(), r.ReadDouble(),
+            r.ReadActorRef(system) ?? throw new SerializationException("StartAgent: no experiment to report to"), r.ReadActorRef(system))),
+        Singleton(StopAgent.Instance),
+        Of<KillAgent>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
     ];
 
     /// <summary>An absent list (written as a false flag and an empty list).</summary>
@@ -154,7 +166,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             throw new SerializationException($"PartLy message '{manifest}' is not known to this build (it reads {string.Join(", ", ByManifest.Keys.Order())})");
         Interlocked.Add(ref _bytesRead, bytes.Length);
         using var reader = new BinaryReader(new MemoryStream(bytes));
-        var message = codec.Read(reader);
+        var message = codec.Read(reader, system);
         if (reader.BaseStream.Position != bytes.Length) throw new SerializationException($"{manifest}: {bytes.Length - reader.BaseStream.Position} bytes left over");
         return message;
     }

@@ -129,7 +129,7 @@ internal static class WireFormat
     {
         writer.Write(b.Sequence); writer.Write(b.Metrics); writer.Write(b.Reward); writer.Write(b.ReferenceReward);
         writer.Write(b.Decisions); writer.Write(b.PolicyVersion); writer.Write(b.Stream); writer.Write(b.PlacingSeconds);
-        writer.Write(b.Service);
+        writer.Write(b.Service); writer.Write(b.CompletedSeconds);
     }
 
     public static void Write(this BinaryWriter writer, ServiceMeasure? service)
@@ -142,7 +142,7 @@ internal static class WireFormat
     public static ServiceMeasure? ReadService(this BinaryReader reader) => reader.ReadBoolean() ? new ServiceMeasure(reader.ReadDouble(), reader.ReadDouble()) : null;
 
     public static BatchCompleted ReadBatchCompleted(this BinaryReader r) =>
-        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString(), r.ReadDouble(), r.ReadService());
+        new(r.ReadInt64(), r.ReadMetrics(), r.ReadDouble(), r.ReadDouble(), r.ReadInt32(), r.ReadInt32(), r.ReadString(), r.ReadDouble(), r.ReadService(), r.ReadDouble());
 
     public static void Write(this BinaryWriter writer, EpisodeRecord e)
     {

@@ -89,7 +89,7 @@ public sealed class BenchCommand : Command<BenchSettings>
         int workers = cluster.Workers;
         if (cluster.Learners > 0) throw new InputException("--cluster learners=L: evaluation does not learn (learner nodes are for partly train)");
         if (cluster.MaxPolicyLag is not null) throw new InputException("--cluster mode=async: evaluation does not learn (asynchronous learning is for partly train)");
-        if (workers > 0 && (!actors || settings.Policy is null)) throw new InputException("--cluster runs a trained policy through the actors: it needs --policy and --runtime actors");
+        if (cluster.Any && (!actors || settings.Policy is null)) throw new InputException("--cluster runs a trained policy through the actors: it needs --policy and --runtime actors");
         var service = ClusterOption.ParseService(settings.ServiceTime, workers);
         if (settings.ServiceReport is not null)
         {
@@ -118,7 +118,7 @@ public sealed class BenchCommand : Command<BenchSettings>
                 entries.Insert(2, new BenchEntry(random, () => Strategies.Create(random)));
             }
         }
-        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, workers, service, cancellationToken);
+        if (checkpoint is not null && actors) RunOnActors(settings, checkpoint, cluster, service, cancellationToken);
         var report = ProgressDisplay.Run(settings.Quiet, stream.Trace is null ? stream.Tuples * entries.Count : null, "bench", "tuples routed",
             progress => BenchRunner.Run(source, policy, stream.Partitions, entries, cost, stream.Seed, progress.Advance, cancellationToken, weights, timeRouting: !settings.NoTiming));
         ReportTable.Write(report);
@@ -131,8 +131,9 @@ public sealed class BenchCommand : Command<BenchSettings>
     }
 
     /// <summary>Runs the policy through the embedded ActorSystem (source, agent, partition actors) and prints its figures.</summary>
-    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, int workers, ServiceTime? service, CancellationToken cancel)
+    private static void RunOnActors(BenchSettings settings, Checkpoint checkpoint, ClusterOption.Shape cluster, ServiceTime? service, CancellationToken cancel)
     {
+        int workers = cluster.Workers;
         var stream = settings.Stream;
         var config = settings.Configuration;
         PartLy.Actors.Runtime.ConfigureLogging(null, verbose: false);
@@ -142,21 +143,22 @@ public sealed class BenchCommand : Command<BenchSettings>
             InitialWeights: weights, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds, Service: service);
         double? cpuShare = null;
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: workers > 0 ? new PartLy.Actors.Runtime.ClusterLaunch(workers, NodeCommand.Self()) : null,
+            PartLy.Actors.Runtime.RunAsync(spec, config, _ => progress.Advance(1), cancel, cluster: cluster.Any ? new PartLy.Actors.Runtime.ClusterLaunch(workers, NodeCommand.Self(), Agents: cluster.Agents) : null,
                 onCluster: f => cpuShare = f.TestCpu?.Share).GetAwaiter().GetResult());
         var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
         var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
         AnsiConsole.MarkupLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"learned policy through the actors (source → agent → {(workers > 0 ? $"{stream.Partitions} blocks on {workers} worker nodes, a message per worker" : $"{stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
-        if (service is not null && ServiceRun.Of("learned", run, cpuShare) is { } learned) CompareWithHash(settings, spec, workers, service, learned, cancel);
+            $"learned policy through the actors ({(cluster.Agents > 0 ? "on an agent node: " : "")}source → agent → {(workers > 0 ? $"{stream.Partitions} blocks on {workers} worker nodes, a message per worker" : $"{stream.Partitions} partition actors")} → reports): {run.Test.Count:N0} batches, λ mean {lambda.Mean:F3} (p95 {lambda.P95:F3}), replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole run; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+        if (service is not null && ServiceRun.Of("learned", run, cpuShare) is { } learned) CompareWithHash(settings, spec, cluster, service, learned, cancel);
     }
 
     /// <summary>Emulated service time: hash through the same worker nodes, and the policy's batch-time ratio to it, measured and predicted.</summary>
-    private static void CompareWithHash(BenchSettings settings, ExperimentSpec spec, int workers, ServiceTime service, ServiceRun learned, CancellationToken cancel)
+    private static void CompareWithHash(BenchSettings settings, ExperimentSpec spec, ClusterOption.Shape cluster, ServiceTime service, ServiceRun learned, CancellationToken cancel)
     {
+        int workers = cluster.Workers;
         double? cpuShare = null;
         var run = ProgressDisplay.Run(settings.Quiet, null, "actors (hash)", "batches", progress =>
-            PartLy.Actors.Runtime.RunAsync(spec with { TestStrategy = "hash" }, settings.Configuration, _ => progress.Advance(1), cancel, cluster: new PartLy.Actors.Runtime.ClusterLaunch(workers, NodeCommand.Self()),
+            PartLy.Actors.Runtime.RunAsync(spec with { TestStrategy = "hash" }, settings.Configuration, _ => progress.Advance(1), cancel, cluster: new PartLy.Actors.Runtime.ClusterLaunch(workers, NodeCommand.Self(), Agents: cluster.Agents),
                 onCluster: f => cpuShare = f.TestCpu?.Share).GetAwaiter().GetResult());
         var hash = ServiceRun.Of("hash", run, cpuShare)!;
         var report = ServiceReport.Of(workers, service, settings.Stream.Partitions, learned, hash);

@@ -11,7 +11,7 @@ namespace PartLy.Cli.Commands;
 public sealed class NodeSettings : CommandSettings
 {
     [CommandOption("--roles <LIST>")]
-    [Description("The node's roles, comma-separated: worker (processes the blocks agents send it), learner (may host the learner, the cluster singleton of the learner nodes).")]
+    [Description("The node's roles, comma-separated: worker (processes the blocks agents send it), learner (may host the learner, the cluster singleton of the learner nodes), agent (runs the source, scheduler and agent an experiment sends it).")]
     public string Roles { get; init; } = "";
 
     [CommandOption("--seed <ADDRESS>")]
@@ -41,7 +41,7 @@ public sealed class NodeSettings : CommandSettings
 /// </summary>
 public sealed class NodeCommand : Command<NodeSettings>
 {
-    public static readonly string[] Allowed = [ClusterNodes.WorkerRole, ClusterNodes.LearnerRole];
+    public static readonly string[] Allowed = [ClusterNodes.WorkerRole, ClusterNodes.LearnerRole, ClusterNodes.AgentRole];
 
     /// <summary>The command that runs this partly program (for the driver to start nodes with).</summary>
     public static string[] Self() => ["dotnet", typeof(NodeCommand).Assembly.Location];

@@ -198,7 +198,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             var lambda = Stat.Of(run.Test.Select(m => m.SizeImbalance).ToList());
             var replication = Stat.Of(run.Test.Select(m => m.Replication).ToList());
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-                $"through the actors (source → agent → {(o.Cluster.Workers > 0 ? $"{o.Stream.Partitions} blocks on {o.Cluster.Workers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports{(o.Cluster.Learners > 0 ? $"; the learner on {o.Cluster.Learners} learner nodes" : "")}): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
+                $"through the actors ({(o.Cluster.Agents > 0 ? "on an agent node: " : "")}source → agent → {(o.Cluster.Workers > 0 ? $"{o.Stream.Partitions} blocks on {o.Cluster.Workers} worker nodes, a message per worker" : $"{o.Stream.Partitions} partition actors")} → reports{(o.Cluster.Learners > 0 ? $"; the learner on {o.Cluster.Learners} learner nodes" : "")}): {run.Test.Count:N0} test batches, λ mean {lambda.Mean:F3}, replication mean {replication.Mean:F3}, {run.SteadyTestTuplesPerSecond / 1e6:F2}M tuples/s end to end after warm-up ({run.TestTuplesPerSecond / 1e6:F2}M over the whole test; the agent alone routes those batches at {run.SteadyTestRoutingTuplesPerSecond / 1e6:F2}M: end to end is {run.SteadyTestTuplesPerSecond / Math.Max(run.SteadyTestRoutingTuplesPerSecond, 1e-9):F2} of it)"));
             if (o.Service is not null && ServiceRun.Of("learned", run, null) is { } served)
                 AnsiConsole.MarkupLine(Markup.Escape($"emulated service time ({o.Service.Format()}, {o.Cluster.Workers} worker nodes): {served.Describe()}"));
         }
@@ -242,7 +242,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
             InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service, KillLearnerAt: o.KillLearnerAt,
-            MaxPolicyLag: o.Cluster.MaxPolicyLag);
+            MaxPolicyLag: o.Cluster.MaxPolicyLag, KillAgentAt: o.KillAgentAt);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");
@@ -262,13 +262,13 @@ public sealed class TrainCommand : Command<TrainSettings>
                     Record(shown, new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance, batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream), progress);
                 else progress.Advance(1);
             }, cancel, logInformation: o.Verbose || o.LogFile is not null, onWeights: OnWeights,
-                cluster: o.Cluster.Any ? new PartLy.Actors.Runtime.ClusterLaunch(o.Cluster.Workers, NodeCommand.Self(), o.Cluster.Learners) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
+                cluster: o.Cluster.Any ? new PartLy.Actors.Runtime.ClusterLaunch(o.Cluster.Workers, NodeCommand.Self(), o.Cluster.Learners, o.Cluster.Agents) : null, onCluster: f => figures = f).GetAwaiter().GetResult());
         Func<Checkpoint, ClusterReport>? report = null;
         if (o.ClusterReport is not null && figures is not null && !run.Stopped)
         {
             // The same experiment in one process, learning synchronously, for the report's equality and ratios.
             var embedded = ProgressDisplay.Run(o.Quiet, options.Batches + (long)o.TestBatches, "embedded reference", "batches", progress =>
-                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, KillLearnerAt = null, Service = null, MaxPolicyLag = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
+                PartLy.Actors.Runtime.RunAsync(spec with { KillWorkerAt = null, KillLearnerAt = null, KillAgentAt = null, Service = null, MaxPolicyLag = null }, config, _ => progress.Advance(1), cancel).GetAwaiter().GetResult());
             var embeddedPolicy = CheckpointOf(o, embedded).ToBytes();
             report = checkpoint => ClusterReport.Of(o, run, figures, checkpoint.ToBytes(), embeddedPolicy, embedded);
         }

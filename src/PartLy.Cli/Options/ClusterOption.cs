@@ -3,20 +3,21 @@ using PartLy.Core;
 namespace PartLy.Cli.Options;
 
 /// <summary>
-/// --cluster workers=N[,learners=L][,mode=sync|async[,max-lag=K]]: N worker nodes on 127.0.0.1 process the blocks
-/// (0: the agent's own partition actors); with L learner nodes the learner is their cluster singleton, else it stays
-/// in the driver with the agent. mode=async: the agent never waits for the learner, which corrects for the policy lag
-/// with V-trace and drops episodes more than K versions old (default 4). Agent nodes are not built yet, and are refused.
+/// --cluster workers=N[,agents=A][,learners=L][,mode=sync|async[,max-lag=K]]: N worker nodes on 127.0.0.1 process the
+/// blocks (0: the agent's own partition actors); with agents=1 the source, scheduler and agent run on a node of their
+/// own (0, the default: in the driver); with L learner nodes the learner is their cluster singleton, else it stays in
+/// the driver. mode=async: the agent never waits for the learner, which corrects for the policy lag with V-trace and
+/// drops episodes more than K versions old (default 4). Several agents (lanes of the stream) are not built yet, and are refused.
 /// </summary>
 public static class ClusterOption
 {
     public const int DefaultMaxPolicyLag = 4;
 
     /// <summary>The nodes of a multi-node run and how it learns; <see cref="MaxPolicyLag"/> is null learning synchronously.</summary>
-    public sealed record Shape(int Workers, int Learners, int? MaxPolicyLag)
+    public sealed record Shape(int Workers, int Learners, int? MaxPolicyLag, int Agents = 0)
     {
         public static Shape None { get; } = new(0, 0, null);
-        public bool Any => Workers + Learners > 0;
+        public bool Any => Workers + Learners + Agents > 0;
         public string Mode => MaxPolicyLag is null ? "sync" : "async";
     }
 
@@ -30,10 +31,11 @@ public static class ClusterOption
         int? maxLag = null;
         if (mode == "async") maxLag = spec.Int("max-lag", DefaultMaxPolicyLag, 1, 64);
         else if (spec.Raw("max-lag") is not null) throw new InputException("max-lag applies to mode=async (synchronous learning has no policy lag)");
-        if (spec.Int("agents", 1, 1, 16) != 1) throw new InputException("agents on nodes of their own are not built yet (agents=1: the agent is in the driver)");
-        if (workers + learners == 0) throw new InputException("workers=0 with no learner nodes starts no node: give workers=N or learners=L");
+        int agents = spec.Int("agents", 0, 0, 16);
+        if (agents > 1) throw new InputException($"agents={agents}: several agents (lanes of the stream) are not built yet; agents=1 runs the agent on a node of its own, agents=0 (the default) in the driver");
+        if (workers + learners + agents == 0) throw new InputException("workers=0 with no learner or agent nodes starts no node: give workers=N, agents=1 or learners=L");
         spec.EnsureAllRead("workers", "learners", "mode", "max-lag", "agents");
-        return new Shape(workers, learners, maxLag);
+        return new Shape(workers, learners, maxLag, agents);
     }
 
     /// <summary>--service-time emulate[:scale=S,slots=K], which needs worker nodes to serve the blocks.</summary>
@@ -45,17 +47,22 @@ public static class ClusterOption
         return service;
     }
 
-    /// <summary>--kill worker@batch=B (the training batch before which the first worker node is killed) or
-    /// learner@update=U (the update, 1 for the session's first, before which the node hosting the learner is killed).</summary>
-    public static (long? WorkerBatch, int? LearnerUpdate) ParseKill(string text)
+    /// <summary>What --kill asks: the training batch before which the first worker node is killed, the update (1 for
+    /// the session's first) before which the node hosting the learner is killed, or the training batch after whose
+    /// report the agent's node is killed; one of them is set.</summary>
+    public sealed record Fault(long? WorkerBatch, int? LearnerUpdate, long? AgentBatch);
+
+    /// <summary>--kill worker@batch=B, learner@update=U or agent@batch=B.</summary>
+    public static Fault ParseKill(string text)
     {
-        foreach (var (prefix, isWorker) in new[] { ("worker@batch=", true), ("learner@update=", false) })
+        foreach (string prefix in new[] { "worker@batch=", "learner@update=", "agent@batch=" })
         {
             if (!text.StartsWith(prefix, StringComparison.Ordinal)) continue;
-            if (!long.TryParse(text[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long at) || (!isWorker && (at < 1 || at > int.MaxValue)))
+            bool learner = prefix.StartsWith("learner", StringComparison.Ordinal);
+            if (!long.TryParse(text[prefix.Length..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long at) || (learner && (at < 1 || at > int.MaxValue)))
                 break;
-            return isWorker ? (at, null) : (null, (int)at);
+            return prefix[0] switch { 'w' => new Fault(at, null, null), 'l' => new Fault(null, (int)at, null), _ => new Fault(null, null, at) };
         }
-        throw new InputException($"'{text}' is not worker@batch=B (B a batch number) or learner@update=U (U an update number, 1 or more)");
+        throw new InputException($"'{text}' is not worker@batch=B (B a batch number), learner@update=U (U an update number, 1 or more) or agent@batch=B");
     }
 }

@@ -33,6 +33,9 @@ public sealed record TrainOptions(
     /// <summary>The update before which the node hosting the learner is killed (--kill learner@update=U), or null.</summary>
     public int? KillLearnerAt { get; init; }
 
+    /// <summary>The training batch after whose report the agent's node is killed (--kill agent@batch=B), or null.</summary>
+    public long? KillAgentAt { get; init; }
+
     /// <summary>Emulated service time on the worker nodes (--service-time), or null.</summary>
     public Core.Metrics.ServiceTime? Service { get; init; }
 
@@ -136,7 +139,14 @@ public sealed record TrainOptions(
         if (cluster.Any && !actors) throw new InputException("--cluster needs --runtime actors (the direct loop runs in one process)");
         if (cluster.MaxPolicyLag is not null && training.Learner.Algorithm != "ppo")
             throw new InputException($"--cluster mode=async corrects stale episodes with PPO's V-trace: --algo {training.Learner.Algorithm} learns synchronously only");
-        var (killAt, killLearnerAt) = s.Kill is null ? (null, null) : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        var (killAt, killLearnerAt, killAgentAt) = s.Kill is null ? new ClusterOption.Fault(null, null, null) : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        if (cluster.Agents > 0 && (killAt is not null || killLearnerAt is not null))
+            throw new InputException("--kill worker@batch=B and learner@update=U need the agent in the driver (--cluster without agents=1): the agent asks the driver for the fault at the right batch");
+        if (killAgentAt is { } agentAt)
+        {
+            if (cluster.Agents == 0) throw new InputException("--kill agent@batch=B needs --cluster ...,agents=1 (an agent on a node of its own)");
+            if (agentAt >= batches) throw new InputException($"--kill agent@batch={agentAt}: training has {batches} batches (0 to {batches - 1})");
+        }
         if (killLearnerAt is { } update)
         {
             if (learners < 2) throw new InputException("--kill learner@update=U needs --cluster ...,learners=2 or more (another learner node takes over)");
@@ -153,11 +163,11 @@ public sealed record TrainOptions(
         }
         if (s.ClusterReport is not null)
         {
-            if (!cluster.Any) throw new InputException("--cluster-report needs --cluster workers=N or learners=L");
+            if (!cluster.Any) throw new InputException("--cluster-report needs --cluster workers=N, agents=1 or learners=L");
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, Cluster = cluster, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, ClusterReport = s.ClusterReport, Service = service };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, Cluster = cluster, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, KillAgentAt = killAgentAt, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>
