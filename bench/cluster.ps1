@@ -111,6 +111,7 @@ $agentRatios = @()
 $agentRuns = @(
     @{ Name = 'sync'; Label = 'sync, 2 workers'; Cluster = 'workers=2,agents=1'; Seeds = @(42, 7); Extra = @('--batches', '600', '--test-batches', '200') },
     @{ Name = 'sync-learner'; Label = 'sync, 2 workers, a learner node'; Cluster = 'workers=2,agents=1,learners=1'; Seeds = @(42); Extra = @('--batches', '600', '--test-batches', '200') },
+    @{ Name = 'sync-lanes'; Label = 'sync, 2 lanes on 2 agent nodes, 2 workers'; Cluster = 'workers=2,agents=2'; Seeds = @(42, 7); Extra = @('--batches', '600', '--test-batches', '200') },
     @{ Name = 'async'; Label = 'async, the main job, a learner node'; Cluster = 'workers=0,agents=1,learners=1,mode=async'; Seeds = @(42, 7, 1); Extra = @() })
 foreach ($run in $agentRuns) {
     foreach ($seed in $run.Seeds) {
@@ -224,9 +225,10 @@ $below = @($asyncCosts | Where-Object { $_ -lt $low }).Count
     '`partly train --seed S --cluster workers=W,agents=1[,learners=1][,mode=async] --cluster-report FILE`: each phase''s',
     'source, scheduler and agent run on a `partly node --roles agent` process (the experiment sends it the agent''s',
     'settings, the feed''s description and the starting weights); batches are read, placed and sent to the workers',
-    'there, and only episodes, weights and per-batch metrics cross to the driver and the learner. The synchronous runs',
-    'have 600 training and 200 test batches; the asynchronous ones are the main job, as above. One run each, in',
-    '`runs/cluster/`:',
+    'there, and only episodes, weights and per-batch metrics cross to the driver and the learner. With `agents=K` the',
+    'stream runs in K lanes, batch i on lane i mod K with an action seed per lane, a node each; the embedded run of the',
+    'report is then the same K lanes in one process. The synchronous runs have 600 training and 200 test batches; the',
+    'asynchronous ones are the main job, as above. One run each, in `runs/cluster/`:',
     ''
 ) + $agentRows + @(
     '',
@@ -235,7 +237,7 @@ $below = @($asyncCosts | Where-Object { $_ -lt $low }).Count
     "node killed after training batch 300 (``--kill agent@batch=300``, 100,000 batches asked): exit code $($killed[0]) after $($killed[2]) s in all,",
     "with ``$($killed[1])``, and nothing written.",
     '',
-    'Not built yet: several agents as lanes of the stream, weights by distributed pub-sub and episodes in chunks (an',
-    'episode and the weights each fit one frame here); the asynchronous mode with the learner''s node killed, and',
-    'worker or learner faults with the agent on a node of its own, are refused.'
+    'Not built yet: weights by distributed pub-sub and episodes in chunks (an episode and the weights each fit one frame',
+    'here), and finishing on the surviving lanes when an agent node is lost (the run stops). Refused: the asynchronous',
+    'mode with the learner''s node killed, and worker or learner faults with several lanes or an agent node.'
 )

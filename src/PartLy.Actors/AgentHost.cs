@@ -94,7 +94,7 @@ public sealed class AgentHost : ReceiveActor
     private void Start(StartAgent start, IActorRef learner)
     {
         var settings = start.Settings;
-        var source = Context.ActorOf(StreamSourceActor.Props(start.Feed, settings.Batches, start.TuplesPerSecond), $"{settings.Phase}-source");
+        var source = Context.ActorOf(StreamSourceActor.Props(start.Feed, settings.Batches, start.TuplesPerSecond, settings.Lane, settings.Lanes), $"{settings.Phase}-source");
         var scheduler = Context.ActorOf(SchedulerActor.Props(start.FixedPartitions), $"{settings.Phase}-scheduler");
         _agent = Context.ActorOf(PartitionerAgentActor.Props(settings, start.Weights, source, scheduler, learner, start.Experiment), $"{settings.Phase}-agent");
         _phase.AddRange([source, scheduler, _agent]);

@@ -57,8 +57,8 @@ public static class ClusterNodes
 
         public IReadOnlyList<string> Paths { get; private set; } = [];
 
-        /// <summary>The <see cref="AgentHost"/> of the agent node, or null without one.</summary>
-        public string? AgentHostPath { get; private set; }
+        /// <summary>The <see cref="AgentHost"/>s of the agent nodes (a lane each), none without them.</summary>
+        public IReadOnlyList<string> AgentHostPaths { get; private set; } = [];
 
         /// <summary>Seconds from starting the node processes until every one was up in the cluster.</summary>
         public double FormationSeconds { get; private set; }
@@ -114,7 +114,8 @@ public static class ClusterNodes
             workers.FormationSeconds = clock.Elapsed.TotalSeconds;
             workers.Paths = cluster.State.Members.Where(m => m.HasRole(WorkerRole)).OrderBy(m => m.Address.Port)
                 .Select(m => (new RootActorPath(m.Address) / "user" / WorkerActor.Name).ToString()).ToList();
-            workers.AgentHostPath = cluster.State.Members.Where(m => m.HasRole(AgentRole)).Select(m => (new RootActorPath(m.Address) / "user" / AgentHost.Name).ToString()).FirstOrDefault();
+            workers.AgentHostPaths = cluster.State.Members.Where(m => m.HasRole(AgentRole)).OrderBy(m => m.Address.Port)
+                .Select(m => (new RootActorPath(m.Address) / "user" / AgentHost.Name).ToString()).ToList();
             return workers;
         }
 
@@ -130,10 +131,11 @@ public static class ClusterNodes
             return host.Address.ToString();
         }
 
-        /// <summary>Kills the agent node (SIGKILL); returns its address.</summary>
+        /// <summary>Kills the first agent node (SIGKILL); returns its address.</summary>
         public string KillAgentNode()
         {
-            string address = ActorPath.Parse(AgentHostPath ?? throw new InvalidOperationException("no agent node was started")).Address.ToString();
+            if (AgentHostPaths.Count == 0) throw new InvalidOperationException("no agent node was started");
+            string address = ActorPath.Parse(AgentHostPaths[0]).Address.ToString();
             Kill(address);
             return address;
         }

@@ -35,7 +35,8 @@ public sealed class ExperimentActor : ReceiveActor
     // With learner nodes: the weights training started from (for a learner that resumes elsewhere), the training
     // agent, when the learner's node was killed and how long until the learner answered again.
     private PolicyWeights? _trainingStart;
-    private ICanTell _trainAgent = ActorRefs.Nobody;
+    private readonly List<ICanTell> _trainAgents = [];
+    private LaneMerge _lanes = new(1);
     private long? _learnerKilledAt;
     private double? _failoverSeconds;
 
@@ -86,7 +87,7 @@ public sealed class ExperimentActor : ReceiveActor
         Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(_ => { });
     }
 
-    private bool WatchesNodes => _spec.LearnerOnNodes || _spec.AgentHost is not null;
+    private bool WatchesNodes => _spec.LearnerOnNodes || _spec.AgentHosts is not null;
 
     protected override void PreStart()
     {
@@ -116,7 +117,7 @@ public sealed class ExperimentActor : ReceiveActor
         _log.Warning("Learner node {Address} removed: the learner resumes on another learner node from {State}", address, _spec.LearnerStatePath);
         _learner.Tell(new StartLearning(_spec.Training, _trainingStart!, _spec.LearnerStatePath, Resume: true, _spec.MaxPolicyLag));
         _learner.Tell(SubscribeWeights.Instance);
-        _trainAgent.Tell(new LearnerMoved(_training.Count), Self);
+        foreach (var agent in _trainAgents) agent.Tell(new LearnerMoved(_training.Count), Self);
         _learner.Tell(GetWeights.Instance);
     }
 
@@ -142,12 +143,15 @@ public sealed class ExperimentActor : ReceiveActor
     private void Training()
     {
         Subscriptions();
-        Receive<BatchCompleted>(batch =>
+        Receive<BatchCompleted>(completed =>
         {
-            _training.Add(new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance,
-                batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream));
-            Publish("train", batch);
-            if (batch.Sequence == _spec.KillAgentAt) Context.ActorSelection("/user/faults").Tell(new KillAgent(batch.Sequence));
+            foreach (var batch in _lanes.Add(completed))
+            {
+                _training.Add(new EpisodeRecord(batch.Sequence, batch.Reward, batch.ReferenceReward, batch.Metrics.SizeImbalance,
+                    batch.Metrics.Replication, batch.Decisions, batch.Metrics.Partitions, batch.Stream));
+                Publish("train", batch);
+                if (batch.Sequence == _spec.KillAgentAt) Context.ActorSelection("/user/faults").Tell(new KillAgent(batch.Sequence));
+            }
         });
         Receive<PolicyWeights>(weights =>
         {
@@ -156,8 +160,9 @@ public sealed class ExperimentActor : ReceiveActor
             _weights = weights;
             PublishWeights(weights);
         });
-        Receive<PhaseCompleted>(done =>
+        Receive<PhaseCompleted>(lane =>
         {
+            if (_lanes.Complete(lane) is not { } done) return;
             _log.Info("Phase train done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _trainPlacingSeconds = done.PlacingSeconds;
             AddDelivery(done.Delivery);
@@ -191,17 +196,21 @@ public sealed class ExperimentActor : ReceiveActor
     {
         Subscriptions();
         Receive<PolicyWeights>(_ => { }); // the second copy of the last weights
-        Receive<BatchCompleted>(batch =>
+        Receive<BatchCompleted>(completed =>
         {
-            _test.Add(batch.Metrics);
-            _testTuples += batch.Metrics.Tuples;
-            _testCompletedAt.Add(batch.CompletedSeconds);
-            _testPlacing.Add(batch.PlacingSeconds);
-            if (batch.Service is not null) _testService.Add(batch.Service);
-            Publish("test", batch);
+            foreach (var batch in _lanes.Add(completed))
+            {
+                _test.Add(batch.Metrics);
+                _testTuples += batch.Metrics.Tuples;
+                _testCompletedAt.Add(batch.CompletedSeconds);
+                _testPlacing.Add(batch.PlacingSeconds);
+                if (batch.Service is not null) _testService.Add(batch.Service);
+                Publish("test", batch);
+            }
         });
-        Receive<PhaseCompleted>(done =>
+        Receive<PhaseCompleted>(lane =>
         {
+            if (_lanes.Complete(lane) is not { } done) return;
             _log.Info("Phase test done: {Batches} batches in {Seconds:F1} s", done.Batches, _clock.Elapsed.TotalSeconds);
             _testSeconds = _clock.Elapsed.TotalSeconds;
             AddDelivery(done.Delivery);
@@ -295,8 +304,8 @@ public sealed class ExperimentActor : ReceiveActor
 
     private void StartTrainingAgent()
     {
-        _trainAgent = StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds,
-            _spec.Service, KillLearnerAt: _spec.KillLearnerAt, Asynchronous: _spec.MaxPolicyLag is not null), _spec.TrainFeed!, _learner);
+        StartActors(new AgentSettings("train", true, _spec.Training, _spec.Training.Batches, _spec.Window, _spec.Workers, _spec.KillWorkerAt, _spec.ReportTimeoutSeconds,
+            _spec.Service, KillLearnerAt: _spec.KillLearnerAt, Asynchronous: _spec.MaxPolicyLag is not null), _spec.TrainFeed!, _learner, _trainAgents);
         Become(Training);
     }
 
@@ -305,34 +314,46 @@ public sealed class ExperimentActor : ReceiveActor
         StopPhase();
         if (_spec.TestFeed is null || _spec.TestBatches == 0) { Reply(stopped: false); return; }
         _phase = "test";
-        StartActors(new AgentSettings("test", false, _spec.Training, _spec.TestBatches, _spec.Window, _spec.Workers, ReportTimeoutSeconds: _spec.ReportTimeoutSeconds, Service: _spec.Service, Strategy: _spec.TestStrategy), _spec.TestFeed, ActorRefs.Nobody);
+        StartActors(new AgentSettings("test", false, _spec.Training, _spec.TestBatches, _spec.Window, _spec.Workers, ReportTimeoutSeconds: _spec.ReportTimeoutSeconds, Service: _spec.Service, Strategy: _spec.TestStrategy), _spec.TestFeed, ActorRefs.Nobody, []);
         Become(Testing);
     }
 
-    private ICanTell StartActors(AgentSettings settings, Learning.Rl.FeedSpec feed, IActorRef learner)
+    /// <summary>Starts the phase's lanes (one without several agents), each a source, a scheduler and an agent, adding the agents to <paramref name="agents"/>.</summary>
+    private void StartActors(AgentSettings settings, Learning.Rl.FeedSpec feed, IActorRef learner, List<ICanTell> agents)
     {
         _clock.Restart();
-        if (_spec.AgentHost is { } path)
+        agents.Clear();
+        int lanes = _spec.AgentHosts?.Count ?? _spec.Lanes;
+        _lanes = new LaneMerge(lanes);
+        for (int lane = 0; lane < lanes; lane++)
         {
-            // The agent node reads, places and sends the batches; with learner nodes it finds the learner itself.
-            var host = Context.ActorSelection(path);
-            host.Tell(new StartAgent(settings, feed, _weights, _spec.FixedPartitions, _spec.TuplesPerSecond, Self, _spec.LearnerOnNodes || learner.IsNobody() ? null : learner));
-            _log.Info("Phase {Phase}: {Batches} batches on the agent node {Host}", settings.Phase, settings.Batches, path);
-            return host;
+            var laneSettings = settings with { Lane = lane, Lanes = lanes };
+            if (_spec.AgentHosts is { } hosts)
+            {
+                // The agent node reads, places and sends its lane's batches; with learner nodes it finds the learner itself.
+                var host = Context.ActorSelection(hosts[lane]);
+                host.Tell(new StartAgent(laneSettings, feed, _weights, _spec.FixedPartitions, _spec.TuplesPerSecond, Self, _spec.LearnerOnNodes || learner.IsNobody() ? null : learner));
+                agents.Add(host);
+                continue;
+            }
+            // Lane 0 keeps a single agent's names (and its dispatchers in hocon/partly.conf); later lanes share the loop's.
+            string suffix = lane == 0 ? "" : $"-{lane}";
+            var source = Context.ActorOf(StreamSourceActor.Props(feed, settings.Batches, _spec.TuplesPerSecond, lane, lanes), $"{settings.Phase}-source{suffix}");
+            var scheduler = Context.ActorOf(Loop(SchedulerActor.Props(_spec.FixedPartitions), lane), $"{settings.Phase}-scheduler{suffix}");
+            var agent = Context.ActorOf(Loop(PartitionerAgentActor.Props(laneSettings, _weights, source, scheduler, learner, Self), lane), $"{settings.Phase}-agent{suffix}");
+            _phaseActors.AddRange([source, scheduler, agent]);
+            agents.Add(agent);
         }
-        var source = Context.ActorOf(StreamSourceActor.Props(feed, settings.Batches, _spec.TuplesPerSecond), $"{settings.Phase}-source");
-        var scheduler = Context.ActorOf(SchedulerActor.Props(_spec.FixedPartitions), $"{settings.Phase}-scheduler");
-        var agent = Context.ActorOf(PartitionerAgentActor.Props(settings, _weights, source, scheduler, learner, Self), $"{settings.Phase}-agent");
-        _phaseActors.AddRange([source, scheduler, agent]);
-        _log.Info("Phase {Phase}: {Batches} batches", settings.Phase, settings.Batches);
-        return agent;
+        _log.Info("Phase {Phase}: {Batches} batches, {Lanes} lanes{Where}", settings.Phase, settings.Batches, lanes, _spec.AgentHosts is null ? "" : " on agent nodes");
     }
+
+    private static Props Loop(Props props, int lane) => lane == 0 ? props : props.WithDispatcher("partly.runtime.loop-dispatcher");
 
     private void StopPhase()
     {
         foreach (var actor in _phaseActors) Context.Stop(actor);
         _phaseActors.Clear();
-        if (_spec.AgentHost is { } path) Context.ActorSelection(path).Tell(StopAgent.Instance);
+        foreach (string path in _spec.AgentHosts ?? []) Context.ActorSelection(path).Tell(StopAgent.Instance);
         if (!_learner.IsNobody()) { Context.Stop(_learner); _learner = ActorRefs.Nobody; }
     }
 

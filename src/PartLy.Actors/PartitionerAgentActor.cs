@@ -36,7 +36,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private readonly Dictionary<long, int> _decisions = [];
     private StreamCompleted? _completed;
     private long _nextToReport;
-    private int _version, _awaitedVersion;
+    private readonly int _initialVersion;
+    private int _version;
     private long _placingTicks;
     private DeliveryCounters _delivery = DeliveryCounters.None;
     private bool _killPending, _killed;
@@ -51,8 +52,9 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
 
     public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
     {
-        _version = weights.Version;
+        _version = _initialVersion = weights.Version;
         _settings = settings;
+        _nextToReport = settings.Lane;
         _policy = LearnerActor.PolicyOf(settings.Options, weights);
         _source = source;
         _scheduler = scheduler;
@@ -63,7 +65,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         IParallelEnv env = settings.Training
             ? Trainer.TrainingEnv(scenario, _feed, settings.Options)
             : new PartitionEnv(scenario, _feed, settings.Options.ScenarioOptions);
-        _worker = new RolloutWorker(env, _policy, Trainer.ActionSeed(settings.Options.Seed), settings.Training);
+        _worker = new RolloutWorker(env, _policy, Trainer.ActionSeed(settings.Options.Seed, settings.Lane), settings.Training);
         if (settings.Service is not null && _workers is null) throw new ArgumentException("emulated service time needs worker nodes to serve the blocks");
         if (settings.Strategy is not null)
         {
@@ -194,8 +196,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private void PlaceReady()
     {
         // Under emulated service time one batch is in service at a time, as a stream processor runs one batch's job at a time.
-        while (!_killPending && _version >= _awaitedVersion && (_settings.Service is null || _inFlight.Count == 0)
-            && _waiting.TryPeek(out var next) && _decisions.ContainsKey(next.Sequence))
+        while (!_killPending && (_settings.Service is null || _inFlight.Count == 0)
+            && _waiting.TryPeek(out var next) && _decisions.ContainsKey(next.Sequence) && Learnt(next.Sequence))
         {
             if (_settings.KillWorkerAt == next.Sequence && !_killed && _workers is not null)
             {
@@ -211,12 +213,19 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// Learning synchronously, a batch is placed with the weights of every update before its window (version
+    /// initial + sequence / episodes per update), as the direct loop places it, whichever lane holds it.
+    /// </summary>
+    private bool Learnt(long sequence) =>
+        !_settings.Training || _settings.Asynchronous || _version - _initialVersion >= sequence / _settings.Options.Learner.EpisodesPerUpdate;
+
     private void Adopt(PolicyWeights weights)
     {
         if (weights.Version <= _version) return;
-        // Each version is one update, after an episode that closed a window: those episodes and the ones before are learnt.
-        for (int updates = weights.Version - _version; updates > 0 && _openWindow.TryDequeue(out var learnt);)
-            if (learnt.UpdateNow) updates--;
+        // Each version is one update of a window: the episodes of the windows before it are learnt.
+        long learntBefore = (long)(weights.Version - _initialVersion) * _settings.Options.Learner.EpisodesPerUpdate;
+        while (_openWindow.TryPeek(out var learnt) && learnt.Sequence < learntBefore) _openWindow.Dequeue();
         weights.Scorer.AsSpan().CopyTo(_policy.Scorer.Parameters);
         weights.Value.AsSpan().CopyTo(_policy.Value.Parameters);
         _version = weights.Version;
@@ -254,7 +263,6 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
             ? BlockFanOut.SendToWorkers(batch.Sequence, keys, outcome.Blocks.Span, partitions, _workers.Selections, _workers.Live, Self)
             : BlockFanOut.Send(batch.Sequence, keys, outcome.Blocks.Span, partitions, _partitions, b => Context.ActorOf(PartitionActor.Props(cost), $"partition-{b}"));
         _inFlight[batch.Sequence] = new InFlight(batch, outcome, closes, blocks, System.Diagnostics.Stopwatch.GetTimestamp(), TrainingTime.Seconds(placing), _version);
-        if (closes && !_settings.Asynchronous) _awaitedVersion = _version + 1;
     }
 
     private void Collect(long sequence, int blocks, Func<InFlight, bool> add)
@@ -269,7 +277,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         // Experience goes out in batch order, so the learner sees what the direct loop's buffer holds.
         while (_inFlight.TryGetValue(_nextToReport, out var ready) && ready.Blocks.Complete)
         {
-            _inFlight.Remove(_nextToReport++);
+            _inFlight.Remove(_nextToReport);
+            _nextToReport += _settings.Lanes;
             double waited = System.Diagnostics.Stopwatch.GetElapsedTime(ready.SentAt).TotalSeconds;
             _delivery = _delivery with
             {

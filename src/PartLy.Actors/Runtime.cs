@@ -57,7 +57,7 @@ public static class Runtime
                     learnerState = Directory.CreateTempSubdirectory("partly-learner-").FullName;
                     spec = spec with { LearnerOnNodes = true, LearnerStatePath = Path.Combine(learnerState, "learner.state") };
                 }
-                spec = spec with { Workers = workers.Paths, AgentHost = workers.AgentHostPath };
+                spec = spec with { Workers = workers.Paths, AgentHosts = workers.AgentHostPaths.Count > 0 ? workers.AgentHostPaths : null };
                 var killer = workers;
                 system.ActorOf(Akka.Actor.Props.Create(() => new FaultInjector(killer)), "faults");
             }
@@ -129,8 +129,8 @@ public static class Runtime
 
     /// <summary>
     /// A multi-node run's nodes: <paramref name="Workers"/> worker nodes, <paramref name="Learners"/> learner nodes
-    /// (0: the learner stays in the driver) and <paramref name="Agents"/> agent nodes (0 or 1; 0: the source, scheduler
-    /// and agent stay in the driver), started with <paramref name="NodeCommand"/> (the partly program).
+    /// (0: the learner stays in the driver) and <paramref name="Agents"/> agent nodes (a lane of the stream each; 0: the
+    /// sources, schedulers and agents stay in the driver), started with <paramref name="NodeCommand"/> (the partly program).
     /// </summary>
     public sealed record ClusterLaunch(int Workers, string[] NodeCommand, int Learners = 0, int Agents = 0);
 

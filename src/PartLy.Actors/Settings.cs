@@ -26,14 +26,16 @@ namespace PartLy.Actors;
 /// <param name="MaxPolicyLag">Learn asynchronously (IMPALA/APPO): the agent never waits for new weights, the learner
 /// corrects for the policy lag with V-trace and drops episodes placed by weights more than this many versions older
 /// than its own; null: synchronously (the agent waits at every update, the numbers of the direct loop).</param>
-/// <param name="AgentHost">The actor path of an agent node's <see cref="AgentHost"/> that runs each phase's source, scheduler
-/// and agent (null: they are children of the experiment).</param>
+/// <param name="AgentHosts">The actor paths of the agent nodes' <see cref="AgentHost"/>s, one per lane of the stream, that
+/// run each phase's sources, schedulers and agents (null: they are children of the experiment).</param>
+/// <param name="Lanes">Without agent nodes: agents sharing the stream, each a lane (batch i on lane i mod Lanes, each its own
+/// action seed), as children of the experiment; with agent nodes there is a lane per node.</param>
 /// <param name="KillAgentAt">With an agent node: the training batch after whose report the driver kills the agent's node, or null.</param>
 public sealed record ExperimentSpec(
     TrainingOptions Training, FeedSpec? TrainFeed, FeedSpec? TestFeed, long TestBatches,
     PolicyWeights? InitialWeights = null, int FixedPartitions = 0, double TuplesPerSecond = 0, int Window = 2, IReadOnlyList<string>? Workers = null,
     long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? TestStrategy = null, bool LearnerOnNodes = false,
-    string? LearnerStatePath = null, int? KillLearnerAt = null, int? MaxPolicyLag = null, string? AgentHost = null, long? KillAgentAt = null);
+    string? LearnerStatePath = null, int? KillLearnerAt = null, int? MaxPolicyLag = null, IReadOnlyList<string>? AgentHosts = null, long? KillAgentAt = null, int Lanes = 1);
 
 /// <summary>What an agent does in a phase.</summary>
 /// <param name="Phase">Name of the phase, for reports ("train", "test").</param>
@@ -48,9 +50,12 @@ public sealed record ExperimentSpec(
 /// <param name="Strategy">A strategy that places the batches instead of the policy (not while training), or null.</param>
 /// <param name="KillLearnerAt">The update before whose closing episode the agent has the driver kill the learner's node, or null.</param>
 /// <param name="Asynchronous">Training, never wait for the learner's new weights (adopt them as they come).</param>
+/// <param name="Lane">The agent's lane of the stream: it places the batches whose sequence is <paramref name="Lane"/> modulo
+/// <paramref name="Lanes"/>, with an action seed of its own (lane 0's is a single agent's).</param>
+/// <param name="Lanes">Agents sharing the stream, each a lane (1: one agent places every batch).</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2, IReadOnlyList<string>? Workers = null,
     long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null, int? KillLearnerAt = null,
-    bool Asynchronous = false);
+    bool Asynchronous = false, int Lane = 0, int Lanes = 1);
 
 /// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
 /// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>

@@ -12,7 +12,8 @@ namespace PartLy.Actors;
 /// Emits the micro-batches of a feed to whoever asks, never more than it was asked for (credit-based flow control:
 /// no unbounded run-ahead, no mailbox growth), as fast as possible or paced at a tuple rate. After
 /// <c>batches</c> batches, or when the feed ends, it reports <see cref="StreamCompleted"/>; a feed that fails (a malformed trace) is reported
-/// as <see cref="StreamFailed"/> with the feed's message.
+/// as <see cref="StreamFailed"/> with the feed's message. A lane's source reads the whole feed and emits its lane's
+/// batches only (sequence modulo the lanes), each marked as a new stream when its lane has not seen that stream start.
 /// </summary>
 public sealed class StreamSourceActor : ReceiveActor, IWithTimers
 {
@@ -22,14 +23,19 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private IBatchFeed? _feed;
     private IActorRef _consumer = ActorRefs.Nobody;
+    private readonly int _lane, _lanes;
     private long _credit;
     private long _sent;
+    private long _emitted;
+    private bool _streamStarted;
     private long _tuplesSent;
     private DateTime _started;
     private bool _done;
 
-    public StreamSourceActor(FeedSpec feed, long batches, double tuplesPerSecond)
+    public StreamSourceActor(FeedSpec feed, long batches, double tuplesPerSecond, int lane = 0, int lanes = 1)
     {
+        if (lanes < 1 || lane < 0 || lane >= lanes) throw new ArgumentOutOfRangeException(nameof(lane), $"lane {lane} of {lanes}");
+        (_lane, _lanes) = (lane, lanes);
         _feedSpec = feed;
         _batches = batches;
         _tuplesPerSecond = tuplesPerSecond;
@@ -45,8 +51,9 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <param name="tuplesPerSecond">0 for as fast as the consumer asks.</param>
-    public static Props Props(FeedSpec feed, long batches, double tuplesPerSecond = 0) =>
-        Akka.Actor.Props.Create(() => new StreamSourceActor(feed, batches, tuplesPerSecond));
+    /// <param name="lane">The lane whose batches this source emits, of <paramref name="lanes"/>.</param>
+    public static Props Props(FeedSpec feed, long batches, double tuplesPerSecond = 0, int lane = 0, int lanes = 1) =>
+        Akka.Actor.Props.Create(() => new StreamSourceActor(feed, batches, tuplesPerSecond, lane, lanes));
 
     private void SendAvailable()
     {
@@ -79,20 +86,23 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
             }
             if (item is null)
             {
-                _consumer.Tell(new StreamCompleted(_sent));
+                _consumer.Tell(new StreamCompleted(_emitted));
                 _done = true;
                 return;
             }
             var batch = item.Batch;
-            _consumer.Tell(new SourceBatch(_sent, batch.Index, ImmutableCollectionsMarshal.AsImmutableArray(batch.Keys),
-                batch.ExpectedTuples, item.Partitions, item.NewStream, item.Stream, batch.IntervalEnd));
-            _sent++;
+            _streamStarted |= item.NewStream;
+            _tuplesSent += batch.Count; // paced by the whole stream's arrivals, the other lanes' batches too
+            if (_sent++ % _lanes != _lane) continue;
+            _consumer.Tell(new SourceBatch(_sent - 1, batch.Index, ImmutableCollectionsMarshal.AsImmutableArray(batch.Keys),
+                batch.ExpectedTuples, item.Partitions, _streamStarted, item.Stream, batch.IntervalEnd));
+            _streamStarted = false;
+            _emitted++;
             _credit--;
-            _tuplesSent += batch.Count;
         }
         if (_sent == _batches)
         {
-            _consumer.Tell(new StreamCompleted(_sent));
+            _consumer.Tell(new StreamCompleted(_emitted));
             _done = true;
         }
     }

@@ -183,7 +183,7 @@ public class ClusterTests
             // The blocks go to a worker on the driver: episodes, weights, blocks and reports all cross the nodes.
             driver.ActorOf(WorkerActor.Props(CostModel.Default), WorkerActor.Name);
             var paths = new[] { (new RootActorPath(Cluster.Get(driver).SelfAddress) / "user" / WorkerActor.Name).ToString() };
-            var clustered = await Run(driver, spec with { Workers = paths, AgentHost = HostPath(agent) }, terminate: false);
+            var clustered = await Run(driver, spec with { Workers = paths, AgentHosts = [HostPath(agent)] }, terminate: false);
             Assert.Equal(embedded.Training.Select(e => e.Reward), clustered.Training.Select(e => e.Reward));
             Assert.Equal(embedded.Test, clustered.Test);
             Assert.Equal(embedded.Weights.Scorer.ToArray(), clustered.Weights.Scorer.ToArray());
@@ -199,6 +199,34 @@ public class ClusterTests
     }
 
     [Fact]
+    public async Task Two_lanes_on_two_agent_nodes_give_the_embedded_two_lane_run_batch_for_batch()
+    {
+        var options = TestSupport.Options(40);
+        var spec = new ExperimentSpec(options, TestSupport.Feed(), TestSupport.Feed(seed: 9), 8, Lanes: 2);
+        var embedded = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec);
+        var single = await Run(ActorSystem.Create("partly", TestSupport.Hocon), spec with { Lanes = 1 });
+        Assert.NotEqual(single.Training.Select(e => e.Reward), embedded.Training.Select(e => e.Reward)); // each lane samples with its own seed
+
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var (first, second) = (AgentNode(), AgentNode());
+        try
+        {
+            await Form(driver, first);
+            Cluster.Get(second).Join(Cluster.Get(driver).SelfAddress);
+            while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 3) await Task.Delay(100);
+            var clustered = await Run(driver, spec with { Lanes = 1, AgentHosts = [HostPath(first), HostPath(second)] }, terminate: false);
+            Assert.Equal(embedded.Training, clustered.Training);
+            Assert.Equal(embedded.Test, clustered.Test);
+            Assert.Equal(embedded.Weights.Scorer.ToArray(), clustered.Weights.Scorer.ToArray());
+            Assert.Equal(embedded.Weights.Version, clustered.Weights.Version);
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), first.Terminate(), second.Terminate());
+        }
+    }
+
+    [Fact]
     public async Task An_agent_node_lost_mid_run_ends_the_run_with_a_message_naming_it()
     {
         var spec = new ExperimentSpec(TestSupport.Options(1_000_000), TestSupport.Feed(), null, 0);
@@ -208,7 +236,7 @@ public class ClusterTests
         {
             await Form(driver, agent);
             var address = Cluster.Get(agent).SelfAddress;
-            var run = driver.ActorOf(ExperimentActor.Props(spec with { AgentHost = HostPath(agent) })).Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(60));
+            var run = driver.ActorOf(ExperimentActor.Props(spec with { AgentHosts = [HostPath(agent)] })).Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(60));
             await Task.Delay(1000);
             Assert.False(run.IsCompleted);
             await agent.Terminate();

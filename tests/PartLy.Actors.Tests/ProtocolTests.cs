@@ -67,6 +67,51 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task A_lane_s_source_sends_its_lane_s_batches_each_marked_new_when_its_lane_has_not_seen_that_stream_start(int lane)
+    {
+        const int batches = 40, lanes = 3;
+        var whole = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), batches));
+        whole.Tell(new RequestBatches(batches), TestActor);
+        var all = new List<SourceBatch>();
+        for (int i = 0; i < batches; i++) all.Add(await ExpectMsgAsync<SourceBatch>());
+        await ExpectMsgAsync<StreamCompleted>();
+        Assert.Contains(all, b => b.NewStream && b.Sequence > 0);
+
+        var source = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), batches, 0, lane, lanes));
+        source.Tell(new RequestBatches(batches), TestActor);
+        long previous = -1;
+        for (long sequence = lane; sequence < batches; sequence += lanes)
+        {
+            var batch = await ExpectMsgAsync<SourceBatch>();
+            Assert.Equal(sequence, batch.Sequence);
+            Assert.Equal(all[(int)sequence].Keys.ToArray(), batch.Keys.ToArray());
+            Assert.Equal(all[(int)sequence].Stream, batch.Stream);
+            bool started = all.Skip((int)previous + 1).Take((int)(sequence - previous)).Any(b => b.NewStream);
+            Assert.Equal(started, batch.NewStream);
+            previous = sequence;
+        }
+        Assert.Equal((batches - lane + lanes - 1) / lanes, (await ExpectMsgAsync<StreamCompleted>()).Batches);
+    }
+
+    [Fact]
+    public void Lanes_merge_into_sequence_order_and_a_phase_completes_with_its_last_lane()
+    {
+        var merge = new LaneMerge(2);
+        BatchCompleted Batch(long sequence) => new(sequence, default, -0.5, -0.5, 0, 0);
+        Assert.Empty(merge.Add(Batch(1)));
+        Assert.Empty(merge.Add(Batch(3)));
+        Assert.Equal([0L, 1], merge.Add(Batch(0)).Select(b => b.Sequence));
+        Assert.Equal([2L, 3], merge.Add(Batch(2)).Select(b => b.Sequence));
+        Assert.Null(merge.Complete(new PhaseCompleted("train", 2, 0.5, new DeliveryCounters(0, 1, 0, 2.0, 100, 100))));
+        var done = merge.Complete(new PhaseCompleted("train", 2, 0.25, new DeliveryCounters(1, 2, 1, 1.0, 50, 50)));
+        Assert.Equal((4L, 0.75), (done!.Batches, done.PlacingSeconds));
+        Assert.Equal(new DeliveryCounters(1, 3, 1, 2.0, 150, 150), done.Delivery);
+    }
+
     [Fact]
     public async Task A_source_reports_a_malformed_trace_with_file_and_line()
     {
@@ -161,6 +206,25 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         agent.Tell(LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 1), learner.Ref);
         var next = await learner.ExpectMsgAsync<EpisodeExperience>(TimeSpan.FromSeconds(10));
         Assert.Equal((8L, 1), (next.Sequence, next.PolicyVersion));
+    }
+
+    [Fact]
+    public async Task A_lane_s_agent_places_its_batches_of_a_window_and_waits_for_that_window_s_update()
+    {
+        var options = TestSupport.Options(24);
+        var learner = CreateTestProbe();
+        var source = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), 24, 0, 1, 2));
+        var agent = Sys.ActorOf(PartitionerAgentActor.Props(new AgentSettings("train", true, options, 24, Lane: 1, Lanes: 2),
+            LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 0), source, Sys.ActorOf(SchedulerActor.Props()), learner.Ref, CreateTestProbe().Ref));
+        await learner.ExpectMsgAsync<SubscribeWeights>();
+        var episodes = new List<EpisodeExperience>();
+        for (int e = 0; e < 4; e++) episodes.Add(await learner.ExpectMsgAsync<EpisodeExperience>(TimeSpan.FromSeconds(10)));
+        await learner.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+        Assert.Equal([1L, 3, 5, 7], episodes.Select(e => e.Sequence));
+        Assert.Equal([7L], episodes.Where(e => e.UpdateNow).Select(e => e.Sequence));
+        agent.Tell(LearnerActor.WeightsOf(Trainer.NewPolicy(new PartitionerScenario(), options), 1), learner.Ref);
+        var next = await learner.ExpectMsgAsync<EpisodeExperience>(TimeSpan.FromSeconds(10));
+        Assert.Equal((9L, 1), (next.Sequence, next.PolicyVersion));
     }
 
     [Fact]

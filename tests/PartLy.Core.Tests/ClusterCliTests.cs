@@ -27,20 +27,22 @@ public class ClusterCliTests
     }
 
     [Fact]
-    public void Training_with_the_agent_on_a_node_of_its_own_gives_the_embedded_run_and_losing_that_node_stops_the_run_cleanly()
+    public void Training_in_two_lanes_on_agent_nodes_gives_the_embedded_two_lane_run_and_losing_a_node_stops_the_run_cleanly()
     {
         string clustered = CliTests.TempPath(), killed = CliTests.TempPath();
         string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "100", "--partitions", "10", "--train-partitions", "10"];
         string reportPath = Path.Combine(clustered, "cluster.json");
-        var (code, error) = CliTests.Run([.. train, "--out", clustered, "--cluster", "workers=1,agents=1", "--cluster-report", reportPath]);
+        var (code, error) = CliTests.Run([.. train, "--out", clustered, "--cluster", "workers=1,agents=2", "--cluster-report", reportPath]);
         Assert.True(code == 0, error);
         using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(reportPath)))
         {
             var root = report.RootElement;
-            Assert.Equal(1, root.GetProperty("agent_nodes").GetInt32());
+            Assert.Equal(2, root.GetProperty("agents").GetInt32());
+            Assert.Equal(2, root.GetProperty("agent_nodes").GetInt32());
             Assert.Equal(root.GetProperty("embedded_policy_sha256").GetString(), root.GetProperty("policy_sha256").GetString());
             Assert.Equal(root.GetProperty("embedded_test_cost").GetDouble(), root.GetProperty("test_cost").GetDouble());
             Assert.Equal(0, root.GetProperty("tuples_lost").GetInt64());
+            Assert.Equal(300_000, root.GetProperty("tuples").GetInt64());
             // Measured on the agent's clock: a remote agent's reports reach the driver in bursts.
             Assert.InRange(root.GetProperty("tuples_per_second").GetDouble(), 1e4, 1e9);
         }
@@ -192,9 +194,13 @@ public class ClusterCliTests
     [InlineData("workers=0 with no learner or agent nodes starts no node", "train", "--quiet", "--cluster", "workers=0")]
     [InlineData("mode=async corrects stale episodes with PPO's V-trace: --algo reinforce", "train", "--quiet", "--algo", "reinforce", "--cluster", "workers=0,learners=1,mode=async")]
     [InlineData("--cluster mode=async: evaluation does not learn", "bench", "--quiet", "--cluster", "workers=1,mode=async")]
-    [InlineData("agents=2: several agents (lanes of the stream) are not built yet", "train", "--quiet", "--cluster", "workers=2,agents=2")]
+    [InlineData("agents=9 is outside [0, 8]", "train", "--quiet", "--cluster", "workers=2,agents=9")]
+    [InlineData("--lanes 3 with --cluster agents=2: each agent node is a lane", "train", "--quiet", "--lanes", "3", "--cluster", "agents=2")]
+    [InlineData("--lanes needs --runtime actors", "train", "--quiet", "--lanes", "2", "--runtime", "direct")]
+    [InlineData("--lanes must be within [1, 8], got 0", "train", "--quiet", "--lanes", "0")]
+    [InlineData("--kill worker@batch=B and learner@update=U need a single lane", "train", "--quiet", "--lanes", "2", "--cluster", "workers=2", "--kill", "worker@batch=5")]
     [InlineData("--kill worker@batch=B and learner@update=U need the agent in the driver", "train", "--quiet", "--cluster", "workers=2,agents=1", "--kill", "worker@batch=5")]
-    [InlineData("--kill agent@batch=B needs --cluster ...,agents=1", "train", "--quiet", "--cluster", "workers=2", "--kill", "agent@batch=5")]
+    [InlineData("--kill agent@batch=B needs --cluster ...,agents=A", "train", "--quiet", "--cluster", "workers=2", "--kill", "agent@batch=5")]
     [InlineData("--kill agent@batch=100: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "agents=1", "--kill", "agent@batch=100")]
     [InlineData("--cluster needs --runtime actors", "train", "--quiet", "--cluster", "workers=2", "--runtime", "direct")]
     [InlineData("--cluster runs a trained policy through the actors", "bench", "--quiet", "--cluster", "workers=2")]
@@ -204,7 +210,7 @@ public class ClusterCliTests
     [InlineData("--kill learner@update=9: training makes 4 updates", "train", "--quiet", "--batches", "100", "--cluster", "workers=1,learners=2", "--kill", "learner@update=9")]
     [InlineData("--kill: 'learner@update=0' is not worker@batch=B", "train", "--quiet", "--cluster", "workers=2,learners=2", "--kill", "learner@update=0")]
     [InlineData("--kill worker@batch=900: training has 100 batches", "train", "--quiet", "--batches", "100", "--cluster", "workers=2", "--kill", "worker@batch=900")]
-    [InlineData("--cluster-report needs --cluster workers=N, agents=1 or learners=L", "train", "--quiet", "--cluster-report", "cluster.json")]
+    [InlineData("--cluster-report needs --cluster workers=N, agents=A or learners=L", "train", "--quiet", "--cluster-report", "cluster.json")]
     [InlineData("--service-time needs --cluster workers=N", "train", "--quiet", "--service-time", "emulate")]
     [InlineData("--service-time: 'emulate:slots=0': slots=0 is outside [1, 64]", "bench", "--quiet", "--service-time", "emulate:slots=0")]
     [InlineData("--service-report needs --service-time", "bench", "--quiet", "--service-report", "service.json")]

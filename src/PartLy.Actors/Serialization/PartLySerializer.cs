@@ -90,7 +90,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Of<KillWorker>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<WorkerKilled>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<PhaseFailed>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Reason); }, r => new(r.ReadString(), r.ReadString())),
-        WithRefs<StartAgent>(1, (w, m) =>
+        WithRefs<StartAgent>(2, (w, m) =>
         {
             w.Write(m.Settings); w.Write(m.Feed); w.Write(m.Weights); w.Write(m.FixedPartitions); w.Write(m.TuplesPerSecond);
             w.Write(m.Experiment); w.Write(m.Learner);

@@ -9,7 +9,7 @@ namespace PartLy.Cli.Commands;
 /// cost, and the run against the same experiment in one process (its policy hash and its throughput, for the ratios).
 /// <c>failover_seconds</c>: from killing the node hosting the learner to the first weights of the learner that took over (null when no learner node was killed).
 /// </summary>
-/// <param name="Agents">The agents placing the stream (one).</param>
+/// <param name="Agents">The agents placing the stream, a lane each.</param>
 /// <param name="AgentNodes">Of them, those on a node of their own (0: the agent runs in the driver).</param>
 /// <param name="Tuples">Tuples of every training and test batch placed on worker nodes (0 without worker nodes).</param>
 /// <param name="TuplesLost">Tuples placed whose block never reported (the agent checks every batch: a loss stops the run).</param>
@@ -40,7 +40,7 @@ public sealed record ClusterReport(
         long tuples = delivery.TuplesPlaced;
         var weights = o.Training.Weights;
         double TestCost(ExperimentCompleted r) => r.Test.Count == 0 ? 0 : r.Test.Average(m => weights.Cost(m));
-        return new ClusterReport(o.Cluster.Workers, 1, o.Cluster.Agents, o.Cluster.Learners, o.Cluster.Mode, run.Training.Count + run.Test.Count, tuples,
+        return new ClusterReport(o.Cluster.Workers, o.Lanes, o.Cluster.Agents, o.Cluster.Learners, o.Cluster.Mode, run.Training.Count + run.Test.Count, tuples,
             Math.Max(0, delivery.TuplesPlaced - delivery.TuplesReported), Math.Max(0, delivery.TuplesReported - delivery.TuplesPlaced),
             delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, run.LearnerFailoverSeconds,
             Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,

@@ -30,7 +30,7 @@ internal static class CooperativeTraining
             (s.TrainSkews is not null, "--train-skews"), (s.TrainPartitions is not null, "--train-partitions"), (s.KeysOption is not null, "--keys"),
             (s.SlackOption is not null, "--slack"), (s.SegmentOption is not null, "--segment"), (s.CostWeights is not null, "--cost-weights"),
             (s.EpisodesPerUpdate is not null, "--episodes-per-update"), (s.CheckpointEveryOption is not null, "--checkpoint-every"), (s.TestBatchesOption is not null, "--test-batches"),
-            (s.TuplesOption is not null, "--tuples"), (s.BatchOption is not null, "--batch"), (s.Algorithm is not null && s.Algorithm != "ppo", "--algo"), (s.Cluster is not null, "--cluster"), (s.Kill is not null, "--kill"), (s.ClusterReport is not null, "--cluster-report"),
+            (s.TuplesOption is not null, "--tuples"), (s.BatchOption is not null, "--batch"), (s.Algorithm is not null && s.Algorithm != "ppo", "--algo"), (s.Cluster is not null, "--cluster"), (s.Kill is not null, "--kill"), (s.Lanes is not null, "--lanes"), (s.ClusterReport is not null, "--cluster-report"),
         })
             if (given) throw new InputException($"{flag} is not used by --scenario cooperative (it trains on randomised rate profiles of 1 ms batches, with PPO)");
         if (s.RuntimeOption is not null && s.RuntimeOption != "direct")

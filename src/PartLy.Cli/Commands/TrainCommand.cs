@@ -54,8 +54,12 @@ public sealed class TrainSettings : StreamSettings
     public int? CheckpointEveryOption { get; init; }
 
     [CommandOption("--cluster <SPEC>")]
-    [Description("workers=N[[,learners=L]][[,mode=sync|async[[,max-lag=K]]]]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch; 0: the agent's own partition actors) and L learner nodes hosting the learner (0: it stays in the driver). mode=sync (the default) gives the embedded run's numbers; mode=async never makes the agent wait for the learner, which corrects for the policy lag with V-trace and drops episodes more than K versions old (default 4).")]
+    [Description("workers=N[[,agents=A]][[,learners=L]][[,mode=sync|async[[,max-lag=K]]]]: run on an Akka.Cluster on 127.0.0.1 with N worker node processes that process the blocks (one message per worker per batch; 0: the agent's own partition actors), A agent nodes each running a lane of the stream (its source, scheduler and agent; 0: in the driver) and L learner nodes hosting the learner (0: it stays in the driver). mode=sync (the default) gives the embedded run's numbers; mode=async never makes the agent wait for the learner, which corrects for the policy lag with V-trace and drops episodes more than K versions old (default 4).")]
     public string? Cluster { get; init; }
+
+    [CommandOption("--lanes <K>")]
+    [Description("Agents sharing the stream, each a lane (batch i on lane i mod K, each its own action seed), in one process with --runtime actors; --cluster agents=K gives each lane a node of its own, with the same numbers. Default 1.")]
+    public int? Lanes { get; init; }
 
     [CommandOption("--kill <FAULT>")]
     [Description("worker@batch=B: with --cluster workers=2 or more, kill the first worker node (SIGKILL) just before training batch B goes out; its blocks go again to the survivors. learner@update=U: with learners=2 or more, kill the node hosting the learner just before update U (1 for the first); the learner resumes on another learner node from its last state. The numbers stay those of the run without the fault.")]
@@ -242,7 +246,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var options = o.Training;
         var spec = new ExperimentSpec(options, trainFeed, testFeed, o.TestBatches, Window: config.Window, TuplesPerSecond: config.TuplesPerSecond, ReportTimeoutSeconds: config.Runtime.ReportTimeoutSeconds,
             InitialWeights: o.Resume is { } resumed ? LearnerActor.WeightsOf(resumed.Policy, 0) : null, KillWorkerAt: o.KillWorkerAt, Service: o.Service, KillLearnerAt: o.KillLearnerAt,
-            MaxPolicyLag: o.Cluster.MaxPolicyLag, KillAgentAt: o.KillAgentAt);
+            MaxPolicyLag: o.Cluster.MaxPolicyLag, KillAgentAt: o.KillAgentAt, Lanes: o.Lanes);
         var shown = new List<EpisodeRecord>(options.Batches);
         PartLy.Actors.Runtime.ClusterFigures? figures = null;
         string policyPath = Path.Combine(o.Out, "policy.json");

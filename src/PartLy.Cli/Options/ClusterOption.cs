@@ -4,10 +4,10 @@ namespace PartLy.Cli.Options;
 
 /// <summary>
 /// --cluster workers=N[,agents=A][,learners=L][,mode=sync|async[,max-lag=K]]: N worker nodes on 127.0.0.1 process the
-/// blocks (0: the agent's own partition actors); with agents=1 the source, scheduler and agent run on a node of their
-/// own (0, the default: in the driver); with L learner nodes the learner is their cluster singleton, else it stays in
-/// the driver. mode=async: the agent never waits for the learner, which corrects for the policy lag with V-trace and
-/// drops episodes more than K versions old (default 4). Several agents (lanes of the stream) are not built yet, and are refused.
+/// blocks (0: the agent's own partition actors); with A agent nodes the stream runs in A lanes (batch i on lane i mod A),
+/// each lane's source, scheduler and agent on a node of its own (0, the default: one agent in the driver); with L
+/// learner nodes the learner is their cluster singleton, else it stays in the driver. mode=async: the agents never wait
+/// for the learner, which corrects for the policy lag with V-trace and drops episodes more than K versions old (default 4).
 /// </summary>
 public static class ClusterOption
 {
@@ -31,9 +31,8 @@ public static class ClusterOption
         int? maxLag = null;
         if (mode == "async") maxLag = spec.Int("max-lag", DefaultMaxPolicyLag, 1, 64);
         else if (spec.Raw("max-lag") is not null) throw new InputException("max-lag applies to mode=async (synchronous learning has no policy lag)");
-        int agents = spec.Int("agents", 0, 0, 16);
-        if (agents > 1) throw new InputException($"agents={agents}: several agents (lanes of the stream) are not built yet; agents=1 runs the agent on a node of its own, agents=0 (the default) in the driver");
-        if (workers + learners + agents == 0) throw new InputException("workers=0 with no learner or agent nodes starts no node: give workers=N, agents=1 or learners=L");
+        int agents = spec.Int("agents", 0, 0, 8);
+        if (workers + learners + agents == 0) throw new InputException("workers=0 with no learner or agent nodes starts no node: give workers=N, agents=A or learners=L");
         spec.EnsureAllRead("workers", "learners", "mode", "max-lag", "agents");
         return new Shape(workers, learners, maxLag, agents);
     }

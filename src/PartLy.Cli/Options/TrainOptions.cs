@@ -36,6 +36,9 @@ public sealed record TrainOptions(
     /// <summary>The training batch after whose report the agent's node is killed (--kill agent@batch=B), or null.</summary>
     public long? KillAgentAt { get; init; }
 
+    /// <summary>Agents sharing the stream, each a lane (--lanes K, or --cluster agents=K).</summary>
+    public int Lanes { get; init; } = 1;
+
     /// <summary>Emulated service time on the worker nodes (--service-time), or null.</summary>
     public Core.Metrics.ServiceTime? Service { get; init; }
 
@@ -140,11 +143,16 @@ public sealed record TrainOptions(
         if (cluster.MaxPolicyLag is not null && training.Learner.Algorithm != "ppo")
             throw new InputException($"--cluster mode=async corrects stale episodes with PPO's V-trace: --algo {training.Learner.Algorithm} learns synchronously only");
         var (killAt, killLearnerAt, killAgentAt) = s.Kill is null ? new ClusterOption.Fault(null, null, null) : new Named<string>(s.Kill, "--kill").Parse(ClusterOption.ParseKill);
+        int lanes = s.Lanes ?? Math.Max(cluster.Agents, 1);
+        if (lanes is < 1 or > 8) throw new InputException($"--lanes must be within [1, 8], got {lanes}");
+        if (cluster.Agents > 0 && lanes != cluster.Agents) throw new InputException($"--lanes {lanes} with --cluster agents={cluster.Agents}: each agent node is a lane (give one of them, or the same number)");
+        if (lanes > 1 && !actors) throw new InputException("--lanes needs --runtime actors (the direct loop has one agent)");
+        if (lanes > 1 && (killAt is not null || killLearnerAt is not null)) throw new InputException("--kill worker@batch=B and learner@update=U need a single lane (the lane placing that batch asks for the fault)");
         if (cluster.Agents > 0 && (killAt is not null || killLearnerAt is not null))
-            throw new InputException("--kill worker@batch=B and learner@update=U need the agent in the driver (--cluster without agents=1): the agent asks the driver for the fault at the right batch");
+            throw new InputException("--kill worker@batch=B and learner@update=U need the agent in the driver (--cluster without agents=A): the agent asks the driver for the fault at the right batch");
         if (killAgentAt is { } agentAt)
         {
-            if (cluster.Agents == 0) throw new InputException("--kill agent@batch=B needs --cluster ...,agents=1 (an agent on a node of its own)");
+            if (cluster.Agents == 0) throw new InputException("--kill agent@batch=B needs --cluster ...,agents=A (agents on nodes of their own; the first agent node is killed)");
             if (agentAt >= batches) throw new InputException($"--kill agent@batch={agentAt}: training has {batches} batches (0 to {batches - 1})");
         }
         if (killLearnerAt is { } update)
@@ -163,11 +171,11 @@ public sealed record TrainOptions(
         }
         if (s.ClusterReport is not null)
         {
-            if (!cluster.Any) throw new InputException("--cluster-report needs --cluster workers=N, agents=1 or learners=L");
+            if (!cluster.Any) throw new InputException("--cluster-report needs --cluster workers=N, agents=A or learners=L");
             AtomicFile.CheckWritable(s.ClusterReport, "--cluster-report");
         }
         return new TrainOptions(stream, training, testBatches, (skews, mixPartitions, keys, segment), actors, output, s.LogFile, s.Verbose, s.Quiet, onStream)
-            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, Cluster = cluster, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, KillAgentAt = killAgentAt, ClusterReport = s.ClusterReport, Service = service };
+            { TestTrace = testTrace, CheckpointEvery = every, Resume = resume, Cluster = cluster, KillWorkerAt = killAt, KillLearnerAt = killLearnerAt, KillAgentAt = killAgentAt, Lanes = lanes, ClusterReport = s.ClusterReport, Service = service };
     }
 
     /// <summary>A setting a resumed checkpoint fixes: a flag may repeat it, not change it.</summary>

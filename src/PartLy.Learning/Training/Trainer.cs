@@ -65,8 +65,8 @@ public sealed class Trainer
     /// <summary>Seed of the learner's minibatch shuffling.</summary>
     public static ulong LearnerSeed(ulong seed) => seed ^ 0xA5A5_5A5Aul;
 
-    /// <summary>Seed of the action sampling.</summary>
-    public static ulong ActionSeed(ulong seed) => seed ^ 0x0DDB_1A5Eul;
+    /// <summary>Seed of the action sampling (of lane <paramref name="lane"/> when several agents share the stream; lane 0's is the single agent's).</summary>
+    public static ulong ActionSeed(ulong seed, int lane = 0) => (seed ^ 0x0DDB_1A5Eul) + (ulong)lane * 0x9E37_79B9_7F4A_7C15ul;
 
     /// <summary>
     /// The training environment of a session: the scenario on the feed, with the reward of the rules alone (the

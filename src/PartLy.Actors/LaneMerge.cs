@@ -1,0 +1,47 @@
+namespace PartLy.Actors;
+
+/// <summary>
+/// The lanes of a phase seen as one stream: their completed batches in sequence order (each lane reports its own in
+/// order, the lanes interleave as they run), and the phase complete once every lane is, with their counts summed.
+/// With one lane every batch passes straight through.
+/// </summary>
+public sealed class LaneMerge(int lanes)
+{
+    private readonly SortedDictionary<long, BatchCompleted> _early = [];
+    private long _next;
+    private int _completed;
+    private long _batches;
+    private double _placingSeconds;
+    private DeliveryCounters? _delivery;
+
+    public int Lanes => lanes;
+
+    /// <summary>The batches that are next in sequence now that <paramref name="batch"/> is done (none while an earlier one is not).</summary>
+    public List<BatchCompleted> Add(BatchCompleted batch)
+    {
+        var ready = new List<BatchCompleted>(1);
+        if (batch.Sequence != _next)
+        {
+            _early[batch.Sequence] = batch;
+            return ready;
+        }
+        ready.Add(batch);
+        _next++;
+        while (_early.Remove(_next, out var waiting))
+        {
+            ready.Add(waiting);
+            _next++;
+        }
+        return ready;
+    }
+
+    /// <summary>The phase's completion once every lane's has come (batches and placing time summed), else null.</summary>
+    public PhaseCompleted? Complete(PhaseCompleted lane)
+    {
+        _completed++;
+        _batches += lane.Batches;
+        _placingSeconds += lane.PlacingSeconds;
+        if (lane.Delivery is not null) _delivery = (_delivery ?? DeliveryCounters.None).Plus(lane.Delivery);
+        return _completed < lanes ? null : new PhaseCompleted(lane.Phase, _batches, _placingSeconds, _delivery);
+    }
+}
