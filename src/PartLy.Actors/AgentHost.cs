@@ -23,6 +23,8 @@ public sealed class AgentHost : ReceiveActor
     private IActorRef _learner = ActorRefs.Nobody;
     private IActorRef _experiment = ActorRefs.Nobody;
     private string _phaseName = "";
+    // The nodes up, from this node's cluster events: the cluster's read view (Cluster.State) may lag behind them.
+    private readonly HashSet<Address> _up = [];
 
     public AgentHost()
     {
@@ -40,14 +42,12 @@ public sealed class AgentHost : ReceiveActor
             }
             StartWhenWorkersUp(start, start.Learner ?? ActorRefs.Nobody);
         });
-        Receive<Akka.Cluster.ClusterEvent.MemberUp>(_ =>
+        Receive<Akka.Cluster.ClusterEvent.MemberUp>(up =>
         {
+            _up.Add(up.Member.Address);
             if (_awaitingWorkers is { } waiting) StartWhenWorkersUp(waiting.Start, waiting.Learner);
         });
-        Receive<Akka.Cluster.ClusterEvent.CurrentClusterState>(_ =>
-        {
-            if (_awaitingWorkers is { } waiting) StartWhenWorkersUp(waiting.Start, waiting.Learner);
-        });
+        Receive<Akka.Cluster.ClusterEvent.MemberRemoved>(removed => _up.Remove(removed.Member.Address));
         Receive<Akka.Cluster.ClusterEvent.IClusterDomainEvent>(_ => { });
         // The learner's answer to the host's subscription (and, later, its publications, which the agent gets itself).
         Receive<PolicyWeights>(_ =>
@@ -61,6 +61,11 @@ public sealed class AgentHost : ReceiveActor
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new AgentHost());
+
+    protected override void PreStart() => Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self,
+        Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.MemberUp), typeof(Akka.Cluster.ClusterEvent.MemberRemoved));
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
     /// <summary>A phase actor that fails (a bug, a misconfigured dispatcher) ends the experiment with its message, as in the driver.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
@@ -77,16 +82,12 @@ public sealed class AgentHost : ReceiveActor
     /// </summary>
     private void StartWhenWorkersUp(StartAgent start, IActorRef learner)
     {
-        var cluster = Akka.Cluster.Cluster.Get(Context.System);
-        var up = cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address).ToHashSet();
-        if (start.Settings.Workers?.Any(path => !up.Contains(ActorPath.Parse(path).Address)) == true)
+        if (start.Settings.Workers?.Any(path => !_up.Contains(ActorPath.Parse(path).Address)) == true)
         {
-            _log.Info("Phase {Phase} waits until this node sees the {Workers} worker nodes up ({Up} members up)", start.Settings.Phase, start.Settings.Workers.Count, up.Count);
-            if (_awaitingWorkers is null) cluster.Subscribe(Self, typeof(Akka.Cluster.ClusterEvent.MemberUp));
+            _log.Info("Phase {Phase} waits until this node sees the {Workers} worker nodes up ({Up} members up)", start.Settings.Phase, start.Settings.Workers.Count, _up.Count);
             _awaitingWorkers = (start, learner);
             return;
         }
-        if (_awaitingWorkers is not null) cluster.Unsubscribe(Self);
         _awaitingWorkers = null;
         Start(start, learner);
     }
@@ -96,7 +97,7 @@ public sealed class AgentHost : ReceiveActor
         var settings = start.Settings;
         var source = Context.ActorOf(StreamSourceActor.Props(start.Feed, settings.Batches, start.TuplesPerSecond, settings.Lane, settings.Lanes), $"{settings.Phase}-source");
         var scheduler = Context.ActorOf(SchedulerActor.Props(start.FixedPartitions), $"{settings.Phase}-scheduler");
-        _agent = Context.ActorOf(PartitionerAgentActor.Props(settings, start.Weights, source, scheduler, learner, start.Experiment), $"{settings.Phase}-agent");
+        _agent = Context.ActorOf(PartitionerAgentActor.Props(settings, start.Weights, source, scheduler, learner, start.Experiment, _up.ToHashSet()), $"{settings.Phase}-agent");
         _phase.AddRange([source, scheduler, _agent]);
         _log.Info("Phase {Phase}: {Batches} batches, reporting to {Experiment}", settings.Phase, settings.Batches, start.Experiment.Path);
     }
@@ -107,7 +108,6 @@ public sealed class AgentHost : ReceiveActor
         _phase.Clear();
         _agent = ActorRefs.Nobody;
         _awaitingLearner = null;
-        if (_awaitingWorkers is not null) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
         _awaitingWorkers = null;
     }
 }

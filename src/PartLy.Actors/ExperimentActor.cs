@@ -12,21 +12,19 @@ namespace PartLy.Actors;
 /// actors and (training) a learner, and tells its subscribers of every completed batch. The phases are behaviours:
 /// idle, awaiting the learner (on learner nodes), training, finishing training (awaiting the last weights), testing, stopping, done.
 /// </summary>
-public sealed class ExperimentActor : ReceiveActor
+public sealed class ExperimentActor : ReceiveActor, IWithTimers
 {
     private readonly ExperimentSpec _spec;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<EpisodeRecord> _training = [];
     private readonly List<BatchMetrics> _test = [];
-    private readonly List<double> _testCompletedAt = [];
+    private readonly List<double> _testCompletedAt = [], _testPlacing = [];
     private readonly Stopwatch _clock = new();
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly List<IActorRef> _phaseActors = [];
-    private IActorRef _requester = ActorRefs.Nobody;
-    private IActorRef _learner = ActorRefs.Nobody;
+    private IActorRef _requester = ActorRefs.Nobody, _learner = ActorRefs.Nobody;
     private PolicyWeights _weights;
     private double _trainSeconds, _trainPlacingSeconds, _testSeconds;
-    private readonly List<double> _testPlacing = [];
     private readonly List<ServiceMeasure> _testService = [];
     private DeliveryCounters? _delivery;
     private long _testTuples;
@@ -85,6 +83,18 @@ public sealed class ExperimentActor : ReceiveActor
             if (unreachable.Member.HasRole(AgentHost.Role)) AgentLost(unreachable.Member.Address);
         });
         Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(_ => { });
+        Receive<CheckLanes>(_ => CheckLanesReport());
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>An agent node that reports nothing while reachable (an agent that never started) fails the run, rather than leaving it waiting.</summary>
+    private void CheckLanesReport()
+    {
+        if (_phase is not ("train" or "test") || _lanes.Finished || _lanes.SilentSeconds <= _spec.ReportTimeoutSeconds) return;
+        int lane = _lanes.AwaitedLane;
+        Fail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{_phase}: the agent node {ActorPath.Parse(_spec.AgentHosts![lane]).Address} (lane {lane} of {_lanes.Lanes}) has reported nothing in {_lanes.SilentSeconds:F0} s (partly.runtime.report-timeout-seconds is {_spec.ReportTimeoutSeconds})"));
     }
 
     private bool WatchesNodes => _spec.LearnerOnNodes || _spec.AgentHosts is not null;
@@ -325,6 +335,7 @@ public sealed class ExperimentActor : ReceiveActor
         agents.Clear();
         int lanes = _spec.AgentHosts?.Count ?? _spec.Lanes;
         _lanes = new LaneMerge(lanes);
+        if (_spec.AgentHosts is not null) Timers.StartPeriodicTimer("lanes", CheckLanes.Instance, TimeSpan.FromSeconds(1));
         for (int lane = 0; lane < lanes; lane++)
         {
             var laneSettings = settings with { Lane = lane, Lanes = lanes };

@@ -49,9 +49,12 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     private readonly Queue<EpisodeExperience> _openWindow = new();
     private readonly System.Diagnostics.Stopwatch _clock = new();
     private EpisodeExperience? _heldForLearnerKill;
+    private readonly IReadOnlySet<Address>? _workersUp;
 
-    public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment)
+    public PartitionerAgentActor(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment,
+        IReadOnlySet<Address>? workersUp = null)
     {
+        _workersUp = workersUp;
         _version = _initialVersion = weights.Version;
         _settings = settings;
         _nextToReport = settings.Lane;
@@ -123,8 +126,10 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
 
     /// <param name="weights">The weights the agent starts from.</param>
     /// <param name="learner">The learner to send experience to and take weights from (Nobody when not training).</param>
-    public static Props Props(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment) =>
-        Akka.Actor.Props.Create(() => new PartitionerAgentActor(settings, weights, source, scheduler, learner, experiment));
+    /// <param name="workersUp">The nodes seen up, from cluster events (on an agent node, the cluster's read view may not show them up yet); without it, the cluster's state.</param>
+    public static Props Props(AgentSettings settings, PolicyWeights weights, IActorRef source, IActorRef scheduler, IActorRef learner, IActorRef experiment,
+        IReadOnlySet<Address>? workersUp = null) =>
+        Akka.Actor.Props.Create(() => new PartitionerAgentActor(settings, weights, source, scheduler, learner, experiment, workersUp));
 
     /// <summary>A partition actor that fails is a bug: the phase fails with its message (nothing restarts into it).</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
@@ -134,7 +139,8 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         if (_workers is not null)
         {
             var cluster = Akka.Cluster.Cluster.Get(Context.System);
-            _workers.KeepUpMembers(cluster.State);
+            if (_workersUp is null) _workers.KeepUpMembers(cluster.State);
+            else _workers.KeepUp(_workersUp);
             cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.MemberRemoved));
             Timers.StartPeriodicTimer("reports", CheckReports.Instance, TimeSpan.FromSeconds(1));
         }
@@ -339,10 +345,4 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
             _completed = null;
         }
     }
-}
-
-/// <summary>The agent's own tick: check that in-flight batches are being reported (local, never crosses a node).</summary>
-internal sealed record CheckReports : Akka.Event.IDeadLetterSuppression, INoSerializationVerificationNeeded
-{
-    public static CheckReports Instance { get; } = new();
 }

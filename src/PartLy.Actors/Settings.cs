@@ -17,7 +17,7 @@ namespace PartLy.Actors;
 /// <param name="Window">Batches a source may send ahead.</param>
 /// <param name="Workers">Actor paths of the worker nodes' <see cref="WorkerActor"/>s that process the blocks (none: each agent's own partition actors).</param>
 /// <param name="KillWorkerAt">Training batch before which the driver kills the first worker node (a fault experiment), or null.</param>
-/// <param name="ReportTimeoutSeconds">With worker nodes: a batch whose blocks have not all reported within this time fails the run.</param>
+/// <param name="ReportTimeoutSeconds">With worker nodes: a batch whose blocks have not all reported within this time fails the run; with agent nodes, a lane that reports nothing for this long.</param>
 /// <param name="Service">With worker nodes: emulated service time on the workers (one batch in service at a time), or null.</param>
 /// <param name="TestStrategy">A strategy of <c>partly strategies</c> that places the test batches instead of the policy (a baseline through the same actors), or null.</param>
 /// <param name="LearnerOnNodes">The learner is the cluster singleton of the learner nodes (<see cref="LearnerHost"/>), not a child of the experiment.</param>

@@ -30,11 +30,11 @@ public sealed class WorkerNodes
     public IReadOnlyList<int> Live => _live;
 
     /// <summary>Keeps only the workers that are up and reachable in the cluster's current state (an agent of a later phase starts from it).</summary>
-    public void KeepUpMembers(ClusterEvent.CurrentClusterState state)
-    {
-        var up = state.Members.Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m)).Select(m => m.Address).ToHashSet();
-        _live.RemoveAll(i => !up.Contains(_addresses[i]));
-    }
+    public void KeepUpMembers(ClusterEvent.CurrentClusterState state) =>
+        KeepUp(state.Members.Where(m => m.Status == MemberStatus.Up && !state.Unreachable.Contains(m)).Select(m => m.Address).ToHashSet());
+
+    /// <summary>Keeps only the workers at <paramref name="up"/> (the addresses an agent node has seen up).</summary>
+    public void KeepUp(IReadOnlySet<Address> up) => _live.RemoveAll(i => !up.Contains(_addresses[i]));
 
     /// <summary>Marks the worker at <paramref name="address"/> lost; its index, or −1 when it is not a live worker.</summary>
     public int Lose(Address address)

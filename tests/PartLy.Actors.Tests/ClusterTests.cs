@@ -250,6 +250,27 @@ public class ClusterTests
         }
     }
 
+    [Fact]
+    public async Task An_agent_node_that_never_reports_fails_the_run_after_the_report_timeout_naming_it()
+    {
+        var spec = new ExperimentSpec(TestSupport.Options(100), TestSupport.Feed(), null, 0, ReportTimeoutSeconds: 2);
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        // An agent node with no agent host: the phase it is sent never starts.
+        var silent = ActorSystem.Create("partly", ConfigurationFactory.ParseString($"akka.cluster.roles = [\"{AgentHost.Role}\"]").WithFallback(NodeConfig()));
+        try
+        {
+            await Form(driver, silent);
+            var failed = Assert.IsType<ExperimentFailed>(await driver.ActorOf(ExperimentActor.Props(spec with { AgentHosts = [HostPath(silent)] }))
+                .Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(30)));
+            Assert.Contains($"train: the agent node {Cluster.Get(silent).SelfAddress} (lane 0 of 1) has reported nothing in", failed.Reason);
+            Assert.Contains("partly.runtime.report-timeout-seconds is 2", failed.Reason);
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), silent.Terminate());
+        }
+    }
+
     private static async Task AwaitNoChildren(ActorSystem node)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);

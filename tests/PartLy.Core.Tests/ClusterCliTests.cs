@@ -88,6 +88,7 @@ public class ClusterCliTests
     public void The_node_hosting_the_learner_killed_mid_run_changes_no_number_and_another_learner_node_takes_over()
     {
         string embedded = CliTests.TempPath(), clustered = CliTests.TempPath();
+        var statesBefore = LearnerStates();
         string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "20", "--partitions", "10", "--train-partitions", "10"];
         var (code, error) = CliTests.Run([.. train, "--out", embedded]);
         Assert.True(code == 0, error);
@@ -100,7 +101,7 @@ public class ClusterCliTests
         Assert.Equal(2, report.RootElement.GetProperty("learners").GetInt32());
         Assert.True(report.RootElement.GetProperty("failover_seconds").GetDouble() > 0, "the report says how long the learner took to answer again");
         Assert.Equal(0, WorkerNodesRunning());
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "partly-learner-*"));
+        Assert.Empty(LearnerStates().Except(statesBefore));
     }
 
     [Fact]
@@ -130,6 +131,7 @@ public class ClusterCliTests
     public void Sigterm_during_an_asynchronous_run_on_a_learner_node_stops_cleanly_and_leaves_no_node_or_state_behind()
     {
         string dir = CliTests.TempPath();
+        var statesBefore = LearnerStates();
         var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "partly.dll"), "train", "--quiet", "--batches", "1000000",
             "--test-batches", "5", "--out", dir, "--cluster", "workers=0,learners=1,mode=async"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
@@ -142,7 +144,7 @@ public class ClusterCliTests
         Assert.Equal(130, process.ExitCode);
         Assert.InRange(Checkpoint.Load(Path.Combine(dir, "policy.json")).TrainedBatches, 1, 999_999);
         Assert.Equal(0, WorkerNodesRunning());
-        Assert.Empty(Directory.GetDirectories(Path.GetTempPath(), "partly-learner-*"));
+        Assert.Empty(LearnerStates().Except(statesBefore));
     }
 
     [Fact]
@@ -171,6 +173,9 @@ public class ClusterCliTests
     }
 
     /// <summary>Node processes (workers and learners) of this machine, by their command lines (Linux's /proc; 0 elsewhere).</summary>
+    /// <summary>The learner state directories in the temporary folder (another run on this machine may hold its own).</summary>
+    private static HashSet<string> LearnerStates() => [.. Directory.GetDirectories(Path.GetTempPath(), "partly-learner-*")];
+
     private static int WorkerNodesRunning()
     {
         if (!Directory.Exists("/proc")) return 0;
