@@ -12,7 +12,7 @@ namespace PartLy.Actors;
 /// actors and (training) a learner, and tells its subscribers of every completed batch. The phases are behaviours:
 /// idle, awaiting the learner (on learner nodes), training, finishing training (awaiting the last weights), testing, stopping, done.
 /// </summary>
-public sealed class ExperimentActor : ReceiveActor, IWithTimers
+public sealed partial class ExperimentActor : ReceiveActor, IWithTimers
 {
     private readonly ExperimentSpec _spec;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -35,12 +35,14 @@ public sealed class ExperimentActor : ReceiveActor, IWithTimers
     private PolicyWeights? _trainingStart;
     private readonly List<ICanTell> _trainAgents = [];
     private LaneMerge _lanes = new(1);
+    private readonly AgentLanes? _agentLanes;
     private long? _learnerKilledAt;
     private double? _failoverSeconds;
 
     public ExperimentActor(ExperimentSpec spec)
     {
         _spec = spec;
+        _agentLanes = spec.AgentHosts is { } hosts ? new AgentLanes(hosts) : null;
         _weights = spec.InitialWeights ?? LearnerActor.WeightsOf(Trainer.NewPolicy(ScenarioRegistry.Create(spec.Training.Scenario), spec.Training), 0);
         Idle();
     }
@@ -84,58 +86,6 @@ public sealed class ExperimentActor : ReceiveActor, IWithTimers
         });
         Receive<Akka.Cluster.ClusterEvent.IMemberEvent>(_ => { });
         Receive<CheckLanes>(_ => CheckLanesReport());
-    }
-
-    public ITimerScheduler Timers { get; set; } = null!;
-
-    /// <summary>An agent node that reports nothing while reachable (an agent that never started) fails the run, rather than leaving it waiting.</summary>
-    private void CheckLanesReport()
-    {
-        if (_phase is not ("train" or "test") || _lanes.Finished || _lanes.SilentSeconds <= _spec.ReportTimeoutSeconds) return;
-        int lane = _lanes.AwaitedLane;
-        Fail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"{_phase}: the agent node {ActorPath.Parse(_spec.AgentHosts![lane]).Address} (lane {lane} of {_lanes.Lanes}) has reported nothing in {_lanes.SilentSeconds:F0} s (partly.runtime.report-timeout-seconds is {_spec.ReportTimeoutSeconds})"));
-    }
-
-    private bool WatchesNodes => _spec.LearnerOnNodes || _spec.AgentHosts is not null;
-
-    protected override void PreStart()
-    {
-        if (WatchesNodes)
-            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-                typeof(Akka.Cluster.ClusterEvent.MemberRemoved), typeof(Akka.Cluster.ClusterEvent.UnreachableMember));
-    }
-
-    protected override void PostStop()
-    {
-        if (WatchesNodes) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
-    }
-
-    /// <summary>The agent's node is gone with its source and the batches it held: the run cannot go on, and says so.</summary>
-    private void AgentLost(Akka.Actor.Address address)
-    {
-        if (_phase is not ("train" or "test")) return;
-        Fail($"the agent node {address} is lost ({(_phase == "train" ? $"after {_training.Count} of {_spec.Training.Batches} training batches" : $"after {_test.Count} of {_spec.TestBatches} test batches")}): the run stops");
-    }
-
-    /// <summary>
-    /// A learner node is gone: the singleton starts on another (after the lost one is removed) and goes on from the
-    /// state the lost learner wrote after its last update; the agent sends the open window's episodes again.
-    /// </summary>
-    private void LearnerMoved(Akka.Actor.Address address)
-    {
-        _log.Warning("Learner node {Address} removed: the learner resumes on another learner node from {State}", address, _spec.LearnerStatePath);
-        _learner.Tell(new StartLearning(_spec.Training, _trainingStart!, _spec.LearnerStatePath, Resume: true, _spec.MaxPolicyLag));
-        _learner.Tell(SubscribeWeights.Instance);
-        foreach (var agent in _trainAgents) agent.Tell(new LearnerMoved(_training.Count), Self);
-        _learner.Tell(GetWeights.Instance);
-    }
-
-    /// <summary>The first weights after the learner's node was killed: the failover is over.</summary>
-    private void NoteFailover()
-    {
-        if (_learnerKilledAt is not { } killed || _failoverSeconds is not null) return;
-        _failoverSeconds = Stopwatch.GetElapsedTime(killed).TotalSeconds;
     }
 
     private void Idle()
@@ -333,17 +283,19 @@ public sealed class ExperimentActor : ReceiveActor, IWithTimers
     {
         _clock.Restart();
         agents.Clear();
-        int lanes = _spec.AgentHosts?.Count ?? _spec.Lanes;
+        int lanes = _agentLanes?.Lanes ?? _spec.Lanes;
         _lanes = new LaneMerge(lanes);
         if (_spec.AgentHosts is not null) Timers.StartPeriodicTimer("lanes", CheckLanes.Instance, TimeSpan.FromSeconds(1));
         for (int lane = 0; lane < lanes; lane++)
         {
             var laneSettings = settings with { Lane = lane, Lanes = lanes };
-            if (_spec.AgentHosts is { } hosts)
+            if (_agentLanes is not null)
             {
                 // The agent node reads, places and sends its lane's batches; with learner nodes it finds the learner itself.
-                var host = Context.ActorSelection(hosts[lane]);
-                host.Tell(new StartAgent(laneSettings, feed, _weights, _spec.FixedPartitions, _spec.TuplesPerSecond, Self, _spec.LearnerOnNodes || learner.IsNobody() ? null : learner));
+                var start = new StartAgent(laneSettings, feed, _weights, _spec.FixedPartitions, _spec.TuplesPerSecond, Self, _spec.LearnerOnNodes || learner.IsNobody() ? null : learner);
+                var host = Context.ActorSelection(_agentLanes.HostOf(lane));
+                host.Tell(start);
+                _agentLanes.Started(lane, start);
                 agents.Add(host);
                 continue;
             }
@@ -364,13 +316,14 @@ public sealed class ExperimentActor : ReceiveActor, IWithTimers
     {
         foreach (var actor in _phaseActors) Context.Stop(actor);
         _phaseActors.Clear();
-        foreach (string path in _spec.AgentHosts ?? []) Context.ActorSelection(path).Tell(StopAgent.Instance);
+        foreach (string path in _agentLanes?.LiveHosts ?? []) Context.ActorSelection(path).Tell(StopAgent.Instance);
         if (!_learner.IsNobody()) { Context.Stop(_learner); _learner = ActorRefs.Nobody; }
     }
 
     private ExperimentCompleted Completed(bool stopped) =>
         new(_weights, _training, _test, _trainSeconds, _testSeconds, _testTuples, stopped, _testCompletedAt,
-            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing, _testService.Count > 0 ? _testService : null, _failoverSeconds);
+            new TrainingTime(_trainPlacingSeconds, _weights.UpdateSeconds), _delivery, _testPlacing, _testService.Count > 0 ? _testService : null, _failoverSeconds,
+            _agentLanes?.NodesLost ?? 0, _agentLanes?.LanesMoved ?? 0);
 
     private void AddDelivery(DeliveryCounters? delivery)
     {

@@ -78,7 +78,7 @@ public sealed class LearnerActor : ReceiveActor
         if (episode.Sequence < _next) return;
         if (episode.Sequence > _next)
         {
-            _early[episode.Sequence] = episode;
+            _early.TryAdd(episode.Sequence, episode); // a repeat (sent again after a move) is the same batch: the first stands
             return;
         }
         Learn(episode);

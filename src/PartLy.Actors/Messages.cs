@@ -41,7 +41,7 @@ public sealed record ExperimentCompleted(
     PolicyWeights Weights, IReadOnlyList<EpisodeRecord> Training, IReadOnlyList<BatchMetrics> Test,
     double TrainSeconds, double TestSeconds, long TestTuples, bool Stopped, IReadOnlyList<double> TestCompletedAt, TrainingTime TrainTime,
     DeliveryCounters? Delivery = null, IReadOnlyList<double>? TestPlacingSeconds = null, IReadOnlyList<ServiceMeasure>? TestService = null,
-    double? LearnerFailoverSeconds = null) : IPartLyMessage
+    double? LearnerFailoverSeconds = null, int AgentNodesLost = 0, int LanesMoved = 0) : IPartLyMessage
 {
     /// <summary>End-to-end tuples per second of the test phase, over all of it.</summary>
     public double TestTuplesPerSecond => TestTuples / Math.Max(TestSeconds, 1e-9);
@@ -210,8 +210,8 @@ public sealed record BatchCompleted(long Sequence, BatchMetrics Metrics, double 
 /// </summary>
 public sealed record ServiceMeasure(double MeasuredSeconds, double PredictedSeconds);
 
-/// <summary>Agent to experiment: the phase is over (with worker nodes, how the blocks' delivery went).</summary>
-public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds, DeliveryCounters? Delivery = null) : IPartLyMessage;
+/// <summary>Agent to experiment: the phase is over on the agent's lane (with worker nodes, how the blocks' delivery went).</summary>
+public sealed record PhaseCompleted(string Phase, long Batches, double PlacingSeconds, DeliveryCounters? Delivery = null, int Lane = 0) : IPartLyMessage;
 
 /// <summary>
 /// How blocks reached worker nodes: workers lost (unreachable or removed), blocks re-sent to the survivors, reports of

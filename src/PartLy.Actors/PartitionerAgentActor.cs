@@ -57,7 +57,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
         _workersUp = workersUp;
         _version = _initialVersion = weights.Version;
         _settings = settings;
-        _nextToReport = settings.Lane;
+        _nextToReport = settings.StartAt + ((settings.Lane - settings.StartAt % settings.Lanes) + settings.Lanes) % settings.Lanes;
         _policy = LearnerActor.PolicyOf(settings.Options, weights);
         _source = source;
         _scheduler = scheduler;
@@ -341,7 +341,7 @@ public sealed class PartitionerAgentActor : ReceiveActor, IWithTimers
     {
         if (_completed is not null && _inFlight.Count == 0 && _waiting.Count == 0)
         {
-            _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches, TrainingTime.Seconds(_placingTicks), _workers is null ? null : _delivery));
+            _experiment.Tell(new PhaseCompleted(_settings.Phase, _completed.Batches, TrainingTime.Seconds(_placingTicks), _workers is null ? null : _delivery, _settings.Lane));
             _completed = null;
         }
     }

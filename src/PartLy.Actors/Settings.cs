@@ -53,9 +53,11 @@ public sealed record ExperimentSpec(
 /// <param name="Lane">The agent's lane of the stream: it places the batches whose sequence is <paramref name="Lane"/> modulo
 /// <paramref name="Lanes"/>, with an action seed of its own (lane 0's is a single agent's).</param>
 /// <param name="Lanes">Agents sharing the stream, each a lane (1: one agent places every batch).</param>
+/// <param name="StartAt">Place the lane's batches from this sequence on: a lane moved to another agent node after its node
+/// was lost starts at the first of its batches not completed, with no memory of the keys.</param>
 public sealed record AgentSettings(string Phase, bool Training, TrainingOptions Options, long Batches, int Window = 2, IReadOnlyList<string>? Workers = null,
     long? KillWorkerAt = null, double ReportTimeoutSeconds = 30, Core.Metrics.ServiceTime? Service = null, string? Strategy = null, int? KillLearnerAt = null,
-    bool Asynchronous = false, int Lane = 0, int Lanes = 1);
+    bool Asynchronous = false, int Lane = 0, int Lanes = 1, long StartAt = 0);
 
 /// <summary>A scheduling rule's run on actors: the rule, its bounds and the cost model it charges.</summary>
 /// <param name="Rule">A rule of <see cref="Core.Scheduling.SchedulerRules"/> with its parameters (ds2:warmup=1).</param>

@@ -24,6 +24,7 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     private IBatchFeed? _feed;
     private IActorRef _consumer = ActorRefs.Nobody;
     private readonly int _lane, _lanes;
+    private readonly long _startAt;
     private long _credit;
     private long _sent;
     private long _emitted;
@@ -32,10 +33,11 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     private DateTime _started;
     private bool _done;
 
-    public StreamSourceActor(FeedSpec feed, long batches, double tuplesPerSecond, int lane = 0, int lanes = 1)
+    public StreamSourceActor(FeedSpec feed, long batches, double tuplesPerSecond, int lane = 0, int lanes = 1, long startAt = 0)
     {
         if (lanes < 1 || lane < 0 || lane >= lanes) throw new ArgumentOutOfRangeException(nameof(lane), $"lane {lane} of {lanes}");
-        (_lane, _lanes) = (lane, lanes);
+        ArgumentOutOfRangeException.ThrowIfNegative(startAt);
+        (_lane, _lanes, _startAt) = (lane, lanes, startAt);
         _feedSpec = feed;
         _batches = batches;
         _tuplesPerSecond = tuplesPerSecond;
@@ -52,8 +54,9 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
 
     /// <param name="tuplesPerSecond">0 for as fast as the consumer asks.</param>
     /// <param name="lane">The lane whose batches this source emits, of <paramref name="lanes"/>.</param>
-    public static Props Props(FeedSpec feed, long batches, double tuplesPerSecond = 0, int lane = 0, int lanes = 1) =>
-        Akka.Actor.Props.Create(() => new StreamSourceActor(feed, batches, tuplesPerSecond, lane, lanes));
+    /// <param name="startAt">Emit the lane's batches from this sequence on (the ones before are read and skipped).</param>
+    public static Props Props(FeedSpec feed, long batches, double tuplesPerSecond = 0, int lane = 0, int lanes = 1, long startAt = 0) =>
+        Akka.Actor.Props.Create(() => new StreamSourceActor(feed, batches, tuplesPerSecond, lane, lanes, startAt));
 
     private void SendAvailable()
     {
@@ -93,7 +96,7 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
             var batch = item.Batch;
             _streamStarted |= item.NewStream;
             _tuplesSent += batch.Count; // paced by the whole stream's arrivals, the other lanes' batches too
-            if (_sent++ % _lanes != _lane) continue;
+            if (_sent++ % _lanes != _lane || _sent - 1 < _startAt) continue;
             _consumer.Tell(new SourceBatch(_sent - 1, batch.Index, ImmutableCollectionsMarshal.AsImmutableArray(batch.Keys),
                 batch.ExpectedTuples, item.Partitions, _streamStarted, item.Stream, batch.IntervalEnd));
             _streamStarted = false;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Akka.Actor.Dsl;
 using Akka.Configuration;
 using PartLy.Actors.Configuration;
 using PartLy.Core.Metrics;
@@ -14,15 +15,15 @@ public class ClusterTests
             .WithFallback(ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", "cluster.conf"))))
             .WithFallback(RuntimeConfig.Load().Hocon);
 
-    /// <summary>Joins the worker to the driver's cluster and waits until both are up.</summary>
-    private static async Task Form(ActorSystem driver, ActorSystem worker)
+    /// <summary>Joins the nodes to the driver's cluster and waits until all are up.</summary>
+    private static async Task Form(ActorSystem driver, params ActorSystem[] nodes)
     {
         Cluster.Get(driver).Join(Cluster.Get(driver).SelfAddress);
-        Cluster.Get(worker).Join(Cluster.Get(driver).SelfAddress);
+        foreach (var node in nodes) Cluster.Get(node).Join(Cluster.Get(driver).SelfAddress);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 2)
+        while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < nodes.Length + 1)
         {
-            Assert.True(DateTime.UtcNow < deadline, "the two nodes did not reach MemberUp within 30 s");
+            Assert.True(DateTime.UtcNow < deadline, $"the {nodes.Length + 1} nodes did not reach MemberUp within 30 s");
             await Task.Delay(100);
         }
     }
@@ -211,9 +212,7 @@ public class ClusterTests
         var (first, second) = (AgentNode(), AgentNode());
         try
         {
-            await Form(driver, first);
-            Cluster.Get(second).Join(Cluster.Get(driver).SelfAddress);
-            while (Cluster.Get(driver).State.Members.Count(m => m.Status == MemberStatus.Up) < 3) await Task.Delay(100);
+            await Form(driver, first, second);
             var clustered = await Run(driver, spec with { Lanes = 1, AgentHosts = [HostPath(first), HostPath(second)] }, terminate: false);
             Assert.Equal(embedded.Training, clustered.Training);
             Assert.Equal(embedded.Test, clustered.Test);
@@ -247,6 +246,37 @@ public class ClusterTests
         finally
         {
             await Task.WhenAll(driver.Terminate(), agent.Terminate());
+        }
+    }
+
+    [Fact]
+    public async Task An_agent_node_lost_with_two_lanes_moves_its_lane_to_the_node_left_and_every_batch_completes_once()
+    {
+        var spec = new ExperimentSpec(TestSupport.Options(2000), TestSupport.Feed(), TestSupport.Feed(seed: 9), 8);
+        var driver = ActorSystem.Create("partly", NodeConfig());
+        var (first, second) = (AgentNode(), AgentNode());
+        try
+        {
+            await Form(driver, first, second);
+            var started = new TaskCompletionSource();
+            var watcher = driver.ActorOf(dsl => dsl.Receive<ExperimentProgress>((p, _) => { if (p.Batch.Sequence >= 100) started.TrySetResult(); }));
+            var experiment = driver.ActorOf(ExperimentActor.Props(spec with { AgentHosts = [HostPath(first), HostPath(second)] }));
+            experiment.Tell(SubscribeProgress.Instance, watcher);
+            var run = experiment.Ask<object>(RunExperiment.Instance, TimeSpan.FromSeconds(120));
+            await started.Task.WaitAsync(TimeSpan.FromSeconds(60));
+            // Its lane stops at once (as with SIGKILL), then the node leaves: a graceful leave alone lets the lane run on meanwhile.
+            second.Stop(await second.ActorSelection($"/user/{AgentHost.Name}").ResolveOne(TimeSpan.FromSeconds(5)));
+            await second.Terminate();
+            var done = Assert.IsType<ExperimentCompleted>(await run);
+            // The lost lane went on from its first batch not completed on the node left: each batch once, in order, every update made.
+            Assert.Equal(Enumerable.Range(0, 2000).Select(i => (long)i), done.Training.Select(e => e.Episode));
+            Assert.Equal(PartLy.Learning.Training.Learner.Updates(2000, 8), done.Weights.Version);
+            Assert.Equal(8, done.Test.Count);
+            Assert.Equal((1, 1), (done.AgentNodesLost, done.LanesMoved));
+        }
+        finally
+        {
+            await Task.WhenAll(driver.Terminate(), first.Terminate(), second.Terminate());
         }
     }
 

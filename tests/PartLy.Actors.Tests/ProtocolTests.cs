@@ -106,10 +106,30 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
         Assert.Empty(merge.Add(Batch(3)));
         Assert.Equal([0L, 1], merge.Add(Batch(0)).Select(b => b.Sequence));
         Assert.Equal([2L, 3], merge.Add(Batch(2)).Select(b => b.Sequence));
-        Assert.Null(merge.Complete(new PhaseCompleted("train", 2, 0.5, new DeliveryCounters(0, 1, 0, 2.0, 100, 100))));
-        var done = merge.Complete(new PhaseCompleted("train", 2, 0.25, new DeliveryCounters(1, 2, 1, 1.0, 50, 50)));
+        Assert.Null(merge.Complete(new PhaseCompleted("train", 2, 0.5, new DeliveryCounters(0, 1, 0, 2.0, 100, 100), Lane: 0)));
+        Assert.Null(merge.Complete(new PhaseCompleted("train", 2, 0.5, Lane: 0))); // a lane's completion counts once
+        var done = merge.Complete(new PhaseCompleted("train", 2, 0.25, new DeliveryCounters(1, 2, 1, 1.0, 50, 50), Lane: 1));
         Assert.Equal((4L, 0.75), (done!.Batches, done.PlacingSeconds));
         Assert.Equal(new DeliveryCounters(1, 3, 1, 2.0, 150, 150), done.Delivery);
+    }
+
+    [Fact]
+    public void A_lane_restarts_at_its_first_batch_not_reported_and_its_repeats_are_dropped()
+    {
+        var merge = new LaneMerge(2);
+        BatchCompleted Batch(long sequence, double reward = -0.5) => new(sequence, default, reward, -0.5, 0, 0);
+        merge.Add(Batch(0)); merge.Add(Batch(2)); merge.Add(Batch(4));
+        merge.Add(Batch(1));
+        Assert.Equal(6, merge.RestartAt(0, learntBefore: long.MaxValue));
+        Assert.Equal(3, merge.RestartAt(1, learntBefore: long.MaxValue));
+        Assert.Equal(4, merge.RestartAt(0, learntBefore: 4)); // the learner may not have the episodes from batch 4 on
+        // Lane 0 placed again from batch 4: its repeat of 4 is dropped, the first report of 6 stands.
+        Assert.Empty(merge.Add(Batch(4, reward: -9)));
+        Assert.Empty(merge.Add(Batch(6)));
+        Assert.Empty(merge.Add(Batch(6, reward: -9)));
+        Assert.Equal([(3L, -0.5), (4, -0.5)], merge.Add(Batch(3)).Select(b => (b.Sequence, b.Reward)).Take(2));
+        merge.Complete(new PhaseCompleted("train", 4, 0, Lane: 1));
+        Assert.Null(merge.RestartAt(1, long.MaxValue));
     }
 
     [Fact]

@@ -46,6 +46,8 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), LearnerFailoverSeconds: 9.75),
         new BatchCompleted(6, Metrics, -0.5, -0.7, 12, 3, "zipf", 0.0005, null, 12.375),
         StopAgent.Instance, new KillAgent(300),
+        new PhaseCompleted("train", 7, 0.25, null, Lane: 3),
+        new ExperimentCompleted(Weights, [], [Metrics], 1.5, 0.5, 20000, false, [0.1], new TrainingTime(1, 0.25), AgentNodesLost: 1, LanesMoved: 2),
     }.Select(m => new object[] { m });
 
     /// <summary>What an agent node is started with: each kind of feed, stream and batching, with and without optional settings.</summary>
@@ -64,6 +66,7 @@ public class SerializationTests() : TestKit(TestSupport.Hocon)
         {
             new("train", true, TestSupport.Options(24), 24),
             new("test", false, TestSupport.Options(24), 100, 3, ["akka.tcp://partly@127.0.0.1:4053/user/worker"], 12, 7.5, new ServiceTime(50, 2), "hash", 3, true),
+            new("train", true, TestSupport.Options(24), 24, Lane: 1, Lanes: 3, StartAt: 13),
         };
         return from feed in feeds from s in settings from learner in new[] { false, true } select new object[] { s, feed, learner };
     }

@@ -27,7 +27,7 @@ public class ClusterCliTests
     }
 
     [Fact]
-    public void Training_in_two_lanes_on_agent_nodes_gives_the_embedded_two_lane_run_and_losing_a_node_stops_the_run_cleanly()
+    public void Training_in_two_lanes_on_agent_nodes_gives_the_embedded_two_lane_run_and_a_lost_node_stops_the_run_or_moves_its_lane()
     {
         string clustered = CliTests.TempPath(), killed = CliTests.TempPath();
         string[] train = ["train", "--quiet", "--batches", "200", "--test-batches", "100", "--partitions", "10", "--train-partitions", "10"];
@@ -52,6 +52,19 @@ public class ClusterCliTests
         Assert.Matches(@"the agent node akka\.tcp://partly@127\.0\.0\.1:\d+ is lost \(after \d+ of 100000 training batches\): the run stops", error);
         Assert.DoesNotContain("   at ", error);
         Assert.False(Directory.Exists(killed) && Directory.EnumerateFileSystemEntries(killed).Any(), "a run stopped by a lost agent node wrote outputs");
+        Assert.Equal(0, WorkerNodesRunning());
+        // With two agent nodes the lost node's lane goes on from its first batch not completed on the node left.
+        string survived = CliTests.TempPath();
+        reportPath = Path.Combine(survived, "cluster.json");
+        (code, error) = CliTests.Run([.. train, "--batches", "400", "--out", survived, "--cluster", "workers=1,agents=2", "--kill", "agent@batch=150", "--cluster-report", reportPath]);
+        Assert.True(code == 0, error);
+        Assert.Equal(401, File.ReadAllLines(Path.Combine(survived, "learning-curve.csv")).Length);
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(reportPath)))
+        {
+            Assert.Equal(1, report.RootElement.GetProperty("agent_nodes_lost").GetInt32());
+            Assert.Equal(1, report.RootElement.GetProperty("lanes_moved").GetInt32());
+            Assert.Equal(500, report.RootElement.GetProperty("batches").GetInt64());
+        }
         Assert.Equal(0, WorkerNodesRunning());
     }
 

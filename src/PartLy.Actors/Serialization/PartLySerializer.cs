@@ -33,7 +33,7 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Singleton(GetWeights.Instance),
         Of<ExperimentProgress>(4, (w, m) => { w.Write(m.Phase); w.Write(m.Batch); }, r => new(r.ReadString(), r.ReadBatchCompleted())),
         Of<ExperimentWeights>(2, (w, m) => { w.Write(m.Weights); w.Write(m.Batches); }, r => new(r.ReadWeights(), r.ReadInt64())),
-        Of<ExperimentCompleted>(5, (w, m) =>
+        Of<ExperimentCompleted>(6, (w, m) =>
         {
             w.Write(m.Weights);
             w.WriteList(m.Training, (x, e) => x.Write(e));
@@ -43,10 +43,10 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
             w.Write(m.TrainTime.PlacingSeconds); w.Write(m.TrainTime.UpdateSeconds); w.Write(m.Delivery);
             w.Write(m.TestPlacingSeconds is not null); w.WriteList(m.TestPlacingSeconds ?? [], (x, t) => x.Write(t));
             w.Write(m.TestService is not null); w.WriteList(m.TestService ?? [], (x, s) => x.Write(s));
-            w.Write(m.LearnerFailoverSeconds.HasValue); w.Write(m.LearnerFailoverSeconds ?? 0);
+            w.Write(m.LearnerFailoverSeconds.HasValue); w.Write(m.LearnerFailoverSeconds ?? 0); w.Write(m.AgentNodesLost); w.Write(m.LanesMoved);
         }, r => new(r.ReadWeights(), r.ReadList(x => x.ReadEpisode()), r.ReadList(x => x.ReadMetrics()), r.ReadDouble(), r.ReadDouble(), r.ReadInt64(),
             r.ReadBoolean(), r.ReadList(x => x.ReadDouble()), new TrainingTime(r.ReadDouble(), r.ReadDouble()), r.ReadDelivery(), r.ReadBoolean() ? r.ReadList(x => x.ReadDouble()) : NoList(r),
-            r.ReadBoolean() ? r.ReadList(x => x.ReadService()!) : NoList(r, x => x.ReadService()!), ReadOptional(r))),
+            r.ReadBoolean() ? r.ReadList(x => x.ReadService()!) : NoList(r, x => x.ReadService()!), ReadOptional(r), r.ReadInt32(), r.ReadInt32())),
         Of<ExperimentFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<RequestBatches>(1, (w, m) => w.Write(m.Count), r => new(r.ReadInt32())),
         Of<SourceBatch>(1, (w, m) =>
@@ -85,12 +85,12 @@ public sealed class PartLySerializer(ExtendedActorSystem system) : SerializerWit
         Of<LearnerKilled>(1, (w, m) => w.Write(m.Sequence), r => new(r.ReadInt64())),
         Of<LearnerFailed>(1, (w, m) => w.Write(m.Reason), r => new(r.ReadString())),
         Of<BatchCompleted>(4, (w, m) => w.Write(m), r => r.ReadBatchCompleted()),
-        Of<PhaseCompleted>(2, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); },
-            r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble(), r.ReadDelivery())),
+        Of<PhaseCompleted>(3, (w, m) => { w.Write(m.Phase); w.Write(m.Batches); w.Write(m.PlacingSeconds); w.Write(m.Delivery); w.Write(m.Lane); },
+            r => new(r.ReadString(), r.ReadInt64(), r.ReadDouble(), r.ReadDelivery(), r.ReadInt32())),
         Of<KillWorker>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<WorkerKilled>(1, (w, m) => { w.Write(m.Sequence); w.Write(m.Worker); }, r => new(r.ReadInt64(), r.ReadInt32())),
         Of<PhaseFailed>(1, (w, m) => { w.Write(m.Phase); w.Write(m.Reason); }, r => new(r.ReadString(), r.ReadString())),
-        WithRefs<StartAgent>(2, (w, m) =>
+        WithRefs<StartAgent>(3, (w, m) =>
         {
             w.Write(m.Settings); w.Write(m.Feed); w.Write(m.Weights); w.Write(m.FixedPartitions); w.Write(m.TuplesPerSecond);
             w.Write(m.Experiment); w.Write(m.Learner);

@@ -18,7 +18,7 @@ internal static class SpecFormat
         w.WriteOptional(s.KillWorkerAt); w.Write(s.ReportTimeoutSeconds);
         w.Write(s.Service is not null); w.Write(s.Service?.Scale ?? 0); w.Write(s.Service?.Slots ?? 0);
         w.Write(s.Strategy is not null); w.Write(s.Strategy ?? "");
-        w.WriteOptional(s.KillLearnerAt); w.Write(s.Asynchronous); w.Write(s.Lane); w.Write(s.Lanes);
+        w.WriteOptional(s.KillLearnerAt); w.Write(s.Asynchronous); w.Write(s.Lane); w.Write(s.Lanes); w.Write(s.StartAt);
     }
 
     public static AgentSettings ReadAgentSettings(this BinaryReader r)
@@ -38,7 +38,7 @@ internal static class SpecFormat
         string strategy = r.ReadString();
         long? killLearnerAt = r.ReadOptionalLong();
         return new AgentSettings(phase, training, options, batches, window, hasWorkers ? workers : null, killWorkerAt, timeout, hasService ? service : null,
-            hasStrategy ? strategy : null, killLearnerAt is { } k ? checked((int)k) : null, r.ReadBoolean(), r.ReadInt32(), r.ReadInt32());
+            hasStrategy ? strategy : null, killLearnerAt is { } k ? checked((int)k) : null, r.ReadBoolean(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64());
     }
 
     public static void Write(this BinaryWriter w, FeedSpec feed)

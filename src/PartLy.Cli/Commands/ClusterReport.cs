@@ -25,12 +25,15 @@ namespace PartLy.Cli.Commands;
 /// <param name="EpisodesDropped">Episodes the learner dropped as older than that.</param>
 /// <param name="TrainSeconds">Wall-clock of the training phase, from its first batch to the last update, here and in the embedded run (which learns synchronously).</param>
 /// <param name="TestCost">Mean cost per test batch (the session's cost weights; lower is better), here and in the embedded run.</param>
+/// <param name="AgentNodesLost">Agent nodes lost (unreachable or removed) during the run.</param>
+/// <param name="LanesMoved">Lanes started again on the agent nodes left after their node was lost (their delivery counters went with it).</param>
 public sealed record ClusterReport(
     int Workers, int Agents, int AgentNodes, int Learners, string Mode, long Batches, long Tuples, long TuplesLost, long TuplesDoubleCounted,
     int WorkersLost, int BlocksResent, int DuplicatesDropped, double StallSecondsMax, double? FailoverSeconds,
     string PolicySha256, string EmbeddedPolicySha256, double TuplesPerSecond, double EmbeddedTuplesPerSecond,
     double? CpuSecondsPerMillionTuples, double CpuSeconds, long DriverBytes, double? BytesPerTuple, double FormationSeconds,
-    int? MaxPolicyLag, int EpisodesDropped, double TrainSeconds, double EmbeddedTrainSeconds, double TestCost, double EmbeddedTestCost)
+    int? MaxPolicyLag, int EpisodesDropped, double TrainSeconds, double EmbeddedTrainSeconds, double TestCost, double EmbeddedTestCost,
+    int AgentNodesLost, int LanesMoved)
 {
     public static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -45,7 +48,8 @@ public sealed record ClusterReport(
             delivery.WorkersLost, delivery.BlocksResent, delivery.DuplicatesDropped, delivery.LongestWaitSeconds, run.LearnerFailoverSeconds,
             Sha256(policy), Sha256(embeddedPolicy), run.SteadyTestTuplesPerSecond, embedded.SteadyTestTuplesPerSecond,
             figures.TestCpu?.SecondsPerMillionTuples, figures.CpuSeconds, figures.DriverBytes, tuples > 0 ? (double)figures.DriverBytes / tuples : null, figures.FormationSeconds,
-            o.Cluster.MaxPolicyLag, run.Weights.EpisodesDropped, run.TrainSeconds, embedded.TrainSeconds, TestCost(run), TestCost(embedded));
+            o.Cluster.MaxPolicyLag, run.Weights.EpisodesDropped, run.TrainSeconds, embedded.TrainSeconds, TestCost(run), TestCost(embedded),
+            run.AgentNodesLost, run.LanesMoved);
     }
 
     public void Write(string path) => TypedFiles.WriteJson(path, this);

@@ -209,6 +209,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (actorRun?.Delivery is { } delivery)
             AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture,
                 $"worker nodes: {delivery.WorkersLost} lost, {delivery.BlocksResent} blocks re-sent, {delivery.DuplicatesDropped} duplicate reports dropped, every batch's tuples all reported once; longest wait for a batch's reports {delivery.LongestWaitSeconds:F2} s"));
+        if (actorRun is { AgentNodesLost: > 0 } moved)
+            AnsiConsole.MarkupLine($"agent nodes: {moved.AgentNodesLost} lost; {moved.LanesMoved} lanes started again on the agent nodes left, each from its first batch not completed, with no memory of the keys (the numbers are not the fault-free run's)");
         ReportWriter.WriteJson(report, Path.Combine(outDir, "test.json"));
         ReportWriter.WriteCsv(report, Path.Combine(outDir, "test.csv"));
         TradeOffChart.WritePng(report, Path.Combine(outDir, "test.png"));
