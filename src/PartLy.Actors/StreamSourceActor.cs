@@ -25,6 +25,7 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
     private IActorRef _consumer = ActorRefs.Nobody;
     private readonly int _lane, _lanes;
     private readonly long _startAt;
+    private long _laneIndex;
     private long _credit;
     private long _sent;
     private long _emitted;
@@ -97,7 +98,10 @@ public sealed class StreamSourceActor : ReceiveActor, IWithTimers
             _streamStarted |= item.NewStream;
             _tuplesSent += batch.Count; // paced by the whole stream's arrivals, the other lanes' batches too
             if (_sent++ % _lanes != _lane || _sent - 1 < _startAt) continue;
-            _consumer.Tell(new SourceBatch(_sent - 1, batch.Index, ImmutableCollectionsMarshal.AsImmutableArray(batch.Keys),
+            // A lane numbers its batches within the lane (0 at the first it sees of each stream): its partitioner's
+            // memory of the keys ages by the batches it has seen, not by the other lanes' batches in between.
+            _laneIndex = _lanes == 1 ? batch.Index : _streamStarted ? 0 : _laneIndex + 1;
+            _consumer.Tell(new SourceBatch(_sent - 1, _laneIndex, ImmutableCollectionsMarshal.AsImmutableArray(batch.Keys),
                 batch.ExpectedTuples, item.Partitions, _streamStarted, item.Stream, batch.IntervalEnd));
             _streamStarted = false;
             _emitted++;

@@ -83,7 +83,7 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
 
         var source = Sys.ActorOf(StreamSourceActor.Props(TestSupport.Feed(), batches, 0, lane, lanes));
         source.Tell(new RequestBatches(batches), TestActor);
-        long previous = -1;
+        long previous = -1, index = -1;
         for (long sequence = lane; sequence < batches; sequence += lanes)
         {
             var batch = await ExpectMsgAsync<SourceBatch>();
@@ -92,6 +92,9 @@ public class ProtocolTests() : TestKit(TestSupport.Hocon)
             Assert.Equal(all[(int)sequence].Stream, batch.Stream);
             bool started = all.Skip((int)previous + 1).Take((int)(sequence - previous)).Any(b => b.NewStream);
             Assert.Equal(started, batch.NewStream);
+            // Numbered within the lane: its partitioner's memory ages by the lane's own batches.
+            index = started ? 0 : index + 1;
+            Assert.Equal(index, batch.Index);
             previous = sequence;
         }
         Assert.Equal((batches - lane + lanes - 1) / lanes, (await ExpectMsgAsync<StreamCompleted>()).Batches);
