@@ -29,6 +29,19 @@ public class ExperimentTests() : TestKit(TestSupport.Hocon)
     }
 
     [Fact]
+    public async Task Two_lanes_place_a_policy_s_test_batches_as_well_as_one_agent()
+    {
+        var (trained, _) = await Run(new ExperimentSpec(TestSupport.Options(200), TestSupport.Feed(), null, 0));
+        var test = TestSupport.Options(0);
+        var (one, _) = await Run(new ExperimentSpec(test, null, TestSupport.Feed(seed: 9), 120, InitialWeights: trained.Weights));
+        var (two, _) = await Run(new ExperimentSpec(test, null, TestSupport.Feed(seed: 9), 120, InitialWeights: trained.Weights, Lanes: 2));
+        // Each lane remembers the keys of its own batches: they must not look stale for the batches of the other lane in between.
+        double Mean(ExperimentCompleted r) => r.Test.Average(m => m.Replication);
+        Assert.Equal(120, two.Test.Count);
+        Assert.InRange(Mean(two), Mean(one) - 0.02, Mean(one) + 0.02);
+    }
+
+    [Fact]
     public async Task Training_through_the_actors_matches_the_direct_loop_batch_for_batch()
     {
         var options = TestSupport.Options(40);
